@@ -1,0 +1,12 @@
+/* flowmage analyze — placeholder until its stage lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int fm_cmd_analyze(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "flowmage: analyze: not built yet\n");
+    return FM_EXIT_INPUT;
+}

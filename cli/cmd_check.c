@@ -1,0 +1,12 @@
+/* flowmage check — placeholder until its stage lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int fm_cmd_check(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "flowmage: check: not built yet\n");
+    return FM_EXIT_INPUT;
+}

@@ -1,0 +1,12 @@
+/* flowmage dump — placeholder until its stage lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int fm_cmd_dump(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "flowmage: dump: not built yet\n");
+    return FM_EXIT_INPUT;
+}

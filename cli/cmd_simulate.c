@@ -1,0 +1,12 @@
+/* flowmage simulate — placeholder until its stage lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int fm_cmd_simulate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "flowmage: simulate: not built yet\n");
+    return FM_EXIT_INPUT;
+}

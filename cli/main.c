@@ -1,0 +1,77 @@
+/* flowmage — entry point and subcommand dispatch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+} commands[] = {
+    {"dump", fm_cmd_dump, "print the facts the plugin stored in objects, as JSON"},
+    {"summarize", fm_cmd_summarize, "per-NF summaries from objects, archives or binaries"},
+    {"analyze", fm_cmd_analyze, "attributes from summaries (+ optional LLM cross-check)"},
+    {"solve", fm_cmd_solve, "choose RSS fields and rewrite a Click configuration"},
+    {"simulate", fm_cmd_simulate, "replay a trace through each RSS candidate"},
+    {"check", fm_cmd_check, "compare attributes against a baseline (CI, SARIF)"},
+    {"deploy", fm_cmd_deploy, "summarize + analyze + solve in one go"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: flowmage COMMAND [OPTIONS]\n\n"
+            "flowmage finds the RSS configuration that keeps the most network\n"
+            "functions of a chain shared-nothing, from facts a GCC plugin\n"
+            "(-fplugin=flowmage) stores in the object files.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].what);
+    fprintf(out, "\nRun 'flowmage COMMAND --help' for a command's options.\n"
+                 "Exit codes: 0 ok, 1 findings (check), 2 bad input or usage,\n"
+                 "3 environment (e.g. LLM endpoint down).\n");
+}
+
+int fm_cli_report(const fm_error *err)
+{
+    char buf[1200];
+    fm_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "flowmage: %s\n", buf);
+    return fm_error_exit_code(err);
+}
+
+int fm_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "flowmage: %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'flowmage %s --help')\n", cmd);
+    return FM_EXIT_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FM_EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return FM_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("flowmage %s\n", FM_VERSION);
+        return FM_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "flowmage: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return FM_EXIT_INPUT;
+}

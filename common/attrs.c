@@ -1,0 +1,324 @@
+/* attrs.json: load, validate, save (format in include/flowmage/attrs.h). */
+#include "flowmage/attrs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static const char *const role_names[] = {"other", "nf", "flow_manager"};
+static const char *const key_names[] = {"none", "fields", "flow_manager",
+                                        "unknown"};
+static const char *const int_names[] = {"none", "per-flow", "per-packet"};
+
+const char *fm_role_name(fm_role r) { return role_names[r]; }
+const char *fm_key_kind_name(fm_key_kind k) { return key_names[k]; }
+const char *fm_intensity_name(fm_intensity i) { return int_names[i]; }
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+fm_elem_attrs *fm_attrs_add(fm_attrs *a, const char *name)
+{
+    a->elems = fm_xrealloc(a->elems, (a->n + 1) * sizeof *a->elems);
+    fm_elem_attrs *e = &a->elems[a->n++];
+    memset(e, 0, sizeof *e);
+    e->name = fm_xstrdup(name);
+    e->provenance = fm_xstrdup("static");
+    return e;
+}
+
+void fm_elem_add_evidence(fm_elem_attrs *e, const char *what,
+                          const char *function, const char *file, long line)
+{
+    e->evidence = fm_xrealloc(e->evidence, (e->nevidence + 1) * sizeof *e->evidence);
+    fm_evidence *v = &e->evidence[e->nevidence++];
+    v->what = fm_xstrdup(what ? what : "");
+    v->function = fm_xstrdup(function ? function : "");
+    v->file = fm_xstrdup(file ? file : "");
+    v->line = line;
+}
+
+void fm_elem_add_disagreement(fm_elem_attrs *e, const char *field,
+                              const char *static_value, const char *llm_value,
+                              const char *resolution)
+{
+    e->disagreements = fm_xrealloc(e->disagreements,
+                                   (e->ndisagreements + 1) * sizeof *e->disagreements);
+    fm_disagreement *d = &e->disagreements[e->ndisagreements++];
+    d->field = fm_xstrdup(field);
+    d->static_value = fm_xstrdup(static_value);
+    d->llm_value = fm_xstrdup(llm_value);
+    d->resolution = fm_xstrdup(resolution);
+}
+
+void fm_elem_attrs_free(fm_elem_attrs *e)
+{
+    free(e->name);
+    free(e->cls);
+    fm_strset_free(&e->key_other);
+    fm_strset_free(&e->keywords);
+    fm_strset_free(&e->uncertain);
+    free(e->provenance);
+    for (size_t i = 0; i < e->nevidence; i++) {
+        free(e->evidence[i].what);
+        free(e->evidence[i].function);
+        free(e->evidence[i].file);
+    }
+    free(e->evidence);
+    for (size_t i = 0; i < e->ndisagreements; i++) {
+        fm_disagreement *d = &e->disagreements[i];
+        free(d->field);
+        free(d->static_value);
+        free(d->llm_value);
+        free(d->resolution);
+    }
+    free(e->disagreements);
+    free(e->llm_json);
+    memset(e, 0, sizeof *e);
+}
+
+void fm_attrs_free(fm_attrs *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        fm_elem_attrs_free(&a->elems[i]);
+    free(a->elems);
+    free(a->generator);
+    memset(a, 0, sizeof *a);
+}
+
+const fm_elem_attrs *fm_attrs_find(const fm_attrs *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->elems[i].name, name) == 0)
+            return &a->elems[i];
+    return NULL;
+}
+
+/* ---- reading ---- */
+
+#define BAD(...) fm_fail(err, FM_ERR_INPUT, name, 0, 0, __VA_ARGS__)
+
+static int read_key(const cJSON *k, fm_elem_attrs *e, const char *name,
+                    fm_error *err)
+{
+    if (!k) {
+        e->key_kind = e->stateful ? FM_KEY_UNKNOWN : FM_KEY_NONE;
+        return 0;
+    }
+    if (!cJSON_IsObject(k))
+        return BAD("element \"%s\": \"key\" must be an object", e->name);
+    int kind = lookup(key_names, 4, fm_json_str(k, "kind", "unknown"));
+    if (kind < 0)
+        return BAD("element \"%s\": unknown key kind \"%s\"", e->name,
+                   fm_json_str(k, "kind", ""));
+    e->key_kind = (fm_key_kind)kind;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(k, "fields");
+    if (f && !cJSON_IsArray(f))
+        return BAD("element \"%s\": key.fields must be an array", e->name);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, f)
+    {
+        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
+        if (!b)
+            return BAD("element \"%s\": key.fields: \"%s\" is not one of "
+                       "src_ip, dst_ip, src_port, dst_port, proto",
+                       e->name, cJSON_IsString(it) ? it->valuestring : "?");
+        e->key_fields |= b;
+    }
+    if (fm_json_get_strset(k, "other", &e->key_other) != 0)
+        return BAD("element \"%s\": key.other must be an array of strings", e->name);
+    e->symmetric = fm_json_bool(k, "symmetric", 0);
+    return 0;
+}
+
+static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *err)
+{
+    const char *n = fm_json_str(o, "name", NULL);
+    if (!cJSON_IsObject(o) || !n || !*n)
+        return BAD("every element needs a non-empty \"name\"");
+    if (fm_attrs_find(a, n))
+        return BAD("element \"%s\" appears twice", n);
+    fm_elem_attrs *e = fm_attrs_add(a, n);
+    e->cls = fm_xstrdup(fm_json_str(o, "class", n));
+    int role = lookup(role_names, 3, fm_json_str(o, "role", "other"));
+    if (role < 0)
+        return BAD("element \"%s\": unknown role \"%s\"", n, fm_json_str(o, "role", ""));
+    e->role = (fm_role)role;
+    e->stateful = fm_json_bool(o, "stateful", 0);
+    if (read_key(cJSON_GetObjectItemCaseSensitive(o, "key"), e, name, err) != 0)
+        return -1;
+    if (e->stateful && e->key_kind == FM_KEY_NONE)
+        return BAD("element \"%s\": stateful but key kind \"none\"", n);
+    int in = lookup(int_names, 3, fm_json_str(o, "intensity", "none"));
+    if (in < 0)
+        return BAD("element \"%s\": unknown intensity \"%s\"", n,
+                   fm_json_str(o, "intensity", ""));
+    e->intensity = (fm_intensity)in;
+    e->pointer_chasing = fm_json_bool(o, "pointer_chasing", 0);
+    e->cost = fm_json_num(o, "cost", 0);
+    if (e->cost < 0)
+        return BAD("element \"%s\": negative cost", n);
+    e->global_state = fm_json_bool(o, "global_state", 0);
+    if (fm_json_get_strset(o, "keywords", &e->keywords) != 0 ||
+        fm_json_get_strset(o, "uncertain", &e->uncertain) != 0)
+        return BAD("element \"%s\": keywords/uncertain must be string arrays", n);
+    free(e->provenance);
+    e->provenance = fm_xstrdup(fm_json_str(o, "provenance", "static"));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "evidence"))
+        fm_elem_add_evidence(e, fm_json_str(it, "what", ""),
+                             fm_json_str(it, "function", ""),
+                             fm_json_str(it, "file", ""),
+                             (long)fm_json_num(it, "line", 0));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "disagreements"))
+        fm_elem_add_disagreement(e, fm_json_str(it, "field", ""),
+                                 fm_json_str(it, "static", ""),
+                                 fm_json_str(it, "llm", ""),
+                                 fm_json_str(it, "resolution", ""));
+    const cJSON *llm = cJSON_GetObjectItemCaseSensitive(o, "llm");
+    if (llm)
+        e->llm_json = cJSON_PrintUnformatted(llm);
+    return 0;
+}
+
+int fm_attrs_parse(const char *text, size_t len, const char *name,
+                   fm_attrs *out, fm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *j = fm_json_parse(text, len, name, err);
+    if (!j)
+        return -1;
+    int rc = -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_attrs");
+    if (!cJSON_IsNumber(v)) {
+        BAD("not a flowmage attributes file (no \"flowmage_attrs\" version)");
+        goto out;
+    }
+    if (v->valueint != FM_ATTRS_VERSION) {
+        BAD("attributes version %d is not supported (this flowmage reads %d)",
+            v->valueint, FM_ATTRS_VERSION);
+        goto out;
+    }
+    out->version = v->valueint;
+    out->generator = fm_xstrdup(fm_json_str(j, "generator", ""));
+    const cJSON *el = cJSON_GetObjectItemCaseSensitive(j, "elements");
+    if (!cJSON_IsArray(el)) {
+        BAD("\"elements\" must be an array");
+        goto out;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, el)
+    {
+        if (read_elem(it, out, name, err) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(j);
+    if (rc != 0)
+        fm_attrs_free(out);
+    return rc;
+}
+
+int fm_attrs_load(const char *path, fm_attrs *out, fm_error *err)
+{
+    char *text;
+    size_t len;
+    if (fm_read_file(path, &text, &len, err) != 0)
+        return -1;
+    int rc = fm_attrs_parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+static cJSON *elem_json(const fm_elem_attrs *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", e->name);
+    cJSON_AddStringToObject(o, "class", e->cls ? e->cls : e->name);
+    cJSON_AddStringToObject(o, "role", fm_role_name(e->role));
+    cJSON_AddBoolToObject(o, "stateful", e->stateful);
+    cJSON *k = cJSON_AddObjectToObject(o, "key");
+    cJSON_AddStringToObject(k, "kind", fm_key_kind_name(e->key_kind));
+    cJSON *f = cJSON_AddArrayToObject(k, "fields");
+    for (int i = 0; i < FM_NFIELDS; i++)
+        if (e->key_fields & (1u << i))
+            cJSON_AddItemToArray(f, cJSON_CreateString(fm_field_name(i)));
+    fm_json_add_strset(k, "other", &e->key_other);
+    cJSON_AddBoolToObject(k, "symmetric", e->symmetric);
+    cJSON_AddStringToObject(o, "intensity", fm_intensity_name(e->intensity));
+    cJSON_AddBoolToObject(o, "pointer_chasing", e->pointer_chasing);
+    cJSON_AddNumberToObject(o, "cost", e->cost);
+    cJSON_AddBoolToObject(o, "global_state", e->global_state);
+    fm_json_add_strset(o, "keywords", &e->keywords);
+    cJSON_AddStringToObject(o, "provenance", e->provenance ? e->provenance : "static");
+    fm_json_add_strset(o, "uncertain", &e->uncertain);
+    cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
+    for (size_t i = 0; i < e->nevidence; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "what", e->evidence[i].what);
+        cJSON_AddStringToObject(x, "function", e->evidence[i].function);
+        cJSON_AddStringToObject(x, "file", e->evidence[i].file);
+        cJSON_AddNumberToObject(x, "line", (double)e->evidence[i].line);
+        cJSON_AddItemToArray(ev, x);
+    }
+    if (e->llm_json) {
+        cJSON *llm = cJSON_Parse(e->llm_json);
+        if (llm)
+            cJSON_AddItemToObject(o, "llm", llm);
+    }
+    if (e->ndisagreements) {
+        cJSON *d = cJSON_AddArrayToObject(o, "disagreements");
+        for (size_t i = 0; i < e->ndisagreements; i++) {
+            const fm_disagreement *x = &e->disagreements[i];
+            cJSON *y = cJSON_CreateObject();
+            cJSON_AddStringToObject(y, "field", x->field);
+            cJSON_AddStringToObject(y, "static", x->static_value);
+            cJSON_AddStringToObject(y, "llm", x->llm_value);
+            cJSON_AddStringToObject(y, "resolution", x->resolution);
+            cJSON_AddItemToArray(d, y);
+        }
+    }
+    return o;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const fm_elem_attrs *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+char *fm_attrs_to_json(const fm_attrs *a)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "flowmage_attrs", FM_ATTRS_VERSION);
+    cJSON_AddStringToObject(j, "generator",
+                            a->generator ? a->generator : "flowmage " FM_VERSION);
+    cJSON *el = cJSON_AddArrayToObject(j, "elements");
+    const fm_elem_attrs **order = fm_xcalloc(a->n, sizeof *order);
+    for (size_t i = 0; i < a->n; i++)
+        order[i] = &a->elems[i];
+    qsort(order, a->n, sizeof *order, by_name);
+    for (size_t i = 0; i < a->n; i++)
+        cJSON_AddItemToArray(el, elem_json(order[i]));
+    free(order);
+    char *s = fm_json_print(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+int fm_attrs_save(const char *path, const fm_attrs *a, fm_error *err)
+{
+    char *s = fm_attrs_to_json(a);
+    int rc = fm_write_file_atomic(path, s, strlen(s), err);
+    free(s);
+    return rc;
+}

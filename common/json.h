@@ -1,0 +1,26 @@
+/* Internal helpers over cJSON shared by the format readers/writers. */
+#ifndef FM_COMMON_JSON_H
+#define FM_COMMON_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "flowmage/common.h"
+
+/* Parse text; on failure fill err with file:line:col of the syntax error. */
+cJSON *fm_json_parse(const char *text, size_t len, const char *name,
+                     fm_error *err);
+/* Parse a file. */
+cJSON *fm_json_load(const char *path, fm_error *err);
+/* Typed getters: return fallback when missing or of another type. */
+const char *fm_json_str(const cJSON *o, const char *key, const char *fallback);
+double fm_json_num(const cJSON *o, const char *key, double fallback);
+int fm_json_bool(const cJSON *o, const char *key, int fallback);
+/* Add a string array built from a set. */
+void fm_json_add_strset(cJSON *o, const char *key, const fm_strset *s);
+/* Read a string array into a set; -1 if present but not an array of strings. */
+int fm_json_get_strset(const cJSON *o, const char *key, fm_strset *s);
+/* Serialise with two-space indentation and a final newline (deterministic:
+ * cJSON keeps insertion order). */
+char *fm_json_print(const cJSON *o);
+
+#endif

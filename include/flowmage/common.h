@@ -1,0 +1,97 @@
+/* flowmage — shared plumbing: errors, growable buffers, atomic file output.
+ *
+ * Errors are returned, never printed from library code: a function that can
+ * fail returns 0 / -1 and fills a caller-owned fm_error.  Only the CLI prints,
+ * as "flowmage: FILE:LINE:COL: message". */
+#ifndef FLOWMAGE_COMMON_H
+#define FLOWMAGE_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FM_VERSION "0.1.0"
+
+/* Exit codes of the CLI (CONVENTIONS.md). */
+enum { FM_EXIT_OK = 0, FM_EXIT_FINDINGS = 1, FM_EXIT_INPUT = 2, FM_EXIT_ENV = 3 };
+
+/* Kind of failure, so the CLI can pick the exit code. */
+typedef enum { FM_ERR_NONE = 0, FM_ERR_INPUT, FM_ERR_ENV, FM_ERR_INTERNAL } fm_err_kind;
+
+typedef struct fm_error {
+    fm_err_kind kind;
+    char file[512];     /* "" when not about a file */
+    long line;          /* 0 when unknown; for binary input, the byte offset */
+    long col;           /* 0 when unknown */
+    int is_offset;      /* line holds a byte offset ("offset N") */
+    char msg[512];
+} fm_error;
+
+/* Fill err (if not NULL) and return -1. */
+int fm_fail(fm_error *err, fm_err_kind kind, const char *file, long line,
+            long col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+int fm_fail_at_offset(fm_error *err, const char *file, long offset,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Format as "FILE:LINE:COL: msg" (parts omitted when unknown). */
+void fm_error_format(const fm_error *err, char *out, size_t n);
+int fm_error_exit_code(const fm_error *err);
+
+/* Growable byte buffer. */
+typedef struct fm_buf {
+    char *data;
+    size_t len, cap;
+} fm_buf;
+
+void fm_buf_init(fm_buf *b);
+void fm_buf_free(fm_buf *b);
+void fm_buf_reserve(fm_buf *b, size_t extra);
+void fm_buf_append(fm_buf *b, const void *p, size_t n);
+void fm_buf_puts(fm_buf *b, const char *s);
+void fm_buf_printf(fm_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Make data NUL-terminated (not counted in len) and return it. */
+const char *fm_buf_cstr(fm_buf *b);
+
+/* Allocation that aborts on exhaustion: callers never see NULL. */
+void *fm_xmalloc(size_t n);
+void *fm_xcalloc(size_t n, size_t sz);
+void *fm_xrealloc(void *p, size_t n);
+char *fm_xstrdup(const char *s);
+char *fm_xstrndup(const char *s, size_t n);
+
+/* Read a whole file (NUL-terminated, *len excludes the NUL). */
+int fm_read_file(const char *path, char **data, size_t *len, fm_error *err);
+/* Write atomically: temp file in the same directory, fsync, rename. */
+int fm_write_file_atomic(const char *path, const void *data, size_t len,
+                         fm_error *err);
+/* mkdir -p */
+int fm_mkdirs(const char *path, fm_error *err);
+
+/* Sorted, de-duplicated string set (small; linear structures). */
+typedef struct fm_strset {
+    char **v;
+    size_t n, cap;
+} fm_strset;
+void fm_strset_add(fm_strset *s, const char *str);
+int fm_strset_has(const fm_strset *s, const char *str);
+void fm_strset_free(fm_strset *s);
+
+/* Locate a data file shipped with flowmage (e.g. "profiles/fastclick.json"):
+ * $FLOWMAGE_DATADIR, then <exe>/../share/flowmage, then the source tree the
+ * executable was built in (<exe>/..).  Returns 0 and the path, or -1. */
+int fm_find_data_file(const char *rel, char *out, size_t n);
+
+/* 64-bit FNV-1a, for cache keys and hash tables (not security). */
+uint64_t fm_hash64(const void *p, size_t n, uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
