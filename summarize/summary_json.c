@@ -349,7 +349,8 @@ static void file_name_for(const char *name, char *out, size_t n)
         char c = *p;
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-        out[k++] = ok && !(k == 0 && c == '.') ? c : '_';
+        out[k] = ok && !(k == 0 && c == '.') ? c : '_';
+        k++;
     }
     snprintf(out + k, n - k, ".json");
 }

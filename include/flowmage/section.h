@@ -21,8 +21,9 @@
  *
  *   payload := strtab unit_info types globals functions
  *   strtab  := u count, count × string            (entry 0 is "")
- *   unit_info := s producer, s language ("C", "C++", "LTO"), s main_file,
- *                u flags (FM_UNIT_*)
+ *   unit_info := s producer, s language (lang_hooks.name, e.g. "GNU C++17"),
+ *                s main_file, u flags (FM_UNIT_*), u skipped (trees the
+ *                plugin did not understand and skipped)
  *   types   := u count, count × type
  *   type    := s key (mangled type name, or "struct tag" for C), s name
  *              (printable), s template_name (qualified, without arguments),
@@ -34,32 +35,43 @@
  *   globals := u count, count × (s mangled, s printable, u type_index+1 or 0,
  *                                u flags FM_GLOBAL_*)
  *   functions := u count, count × function
- *   function := s mangled, s printable, s simple_name, u class_index+1 or 0,
- *               u flags (FM_FN_*), u vslot+1 or 0, s file, u line_begin,
- *               u line_end, u nparams, u nstmts, u nloops,
+ *   function := s mangled, s printable (qualified, no parameters),
+ *               s simple_name, u class_index+1 or 0, u flags (FM_FN_*),
+ *               u vslot+1 or 0, s file, u line_begin, u line_end,
+ *               u nparams, u nstmts, u nloops,
  *               u nlocals, nlocals × (s name, u type_index+1 or 0, u flags),
  *               u nevents, nevents × event
+ *              A function with FM_FN_DECL is a callee declared but not
+ *              defined in the unit: it stops after line_end.
  *   event  := u kind (FM_EV_*), u line, u nguards,
  *             nguards × (u cond_event_index, u polarity 0/1), then by kind:
- *     LOAD   : s record_key, s field, u flags (FM_ACC_*), opnd base, opnd index
- *     STORE  : s record_key, s field, u flags, opnd base, opnd index, opnd value
- *     ADDR   : s record_key, s field, u flags, opnd base, opnd index
- *              (value: the address &base->field[index])
- *     PTRADD : opnd base, opnd offset  (value: base + offset)
+ *     LOAD   : access, u flags (FM_ACC_*)                (value: the loaded value)
+ *     STORE  : access, u flags, opnd value
+ *     ADDR   : access, u flags                     (value: the address &access)
+ *     PTRADD : opnd base, opnd offset                  (value: base + offset)
  *     CALL   : u call_kind (FM_CALL_*), then
  *                DIRECT: s callee_mangled
  *                VIRTUAL: u class_index, u slot, opnd object
  *                INDIRECT: opnd target
  *              u flags (FM_CALLF_*), u nargs, nargs × opnd   (value: result)
  *     RET    : opnd value
- *     COND   : u tree_code class (FM_CMP_*), u flags (FM_CONDF_*),
- *              opnd lhs, opnd rhs
+ *     COND   : u code (FM_CMP_*), u flags (FM_CONDF_*), opnd lhs, opnd rhs
+ *   access := opnd base, u npath, npath × (s record_key, s field), opnd index
+ *             base is what the access starts from: a pointer that is
+ *             dereferenced (FM_ACC_DEREF) or the storage of a local, global or
+ *             parameter; path lists the members selected from the outermost
+ *             record inwards (e.g. click_ip.ip_src then in_addr.s_addr); an
+ *             array element step has record_key 0 and field 0; index holds the
+ *             origins of every non-constant array index.  A base-class
+ *             subobject step has field "$base".
  *   opnd   := u n, n × origin
  *   origin := u (kind | flags << 4) with kind FM_OR_*, then u index
- *             PARAM: param number; EVENT: event index (earlier or later in the
- *             same function: phis make flow cyclic); LOCAL: local index;
- *             GLOBAL: global index; STR: string index; CONST: 0 or 1 (whether
- *             the constant is zero / null).
+ *             PARAM: the value of parameter i (SSA default definition);
+ *             PARAMADDR: the storage of parameter i itself (a by-value
+ *             aggregate or an address-taken parameter);
+ *             EVENT: event index (earlier or later in the same function: phis
+ *             make flow cyclic); LOCAL: address of local i; GLOBAL: address of
+ *             global i; STR: string index of a string literal.
  */
 #ifndef FLOWMAGE_SECTION_H
 #define FLOWMAGE_SECTION_H
@@ -102,7 +114,9 @@ enum {
     FM_FN_COMDAT = 32,        /* inline / template: may appear in many units */
     FM_FN_PUBLIC = 64, FM_FN_ARTIFICIAL = 128,
     FM_FN_EXCLUDED = 256,     /* under an exclude prefix: identity only */
-    FM_FN_TRUNCATED = 512     /* too many events: rest dropped (counted) */
+    FM_FN_TRUNCATED = 512,    /* too many events or origins: facts incomplete */
+    FM_FN_DECL = 1024,        /* declared, not defined here: identity only */
+    FM_FN_OPERATOR = 2048     /* an overloaded operator */
 };
 enum { FM_LOCAL_ADDRESSED = 1, FM_LOCAL_AGGREGATE = 2, FM_LOCAL_RESULT = 4,
        FM_LOCAL_PARAM = 8 };
@@ -137,7 +151,7 @@ enum { FM_CONDF_RHS_ZERO = 1, FM_CONDF_LHS_ZERO = 2 };
 /* origin kinds (low 4 bits) and flags (high bits) */
 enum {
     FM_OR_PARAM = 1, FM_OR_EVENT = 2, FM_OR_LOCAL = 3, FM_OR_GLOBAL = 4,
-    FM_OR_STR = 5, FM_OR_CONST = 6
+    FM_OR_STR = 5, FM_OR_PARAMADDR = 6
 };
 /* How a value was transformed between its origin and its use.  Only the
  * first transforming operation after the origin decides (see docs). */

@@ -1,0 +1,205 @@
+/* The program model: storage, interning, lookups. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+
+void *fm_arena_alloc(fm_arena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (!n)
+        n = 8;
+    if (!a->chunk || a->used + n > a->size) {
+        size_t sz = n > (1u << 20) ? n : (1u << 20);
+        a->chunks = fm_xrealloc(a->chunks, (a->nchunks + 1) * sizeof *a->chunks);
+        a->chunk = fm_xmalloc(sz);
+        a->chunks[a->nchunks++] = a->chunk;
+        a->used = 0;
+        a->size = sz;
+    }
+    void *r = a->chunk + a->used;
+    a->used += n;
+    memset(r, 0, n);
+    return r;
+}
+
+void fm_arena_free(fm_arena *a)
+{
+    for (size_t i = 0; i < a->nchunks; i++)
+        free(a->chunks[i]);
+    free(a->chunks);
+    memset(a, 0, sizeof *a);
+}
+
+static uint32_t hash_str(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void pool_grow(fm_strpool *sp)
+{
+    uint32_t ns = sp->nslots ? sp->nslots * 2 : 4096;
+    uint32_t *slots = fm_xcalloc(ns, sizeof *slots);
+    for (uint32_t i = 0; i < sp->n; i++) {
+        uint32_t h = hash_str(sp->str[i], strlen(sp->str[i])) & (ns - 1);
+        while (slots[h])
+            h = (h + 1) & (ns - 1);
+        slots[h] = i + 1;
+    }
+    free(sp->slots);
+    sp->slots = slots;
+    sp->nslots = ns;
+}
+
+uint32_t fm_pool_id(fm_program *p, const char *s, size_t n)
+{
+    fm_strpool *sp = &p->pool;
+    if ((sp->n + 1) * 2 > sp->nslots)
+        pool_grow(sp);
+    uint32_t h = hash_str(s, n) & (sp->nslots - 1);
+    while (sp->slots[h]) {
+        const char *c = sp->str[sp->slots[h] - 1];
+        if (strncmp(c, s, n) == 0 && c[n] == 0)
+            return sp->slots[h] - 1;
+        h = (h + 1) & (sp->nslots - 1);
+    }
+    if (sp->n == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 4096;
+        sp->str = fm_xrealloc(sp->str, sp->cap * sizeof *sp->str);
+    }
+    char *c = fm_arena_alloc(&p->arena, n + 1);
+    memcpy(c, s, n);
+    c[n] = 0;
+    sp->str[sp->n] = c;
+    sp->slots[h] = sp->n + 1;
+    return sp->n++;
+}
+
+const char *fm_pool_str(fm_program *p, const char *s, size_t n)
+{
+    uint32_t id = fm_pool_id(p, s, n); /* may grow the table */
+    return p->pool.str[id];
+}
+
+const char *fm_program_str(const fm_program *p, uint32_t id)
+{
+    return id < p->pool.n ? p->pool.str[id] : "";
+}
+
+/* ---- name index: keys are pool strings, so pointer equality suffices
+ * after interning; we still compare contents to accept any string ---- */
+
+static void index_grow(fm_index *ix)
+{
+    uint32_t ns = ix->nslots ? ix->nslots * 2 : 1024;
+    const char **key = fm_xcalloc(ns, sizeof *key);
+    uint32_t *val = fm_xcalloc(ns, sizeof *val);
+    for (uint32_t i = 0; i < ix->nslots; i++) {
+        if (!ix->key[i])
+            continue;
+        uint32_t h = hash_str(ix->key[i], strlen(ix->key[i])) & (ns - 1);
+        while (key[h])
+            h = (h + 1) & (ns - 1);
+        key[h] = ix->key[i];
+        val[h] = ix->val[i];
+    }
+    free(ix->key);
+    free(ix->val);
+    ix->key = key;
+    ix->val = val;
+    ix->nslots = ns;
+}
+
+int fm_index_get(const fm_index *ix, const char *key, uint32_t *val)
+{
+    if (!ix->nslots || !key)
+        return 0;
+    uint32_t h = hash_str(key, strlen(key)) & (ix->nslots - 1);
+    while (ix->key[h]) {
+        if (strcmp(ix->key[h], key) == 0) {
+            *val = ix->val[h];
+            return 1;
+        }
+        h = (h + 1) & (ix->nslots - 1);
+    }
+    return 0;
+}
+
+void fm_index_put(fm_index *ix, const char *key, uint32_t val)
+{
+    if ((ix->n + 1) * 2 > ix->nslots)
+        index_grow(ix);
+    uint32_t h = hash_str(key, strlen(key)) & (ix->nslots - 1);
+    while (ix->key[h]) {
+        if (strcmp(ix->key[h], key) == 0) {
+            ix->val[h] = val;
+            return;
+        }
+        h = (h + 1) & (ix->nslots - 1);
+    }
+    ix->key[h] = key;
+    ix->val[h] = val;
+    ix->n++;
+}
+
+void fm_index_free(fm_index *ix)
+{
+    free(ix->key);
+    free(ix->val);
+    memset(ix, 0, sizeof *ix);
+}
+
+fm_program *fm_program_new(void)
+{
+    return fm_xcalloc(1, sizeof(fm_program));
+}
+
+void fm_program_free(fm_program *p)
+{
+    if (!p)
+        return;
+    free(p->types);
+    free(p->globals);
+    free(p->funcs);
+    free(p->units);
+    free(p->pool.str);
+    free(p->pool.slots);
+    fm_index_free(&p->type_ix);
+    fm_index_free(&p->global_ix);
+    fm_index_free(&p->func_ix);
+    fm_index_free(&p->static_ix);
+    fm_arena_free(&p->arena);
+    free(p);
+}
+
+size_t fm_program_nfuncs(const fm_program *p) { return p->nfuncs; }
+const fm_func *fm_program_func_at(const fm_program *p, size_t i) { return &p->funcs[i]; }
+size_t fm_program_ntypes(const fm_program *p) { return p->ntypes; }
+const fm_type *fm_program_type_at(const fm_program *p, size_t i) { return &p->types[i]; }
+size_t fm_program_nglobals(const fm_program *p) { return p->nglobals; }
+const fm_global *fm_program_global_at(const fm_program *p, size_t i) { return &p->globals[i]; }
+size_t fm_program_nunits(const fm_program *p) { return p->nunits; }
+const fm_unit_info *fm_program_unit_at(const fm_program *p, size_t i) { return &p->units[i]; }
+fm_program_stats fm_program_get_stats(const fm_program *p) { return p->stats; }
+
+int32_t fm_program_type_index(const fm_program *p, const char *key)
+{
+    uint32_t v;
+    return fm_index_get(&p->type_ix, key, &v) ? (int32_t)v : -1;
+}
+
+const fm_func *fm_program_func(const fm_program *p, const char *mangled,
+                               uint32_t from_unit)
+{
+    uint32_t v;
+    char buf[512];
+    if (strlen(mangled) < sizeof buf - 16) {
+        snprintf(buf, sizeof buf, "%u#%s", from_unit, mangled);
+        if (fm_index_get(&p->static_ix, buf, &v))
+            return &p->funcs[v];
+    }
+    return fm_index_get(&p->func_ix, mangled, &v) ? &p->funcs[v] : NULL;
+}

@@ -1,0 +1,57 @@
+/* Internal: the program model's storage, shared by the reader (reader.c),
+ * the model (program.c) and the dump (dump.c). */
+#ifndef FM_SUMMARIZE_PROGRAM_H
+#define FM_SUMMARIZE_PROGRAM_H
+
+#include "flowmage/facts.h"
+
+/* Bump allocator: facts live as long as the program. */
+typedef struct fm_arena {
+    char *chunk;
+    size_t used, size;
+    char **chunks;
+    size_t nchunks;
+} fm_arena;
+void *fm_arena_alloc(fm_arena *a, size_t n);
+void fm_arena_free(fm_arena *a);
+
+/* String -> id hash (open addressing). */
+typedef struct fm_strpool {
+    const char **str;
+    uint32_t n, cap;
+    uint32_t *slots; /* id + 1 */
+    uint32_t nslots;
+} fm_strpool;
+
+/* name -> index hash. */
+typedef struct fm_index {
+    const char **key;
+    uint32_t *val;
+    uint32_t n, nslots;
+} fm_index;
+int fm_index_get(const fm_index *ix, const char *key, uint32_t *val);
+void fm_index_put(fm_index *ix, const char *key, uint32_t val);
+void fm_index_free(fm_index *ix);
+
+struct fm_program {
+    fm_arena arena;
+    fm_strpool pool;
+    fm_type *types;
+    size_t ntypes, captypes;
+    fm_index type_ix;
+    fm_global *globals;
+    size_t nglobals, capglobals;
+    fm_index global_ix;
+    fm_func *funcs;
+    size_t nfuncs, capfuncs;
+    fm_index func_ix;   /* public definitions and declarations */
+    fm_index static_ix; /* "unit#mangled" for non-public definitions */
+    fm_unit_info *units;
+    size_t nunits, capunits;
+    fm_program_stats stats;
+};
+
+uint32_t fm_pool_id(fm_program *p, const char *s, size_t n);
+const char *fm_pool_str(fm_program *p, const char *s, size_t n);
+
+#endif
