@@ -43,6 +43,8 @@ static unsigned *ki_find(key_index *ki, unsigned key)
     unsigned h = (key * 2654435761u) & (ki->nslots - 1);
     while (ki->slots[h] && ki->keys[h] != key)
         h = (h + 1) & (ki->nslots - 1);
+    if (!ki->slots[h])
+        ki->n++; /* every caller fills a new slot */
     ki->keys[h] = key;
     return &ki->slots[h];
 }
