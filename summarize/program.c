@@ -191,8 +191,7 @@ int32_t fm_program_type_index(const fm_program *p, const char *key)
     return fm_index_get(&p->type_ix, key, &v) ? (int32_t)v : -1;
 }
 
-const fm_func *fm_program_func(const fm_program *p, const char *mangled,
-                               uint32_t from_unit)
+static const fm_func *lookup_one(const fm_program *p, const char *mangled, uint32_t from_unit)
 {
     uint32_t v;
     char buf[512];
@@ -202,4 +201,38 @@ const fm_func *fm_program_func(const fm_program *p, const char *mangled,
             return &p->funcs[v];
     }
     return fm_index_get(&p->func_ix, mangled, &v) ? &p->funcs[v] : NULL;
+}
+
+/* Itanium C++ ABI: complete and base constructors (C1/C2) and destructors
+ * (D1/D2) usually share one body that GCC emits under one of the names;
+ * a call to the other name reaches that body. */
+static const fm_func *ctor_variant(const fm_program *p, const char *mangled, uint32_t from_unit)
+{
+    size_t n = strlen(mangled);
+    if (n >= 480)
+        return NULL;
+    char buf[512];
+    for (size_t i = 1; i + 2 < n; i++) {
+        char c = mangled[i], d = mangled[i + 1], e = mangled[i + 2];
+        if (!((c == 'C' && (d == '1' || d == '2')) || (c == 'D' && (d == '1' || d == '2'))))
+            continue;
+        if (e != 'E' && e != 'I' && e != 'B')
+            continue;
+        memcpy(buf, mangled, n + 1);
+        buf[i + 1] = d == '1' ? '2' : '1';
+        const fm_func *f = lookup_one(p, buf, from_unit);
+        if (f && !(f->flags & FM_FN_DECL))
+            return f;
+    }
+    return NULL;
+}
+
+const fm_func *fm_program_func(const fm_program *p, const char *mangled,
+                               uint32_t from_unit)
+{
+    const fm_func *f = lookup_one(p, mangled, from_unit);
+    if (f && !(f->flags & FM_FN_DECL))
+        return f;
+    const fm_func *alt = ctor_variant(p, mangled, from_unit);
+    return alt ? alt : f;
 }

@@ -41,6 +41,8 @@
 
 #include "flowmage/attrs.h"
 #include "flowmage/common.h"
+#include "flowmage/facts.h"
+#include "flowmage/profile.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -104,6 +106,12 @@ typedef struct fm_summary_set {
     fm_summary *v;
     size_t n;
 } fm_summary_set;
+
+/* The stage: find the NFs of a program (as the profile defines them) and
+ * summarise each.  Fails (FM_ERR_INPUT) when the profile's element base does
+ * not occur in the program. */
+int fm_summarize(const fm_program *P, const fm_profile *prof, fm_summary_set *out,
+                 fm_error *err);
 
 /* Serialise one summary (deterministic). */
 char *fm_summary_to_json(const fm_summary *s);

@@ -1,0 +1,110 @@
+/* Internal: the abstract domain of the summarizer (see docs/summaries.md,
+ * "How the analysis works").
+ *
+ * Memory is named by locations: a root (a parameter's pointee, a local, a
+ * global, a table element, a flow control block, ...) followed by steps
+ * (a struct member, an array element, a per-thread slot, or following the
+ * pointer stored there).  Values are sets of atoms: header labels (src_ip,
+ * ...) with how they were transformed, pointers to locations, the unknown
+ * initial content of a location, parameter values, string literals, table
+ * lookup results, or "unknown". */
+#ifndef FM_SUMMARIZE_ABSINT_H
+#define FM_SUMMARIZE_ABSINT_H
+
+#include <stdint.h>
+
+#include "flowmage/facts.h"
+#include "flowmage/profile.h"
+#include "flowmage/summary.h"
+
+/* ---- locations ---- */
+enum {
+    LR_PARAM = 1, /* what parameter i points to */
+    LR_SLOT,      /* parameter i's own storage (by-value aggregates) */
+    LR_LOCAL,     /* local i of the function being analysed */
+    LR_GLOBAL,    /* program global i */
+    LR_RET,       /* the function's aggregate return object */
+    LR_CALLRET,   /* aggregate result of call event i (caller side) */
+    LR_TABLE,     /* elements of the table at location arg */
+    LR_FCB,       /* per-flow state handed in by a flow manager */
+    LR_HEAP,      /* allocation site arg */
+    LR_UNKNOWN,   /* memory reached through a value of unknown origin */
+    LR_REL,       /* relative position inside a key (no real root) */
+    LS_FIELD = 16, LS_INDEX, LS_THREAD, LS_DEREF
+};
+#define LOC_MAX_DEPTH 16
+#define LOC_MAX_DEREF 4
+
+typedef struct aloc {
+    uint32_t parent; /* 0 for roots */
+    uint8_t kind;
+    uint8_t depth;
+    uint8_t nderef;
+    uint32_t arg;    /* root argument, or field id for LS_FIELD */
+    uint32_t root;   /* id of the root location */
+} aloc;
+
+typedef struct fieldref {
+    const char *rec, *field; /* pool strings */
+} fieldref;
+
+/* ---- atoms: kind 4 bits | flags 8 bits | payload ---- */
+typedef uint64_t atom;
+enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN };
+enum {
+    AF_MASKED = 1, AF_MIXED = 2, AF_SYMJOIN = 4, AF_SELECT = 8, /* = FM_OF_* */
+    AF_OPAQUE = 16 /* went through a function flowmage cannot see */
+};
+static inline atom mk_atom(unsigned kind, unsigned flags, uint64_t payload)
+{
+    return (payload << 12) | ((uint64_t)(flags & 0xff) << 4) | (kind & 0xf);
+}
+static inline unsigned atom_kind(atom a) { return (unsigned)(a & 0xf); }
+static inline unsigned atom_flags(atom a) { return (unsigned)((a >> 4) & 0xff); }
+static inline uint64_t atom_payload(atom a) { return a >> 12; }
+static inline atom atom_with_flags(atom a, unsigned f)
+{
+    return (a & ~(uint64_t)0xff0) | ((uint64_t)(f & 0xff) << 4);
+}
+
+/* ---- value sets: sorted, unique ---- */
+typedef struct vset {
+    atom *v;
+    uint32_t n, cap;
+} vset;
+#define VSET_MAX 384
+
+int vs_add(vset *s, atom a);            /* 1 if added */
+int vs_union(vset *d, const vset *s);   /* 1 if d grew */
+int vs_has(const vset *s, atom a);
+void vs_copy(vset *d, const vset *s);
+void vs_free(vset *s);
+void vs_clear(vset *s);
+
+/* Flag composition: `outer` transformations applied after `inner` ones;
+ * only the first transforming operation decides masked vs mixed. */
+unsigned flags_compose(unsigned inner, unsigned outer);
+
+/* ---- the analysis run ---- */
+typedef struct an an;
+
+uint32_t loc_root(an *A, unsigned kind, uint32_t arg);
+uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg);
+const aloc *loc_get(const an *A, uint32_t id);
+uint32_t field_id(an *A, const char *rec, const char *field);
+const fieldref *field_get(const an *A, uint32_t id);
+/* 1 if anc is loc or an ancestor of it within the same object (no DEREF
+ * step between them) */
+int loc_within(const an *A, uint32_t anc, uint32_t loc);
+/* 1 if anc is loc or any ancestor, through pointers too */
+int loc_under(const an *A, uint32_t anc, uint32_t loc);
+/* loc re-rooted: the steps of loc below `from` appended to `to` */
+uint32_t loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to);
+/* Human-readable: "Policer::_state", "fcb", "global counter", ... */
+void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out);
+unsigned loc_root_kind(const an *A, uint32_t loc);
+
+uint32_t label_id(an *A, const char *name);
+const char *label_name(const an *A, uint32_t id);
+
+#endif

@@ -1,0 +1,336 @@
+/* The abstract domain: value sets, flag composition, locations, labels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- value sets ---- */
+
+static uint32_t vs_pos(const vset *s, atom a, int *found)
+{
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (s->v[mid] == a) {
+            *found = 1;
+            return mid;
+        }
+        if (s->v[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+static int vs_insert(vset *s, atom a)
+{
+    int found;
+    uint32_t pos = vs_pos(s, a, &found);
+    if (found)
+        return 0;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 4;
+        s->v = fm_xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    memmove(s->v + pos + 1, s->v + pos, (s->n - pos) * sizeof *s->v);
+    s->v[pos] = a;
+    s->n++;
+    return 1;
+}
+
+int vs_add(vset *s, atom a)
+{
+    /* a huge set keeps its labels (they decide keys) and folds everything
+     * else into "unknown": imprecise, never silently smaller */
+    if (s->n >= VSET_MAX && atom_kind(a) != AK_LABEL)
+        a = mk_atom(AK_UNKNOWN, 0, 0);
+    return vs_insert(s, a);
+}
+
+int vs_union(vset *d, const vset *s)
+{
+    int grew = 0;
+    if (d == s)
+        return 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        grew |= vs_add(d, s->v[i]);
+    return grew;
+}
+
+int vs_has(const vset *s, atom a)
+{
+    int found;
+    vs_pos(s, a, &found);
+    return found;
+}
+
+void vs_copy(vset *d, const vset *s)
+{
+    vs_clear(d);
+    vs_union(d, s);
+}
+
+void vs_clear(vset *s)
+{
+    s->n = 0;
+}
+
+void vs_free(vset *s)
+{
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
+}
+
+unsigned flags_compose(unsigned inner, unsigned outer)
+{
+    unsigned f = inner;
+    /* replay outer's transformations in the order they can have happened:
+     * a join is only recorded before mixing, masking only before mixing */
+    if ((outer & AF_SYMJOIN) && !(f & AF_MIXED))
+        f |= AF_SYMJOIN;
+    if ((outer & AF_MASKED) && !(f & (AF_MASKED | AF_MIXED | AF_SYMJOIN)))
+        f |= AF_MASKED;
+    f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE);
+    return f;
+}
+
+/* ---- locations ---- */
+
+static uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ULL ^ (uint64_t)b * 0xC2B2AE3D27D4EB4FULL ^
+                 (uint64_t)c * 0x165667B19E3779F9ULL;
+    return (uint32_t)(h ^ (h >> 29));
+}
+
+static void loc_rehash(an *A)
+{
+    uint32_t ns = A->nloc_slots ? A->nloc_slots * 2 : 4096;
+    uint32_t *slots = fm_xcalloc(ns, sizeof *slots);
+    for (uint32_t id = 1; id < A->nlocs; id++) {
+        const aloc *l = &A->locs[id];
+        uint32_t h = hash3(l->parent, l->kind, l->arg) & (ns - 1);
+        while (slots[h])
+            h = (h + 1) & (ns - 1);
+        slots[h] = id;
+    }
+    free(A->loc_slots);
+    A->loc_slots = slots;
+    A->nloc_slots = ns;
+}
+
+static uint32_t loc_intern(an *A, uint32_t parent, unsigned kind, uint32_t arg)
+{
+    if ((A->nlocs + 1) * 2 > A->nloc_slots)
+        loc_rehash(A);
+    uint32_t h = hash3(parent, kind, arg) & (A->nloc_slots - 1);
+    while (A->loc_slots[h]) {
+        const aloc *l = &A->locs[A->loc_slots[h]];
+        if (l->parent == parent && l->kind == kind && l->arg == arg)
+            return A->loc_slots[h];
+        h = (h + 1) & (A->nloc_slots - 1);
+    }
+    if (A->nlocs == A->caplocs) {
+        A->caplocs *= 2;
+        A->locs = fm_xrealloc(A->locs, A->caplocs * sizeof *A->locs);
+    }
+    uint32_t id = A->nlocs++;
+    aloc *l = &A->locs[id];
+    l->parent = parent;
+    l->kind = (uint8_t)kind;
+    l->arg = arg;
+    if (parent) {
+        const aloc *p = &A->locs[parent];
+        l->depth = p->depth + 1;
+        l->nderef = p->nderef + (kind == LS_DEREF);
+        l->root = p->root;
+    } else {
+        l->depth = 0;
+        l->nderef = 0;
+        l->root = id;
+    }
+    A->loc_slots[h] = id;
+    return id;
+}
+
+uint32_t loc_root(an *A, unsigned kind, uint32_t arg)
+{
+    return loc_intern(A, 0, kind, arg);
+}
+
+uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
+{
+    const aloc *p = &A->locs[parent];
+    /* a repeated array step adds nothing */
+    if ((kind == LS_INDEX || kind == LS_THREAD) && p->kind == kind)
+        return parent;
+    /* recursive structures: following the same pointer member again (a
+     * list's next) folds back onto the node reached the first time */
+    if (kind == LS_DEREF && p->kind == LS_FIELD) {
+        for (uint32_t a = p->parent; a; a = A->locs[a].parent) {
+            const aloc *x = &A->locs[a];
+            if (x->kind == LS_DEREF && A->locs[x->parent].kind == LS_FIELD &&
+                A->locs[x->parent].arg == p->arg)
+                return a;
+        }
+    }
+    /* beyond the bounds, memory is simply unknown: never merged with a
+     * neighbour (that would mix unrelated values) */
+    if (p->depth >= LOC_MAX_DEPTH || (kind == LS_DEREF && p->nderef >= LOC_MAX_DEREF))
+        return loc_intern(A, 0, LR_UNKNOWN, 0);
+    return loc_intern(A, parent, kind, arg);
+}
+
+int loc_under(const an *A, uint32_t anc, uint32_t loc)
+{
+    for (; loc; loc = A->locs[loc].parent)
+        if (loc == anc)
+            return 1;
+    return 0;
+}
+
+const aloc *loc_get(const an *A, uint32_t id)
+{
+    return &A->locs[id];
+}
+
+unsigned loc_root_kind(const an *A, uint32_t loc)
+{
+    return A->locs[A->locs[loc].root].kind;
+}
+
+int loc_within(const an *A, uint32_t anc, uint32_t loc)
+{
+    while (loc) {
+        if (loc == anc)
+            return 1;
+        const aloc *l = &A->locs[loc];
+        if (l->kind == LS_DEREF)
+            return 0;
+        loc = l->parent;
+    }
+    return 0;
+}
+
+uint32_t loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
+{
+    if (loc == from)
+        return to;
+    const aloc *l = &A->locs[loc];
+    if (!l->parent)
+        return to; /* from was not an ancestor: coarse */
+    uint32_t kind = l->kind, arg = l->arg;
+    uint32_t base = loc_rebase(A, l->parent, from, to);
+    return loc_child(A, base, kind, arg);
+}
+
+/* ---- fields and labels ---- */
+
+uint32_t field_id(an *A, const char *rec, const char *field)
+{
+    if ((A->nfields + 1) * 2 > A->nfield_slots) {
+        uint32_t ns = A->nfield_slots ? A->nfield_slots * 2 : 1024;
+        uint32_t *slots = fm_xcalloc(ns, sizeof *slots);
+        for (uint32_t i = 1; i < A->nfields; i++) {
+            uint32_t h = hash3((uint32_t)(uintptr_t)A->fields[i].rec,
+                               (uint32_t)(uintptr_t)A->fields[i].field, 0) & (ns - 1);
+            while (slots[h])
+                h = (h + 1) & (ns - 1);
+            slots[h] = i;
+        }
+        free(A->field_slots);
+        A->field_slots = slots;
+        A->nfield_slots = ns;
+    }
+    uint32_t h = hash3((uint32_t)(uintptr_t)rec, (uint32_t)(uintptr_t)field, 0) &
+                 (A->nfield_slots - 1);
+    while (A->field_slots[h]) {
+        const fieldref *f = &A->fields[A->field_slots[h]];
+        if (f->rec == rec && f->field == field)
+            return A->field_slots[h];
+        h = (h + 1) & (A->nfield_slots - 1);
+    }
+    if (A->nfields == A->capfields) {
+        A->capfields *= 2;
+        A->fields = fm_xrealloc(A->fields, A->capfields * sizeof *A->fields);
+    }
+    A->fields[A->nfields] = (fieldref){rec, field};
+    A->field_slots[h] = A->nfields;
+    return A->nfields++;
+}
+
+const fieldref *field_get(const an *A, uint32_t id)
+{
+    return &A->fields[id];
+}
+
+uint32_t label_id(an *A, const char *name)
+{
+    for (uint32_t i = 0; i < A->nlabels; i++)
+        if (!strcmp(A->labels[i], name))
+            return i;
+    A->labels = fm_xrealloc(A->labels, (A->nlabels + 1) * sizeof *A->labels);
+    A->labels[A->nlabels] = fm_xstrdup(name);
+    return A->nlabels++;
+}
+
+const char *label_name(const an *A, uint32_t id)
+{
+    return id < A->nlabels ? A->labels[id] : "?";
+}
+
+/* ---- names for reports ---- */
+
+static const char *short_rec(const char *rec)
+{
+    return rec ? rec : "?";
+}
+
+void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
+{
+    const aloc *l = &A->locs[loc];
+    if (!l->parent) {
+        switch (l->kind) {
+        case LR_PARAM: fm_buf_printf(out, "*param%u", l->arg); break;
+        case LR_SLOT: fm_buf_printf(out, "param%u", l->arg); break;
+        case LR_LOCAL: fm_buf_printf(out, "local%u", l->arg); break;
+        case LR_GLOBAL:
+            fm_buf_puts(out, l->arg < fm_program_nglobals(P)
+                                 ? fm_program_global_at(P, l->arg)->printable : "global");
+            break;
+        case LR_RET: fm_buf_puts(out, "return"); break;
+        case LR_CALLRET: fm_buf_printf(out, "call%u", l->arg); break;
+        case LR_TABLE:
+            fm_buf_puts(out, "element of ");
+            loc_name(A, P, l->arg, out);
+            break;
+        case LR_FCB: fm_buf_puts(out, "flow state (fcb)"); break;
+        case LR_HEAP: fm_buf_puts(out, "heap"); break;
+        case LR_REL: fm_buf_puts(out, "key"); break;
+        default: fm_buf_puts(out, "unknown"); break;
+        }
+        return;
+    }
+    const aloc *p = &A->locs[l->parent];
+    int this_root = !p->parent && p->kind == LR_PARAM && p->arg == 0;
+    if (l->kind == LS_FIELD) {
+        const fieldref *f = &A->fields[l->arg];
+        if (this_root) {
+            /* members of the element itself read as Class::member */
+            fm_buf_printf(out, "%s::%s", short_rec(f->rec), f->field);
+            return;
+        }
+        loc_name(A, P, l->parent, out);
+        fm_buf_printf(out, ".%s", f->field);
+        return;
+    }
+    loc_name(A, P, l->parent, out);
+    switch (l->kind) {
+    case LS_INDEX: fm_buf_puts(out, "[i]"); break;
+    case LS_THREAD: fm_buf_puts(out, "[thread]"); break;
+    case LS_DEREF: fm_buf_puts(out, "->"); break;
+    }
+}

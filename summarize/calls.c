@@ -1,0 +1,664 @@
+/* Calls: resolving the callee (direct, virtual through the NF's own class),
+ * the profile's primitives (table operations, per-thread accessors,
+ * argument parsers), builtins, and applying a callee's summary with the
+ * actual arguments. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define MAXL 16
+
+/* ---- class helpers ---- */
+
+int type_derives(const fm_program *P, int32_t t, int32_t base)
+{
+    if (t < 0 || base < 0)
+        return 0;
+    if (t == base)
+        return 1;
+    const fm_type *ty = fm_program_type_at(P, (size_t)t);
+    for (uint32_t i = 0; i < ty->nbases; i++)
+        if (type_derives(P, ty->bases[i].type, base))
+            return 1;
+    return 0;
+}
+
+int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names)
+{
+    if (t < 0)
+        return 0;
+    const fm_type *ty = fm_program_type_at(P, (size_t)t);
+    if (fm_strset_has(names, ty->tmpl) || fm_strset_has(names, ty->name))
+        return 1;
+    for (uint32_t i = 0; i < ty->nbases; i++)
+        if (type_derives_named(P, ty->bases[i].type, names))
+            return 1;
+    return 0;
+}
+
+static const fm_func *method_in(const fm_program *P, int32_t t, const char *name, int slot)
+{
+    size_t n = fm_program_nfuncs(P);
+    const fm_func *decl = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const fm_func *f = fm_program_func_at(P, i);
+        if (f->cls != t)
+            continue;
+        if (name ? strcmp(f->simple, name) != 0 : f->vslot != slot)
+            continue;
+        if (!(f->flags & FM_FN_DECL))
+            return f;
+        decl = f;
+    }
+    return decl;
+}
+
+const fm_func *class_slot_method(const fm_program *P, int32_t t, uint32_t slot)
+{
+    if (t < 0)
+        return NULL;
+    const fm_type *ty = fm_program_type_at(P, (size_t)t);
+    if (slot < ty->nslots && ty->slots[slot])
+        return fm_program_func(P, ty->slots[slot], 0);
+    /* no vtable listing (-flto): the most-derived method with that slot */
+    const fm_func *f = method_in(P, t, NULL, (int)slot);
+    if (f)
+        return f;
+    for (uint32_t i = 0; i < ty->nbases; i++)
+        if ((ty->bases[i].flags & FM_BASE_PRIMARY) &&
+            (f = class_slot_method(P, ty->bases[i].type, slot)))
+            return f;
+    return NULL;
+}
+
+const fm_func *class_method_named(const fm_program *P, int32_t t, const char *name)
+{
+    if (t < 0)
+        return NULL;
+    const fm_type *ty = fm_program_type_at(P, (size_t)t);
+    /* prefer the vtable: it names the most-derived override */
+    for (uint32_t s = 0; s < ty->nslots; s++) {
+        const fm_func *f = ty->slots[s] ? fm_program_func(P, ty->slots[s], 0) : NULL;
+        if (f && !strcmp(f->simple, name))
+            return f;
+    }
+    const fm_func *f = method_in(P, t, name, -1);
+    if (f)
+        return f;
+    for (uint32_t i = 0; i < ty->nbases; i++)
+        if ((f = class_method_named(P, ty->bases[i].type, name)))
+            return f;
+    return NULL;
+}
+
+/* ---- translating a callee's terms into the caller's ---- */
+
+typedef struct site {
+    fa *F;
+    uint32_t k;              /* call event */
+    vset *args;
+    uint32_t nargs;
+} site;
+
+static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max);
+
+static void translate_atoms(site *c, const vset *in, vset *out);
+
+static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
+{
+    an *A = c->F->A;
+    const aloc *l = loc_get(A, L);
+    uint32_t root = l->root;
+    const aloc *r = loc_get(A, root);
+    uint32_t n = 0;
+    switch (r->kind) {
+    case LR_PARAM:
+    case LR_SLOT: {
+        uint32_t bases[MAXL], nb = 0;
+        if (r->arg < c->nargs)
+            for (uint32_t i = 0; i < c->args[r->arg].n; i++) {
+                unsigned k = atom_kind(c->args[r->arg].v[i]);
+                /* a scalar (a header value passed as a by-value struct)
+                 * designates no memory of the caller */
+                if (k != AK_LABEL && k != AK_STR && k != AK_TRES)
+                    fa_atom_locs(c->F, c->args[r->arg].v[i], bases, &nb, MAXL);
+            }
+        else
+            bases[nb++] = loc_root(A, LR_UNKNOWN, 0);
+        for (uint32_t i = 0; i < nb && n < max; i++)
+            out[n++] = loc_rebase(A, L, root, bases[i]);
+        return n;
+    }
+    case LR_TABLE: {
+        uint32_t ts[MAXL];
+        uint32_t nt = translate_loc(c, r->arg, ts, MAXL);
+        for (uint32_t i = 0; i < nt && n < max; i++)
+            out[n++] = loc_rebase(A, L, root, loc_root(A, LR_TABLE, ts[i]));
+        return n;
+    }
+    case LR_RET:
+        out[n++] = loc_rebase(A, L, root, loc_root(A, LR_CALLRET, c->k));
+        return n;
+    case LR_LOCAL:
+    case LR_CALLRET:
+    case LR_REL:
+        return 0;
+    default:
+        out[n++] = L;
+        return n;
+    }
+}
+
+static void add_composed(vset *out, atom a, unsigned outer)
+{
+    unsigned k = atom_kind(a);
+    if (outer && (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES))
+        a = atom_with_flags(a, flags_compose(atom_flags(a), outer));
+    vs_add(out, a);
+}
+
+static void translate_atoms(site *c, const vset *in, vset *out)
+{
+    fa *F = c->F;
+    for (uint32_t i = 0; i < in->n; i++) {
+        atom a = in->v[i];
+        unsigned f = atom_flags(a);
+        uint32_t locs[MAXL], n;
+        switch (atom_kind(a)) {
+        case AK_PTR:
+            n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+            for (uint32_t j = 0; j < n; j++)
+                vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
+            break;
+        case AK_CONTENT: {
+            const aloc *r = loc_get(F->A, loc_get(F->A, (uint32_t)atom_payload(a))->root);
+            if (r->kind == LR_SLOT && r->arg < c->nargs)
+                /* part of an aggregate passed by value as a scalar value
+                 * (e.g. a header field copied whole): that value */
+                for (uint32_t t = 0; t < c->args[r->arg].n; t++)
+                    if (atom_kind(c->args[r->arg].v[t]) != AK_PTR)
+                        add_composed(out, c->args[r->arg].v[t], f);
+            n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+            for (uint32_t j = 0; j < n; j++) {
+                vset tmp = {0};
+                fa_read(F, locs[j], &tmp);
+                for (uint32_t t = 0; t < tmp.n; t++)
+                    add_composed(out, tmp.v[t], f);
+                vs_free(&tmp);
+            }
+            break;
+        }
+        case AK_PARAM: {
+            uint32_t p = (uint32_t)atom_payload(a);
+            if (p < c->nargs)
+                for (uint32_t t = 0; t < c->args[p].n; t++)
+                    add_composed(out, c->args[p].v[t], f);
+            else
+                vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+            break;
+        }
+        case AK_TRES: {
+            uint32_t x = (uint32_t)atom_payload(a);
+            if (F->tres_map && F->tres_map[c->k] && x < F->tres_n[c->k])
+                vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
+            break;
+        }
+        default:
+            vs_add(out, a);
+        }
+    }
+}
+
+static void translate_guards(site *c, const guards *in, guards *out)
+{
+    for (uint32_t i = 0; i < in->n; i++) {
+        guard g = {0};
+        translate_atoms(c, &in->g[i].lhs, &g.lhs);
+        translate_atoms(c, &in->g[i].rhs, &g.rhs);
+        g.cmp = in->g[i].cmp;
+        g.zflags = in->g[i].zflags;
+        g.pol = in->g[i].pol;
+        guards_add(out, &g);
+        vs_free(&g.lhs);
+        vs_free(&g.rhs);
+    }
+}
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+    uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL);
+    return h ^ (h >> 31);
+}
+
+/* ---- applying a summary ---- */
+
+static void apply_accesses(site *c, const summary *S)
+{
+    fa *F = c->F;
+    if (!F->tres_map) {
+        F->tres_map = fm_xcalloc(F->f->nevents, sizeof *F->tres_map);
+        F->tres_n = fm_xcalloc(F->f->nevents, sizeof *F->tres_n);
+    }
+    if (F->tres_n[c->k] < S->nacc) {
+        F->tres_map[c->k] = fm_xrealloc(F->tres_map[c->k], S->nacc * sizeof **F->tres_map);
+        F->tres_n[c->k] = S->nacc;
+    }
+    for (uint32_t i = 0; i < S->nacc; i++) {
+        const rec_access *a = &S->acc[i];
+        uint32_t ts[MAXL];
+        uint32_t nt = translate_loc(c, a->table, ts, MAXL);
+        vset keyv = {0};
+        translate_atoms(c, &a->k.unresolved, &keyv);
+        guards gd = {0};
+        translate_guards(c, &a->gd, &gd);
+        F->tres_map[c->k][i] = UINT32_MAX;
+        for (uint32_t t = 0; t < nt; t++) {
+            rec_access *r = fa_access(F, mix(((uint64_t)c->k << 20) | i, a->id), ts[t], a->api,
+                                      a->method, a->op, &keyv, c->k, &gd, a->ev);
+            for (uint32_t p = 0; p < a->k.npos; p++) {
+                const keypos *kp = &a->k.pos[p];
+                uint32_t q;
+                for (q = 0; q < r->k.npos; q++)
+                    if (r->k.pos[q].rel == kp->rel && r->k.pos[q].site == kp->site)
+                        break;
+                if (q == r->k.npos) {
+                    r->k.pos = fm_xrealloc(r->k.pos, (r->k.npos + 1) * sizeof *r->k.pos);
+                    memset(&r->k.pos[q], 0, sizeof r->k.pos[q]);
+                    r->k.pos[q].rel = kp->rel;
+                    r->k.pos[q].site = kp->site;
+                    r->k.npos++;
+                    F->changed = 1;
+                }
+                vset tv = {0};
+                translate_atoms(c, &kp->val, &tv);
+                if (vs_union(&r->k.pos[q].val, &tv))
+                    F->changed = 1;
+                vs_free(&tv);
+            }
+            if (F->tres_map[c->k][i] == UINT32_MAX)
+                F->tres_map[c->k][i] = (uint32_t)(r - F->out->acc);
+        }
+        guards_free(&gd);
+        vs_free(&keyv);
+    }
+}
+
+static void apply_stores(site *c, const summary *S, int agg_result)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    for (uint32_t i = 0; i < S->nstores; i++) {
+        const rec_store *st = &S->stores[i];
+        unsigned rk = loc_root_kind(A, st->loc);
+        if (rk == LR_SLOT)
+            continue;
+        (void)agg_result;
+        uint32_t ds[MAXL];
+        uint32_t nd = translate_loc(c, st->loc, ds, MAXL);
+        vset v = {0};
+        translate_atoms(c, &st->val, &v);
+        guards gd = {0};
+        translate_guards(c, &st->gd, &gd);
+        uint64_t s = mix(((uint64_t)c->k << 20) | (i + 1), st->id);
+        for (uint32_t d = 0; d < nd; d++) {
+            if (st->agg) {
+                for (uint32_t j = 0; j < v.n; j++)
+                    if (atom_kind(v.v[j]) == AK_PTR)
+                        fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, &gd,
+                                     st->ev);
+            } else {
+                fa_write(F, ds[d], s, &v);
+                if (fa_liftable_root(A, ds[d]) && loc_root_kind(A, ds[d]) != LR_SLOT)
+                    fa_store(F, s, ds[d], &v, 0, c->k, &gd, st->ev);
+            }
+        }
+        guards_free(&gd);
+        vs_free(&v);
+    }
+}
+
+static void apply_rest(site *c, const summary *S)
+{
+    fa *F = c->F;
+    summary *o = F->out;
+    for (uint32_t i = 0; i < S->nidx; i++) {
+        const rec_index *x = &S->idx[i];
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, x->loc, ls, MAXL);
+        vset v = {0};
+        translate_atoms(c, &x->idx, &v);
+        guards gd = {0};
+        translate_guards(c, &x->gd, &gd);
+        for (uint32_t j = 0; j < n; j++)
+            fa_index(F, mix(((uint64_t)c->k << 20) | i, x->id), ls[j], &v, x->is_write, c->k,
+                     &gd, x->ev);
+        guards_free(&gd);
+        vs_free(&v);
+    }
+    for (uint32_t i = 0; i < S->ntouch; i++) {
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, S->touch[i].loc, ls, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            if (fa_liftable_root(F->A, ls[j]))
+                fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
+    }
+    vset kw = {0};
+    translate_atoms(c, &S->keywords, &kw);
+    if (vs_union(&o->keywords, &kw))
+        F->changed = 1;
+    vs_free(&kw);
+    for (uint32_t l = 0; l < 32; l++)
+        if (S->label_ev[l].fn)
+            fa_label_ev(F, l, S->label_ev[l]);
+    for (uint32_t i = 0; i < S->nreach; i++)
+        fa_reach(F, S->reach[i]);
+    for (size_t i = 0; i < S->notes.n; i++)
+        fm_strset_add(&o->notes, S->notes.v[i]);
+    o->ctx_dependent |= S->ctx_dependent;
+}
+
+static void apply_summary(site *c, const fm_func *g, const summary *S)
+{
+    fa *F = c->F;
+    const fm_event *e = &F->f->events[c->k];
+    int agg = (e->call_flags & FM_CALLF_AGG_RESULT) != 0;
+    apply_accesses(c, S);
+    apply_stores(c, S, agg);
+    vset v = {0};
+    if (agg)
+        vs_add(&v, mk_atom(AK_PTR, 0, loc_root(F->A, LR_CALLRET, c->k)));
+    else
+        translate_atoms(c, &S->ret, &v);
+    fa_set_val(F, c->k, &v);
+    vs_free(&v);
+    apply_rest(c, S);
+    fa_reach(F, g);
+    double w = (e->call_flags & FM_CALLF_IN_LOOP) ? 4.0 : 1.0;
+    summary *o = F->out;
+    o->cost += w * S->cost;
+    o->statements += S->statements;
+    o->loops += S->loops;
+    o->calls += S->calls + 1;
+    o->table_ops += S->table_ops;
+    o->pointer_loads += S->pointer_loads;
+}
+
+/* ---- primitives ---- */
+
+static void arg_locs(fa *F, const vset *v, uint32_t *out, uint32_t *n)
+{
+    for (uint32_t i = 0; i < v->n; i++)
+        fa_atom_locs(F, v->v[i], out, n, MAXL);
+}
+
+static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
+                     const char *method, uint32_t this_arg)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    uint32_t k = c->k;
+    evid ev = {F->f, F->f->events[k].line};
+    uint32_t ts[MAXL], nt = 0;
+    if (this_arg < c->nargs)
+        arg_locs(F, &c->args[this_arg], ts, &nt);
+    vset keyv = {0};
+    if (m->key_arg >= 0 && (uint32_t)m->key_arg < c->nargs)
+        vs_union(&keyv, &c->args[m->key_arg]);
+    vset res = {0};
+    for (uint32_t t = 0; t < nt; t++) {
+        rec_access *r = fa_access(F, ((uint64_t)k << 20) | 0xfffff, ts[t], api, method, m->op,
+                                  &keyv, k, NULL, ev);
+        uint32_t ai = (uint32_t)(r - F->out->acc);
+        uint32_t elem = loc_root(A, LR_TABLE, ts[t]);
+        vs_add(&res, mk_atom(AK_PTR, 0, elem));
+        vs_add(&res, mk_atom(AK_TRES, 0, ai));
+        /* the inserted value becomes the element's content */
+        if (m->value_arg >= 0 && (uint32_t)m->value_arg < c->nargs) {
+            const vset *val = &c->args[m->value_arg];
+            for (uint32_t i = 0; i < val->n; i++)
+                if (atom_kind(val->v[i]) == AK_PTR)
+                    fa_copy(F, elem, (uint32_t)atom_payload(val->v[i]), (uint64_t)k << 8);
+            fa_write(F, elem, (uint64_t)k << 8, val);
+        }
+    }
+    /* the value stored in the element, returned through an out-pointer
+     * (rte_hash_lookup_data: a user pointer, followed by the caller) */
+    if (m->result_arg >= 0 && (uint32_t)m->result_arg < c->nargs) {
+        vset stored = {0};
+        for (uint32_t t = 0; t < nt; t++)
+            vs_add(&stored, mk_atom(AK_CONTENT, 0, loc_root(A, LR_TABLE, ts[t])));
+        for (uint32_t i = 0; i < res.n; i++)
+            if (atom_kind(res.v[i]) == AK_TRES)
+                vs_add(&stored, res.v[i]);
+        uint32_t outs[MAXL], no = 0;
+        arg_locs(F, &c->args[m->result_arg], outs, &no);
+        for (uint32_t i = 0; i < no; i++)
+            fa_write(F, outs[i], (uint64_t)k << 8, &stored);
+        vs_free(&stored);
+    }
+    if (F->f->events[k].call_flags & FM_CALLF_AGG_RESULT) {
+        uint32_t cr = loc_root(A, LR_CALLRET, k);
+        fa_write(F, cr, (uint64_t)k << 8, &res);
+        vs_clear(&res);
+        vs_add(&res, mk_atom(AK_PTR, 0, cr));
+    }
+    fa_set_val(F, k, &res);
+    vs_free(&res);
+    vs_free(&keyv);
+    F->out->table_ops++;
+    double base = m->op == FM_OP_LOOKUP ? 30 : m->op == FM_OP_INSERT ? 50 : 40;
+    F->out->cost += api->node_based ? base * 1.5 : base;
+}
+
+static void opaque(site *c, int hash_fn)
+{
+    fa *F = c->F;
+    vset v = {0};
+    unsigned fl = AF_MIXED | (hash_fn ? 0 : AF_OPAQUE);
+    if (!hash_fn)
+        vs_add(&v, mk_atom(AK_UNKNOWN, 0, 0));
+    for (uint32_t i = 0; i < c->nargs; i++) {
+        vset in = {0};
+        vs_union(&in, &c->args[i]);
+        uint32_t ls[MAXL], n = 0;
+        for (uint32_t j = 0; j < c->args[i].n; j++)
+            if (atom_kind(c->args[i].v[j]) == AK_PTR)
+                fa_atom_locs(F, c->args[i].v[j], ls, &n, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            fa_read(F, ls[j], &in);
+        for (uint32_t j = 0; j < in.n; j++) {
+            unsigned k = atom_kind(in.v[j]);
+            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT)
+                vs_add(&v, atom_with_flags(in.v[j], flags_compose(atom_flags(in.v[j]), fl)));
+        }
+        vs_free(&in);
+    }
+    fa_set_val(F, c->k, &v);
+    vs_free(&v);
+    F->out->calls++;
+    F->out->cost += 10;
+}
+
+static int is_any(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(name, *list))
+            return 1;
+    return 0;
+}
+
+static const char *const allocators[] = {"_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t",
+                                         "_ZnamRKSt9nothrow_t", "malloc", "calloc",
+                                         "realloc", "__builtin_malloc", "__builtin_calloc",
+                                         "rte_malloc", "rte_zmalloc", NULL};
+static const char *const copiers[] = {"memcpy", "memmove", "__builtin_memcpy",
+                                      "__builtin_memmove", "rte_memcpy", NULL};
+static const char *const setters[] = {"memset", "__builtin_memset", NULL};
+
+/* Known functions with fixed semantics; returns 1 if handled. */
+static int builtin(site *c, const char *name)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    if (is_any(name, allocators)) {
+        vset v = {0};
+        vs_add(&v, mk_atom(AK_PTR, 0, loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));
+        fa_set_val(F, c->k, &v);
+        vs_free(&v);
+        return 1;
+    }
+    if (is_any(name, copiers) && c->nargs >= 2) {
+        uint32_t d[MAXL], nd = 0, s[MAXL], ns = 0;
+        arg_locs(F, &c->args[0], d, &nd);
+        arg_locs(F, &c->args[1], s, &ns);
+        for (uint32_t i = 0; i < nd; i++)
+            for (uint32_t j = 0; j < ns; j++)
+                fa_copy(F, d[i], s[j], (uint64_t)c->k << 8);
+        fa_set_val(F, c->k, &c->args[0]);
+        return 1;
+    }
+    if (is_any(name, setters) && c->nargs >= 1) {
+        fa_set_val(F, c->k, &c->args[0]);
+        return 1;
+    }
+    return 0;
+}
+
+static int parser_call(an *A, const fm_func *g)
+{
+    const fm_profile *p = A->prof;
+    if (fm_strset_has(&p->parser_functions, g->simple) ||
+        fm_strset_has(&p->parser_functions, g->mangled))
+        return 1;
+    if (g->cls < 0)
+        return 0;
+    const fm_type *t = fm_program_type_at(A->P, (size_t)g->cls);
+    return fm_strset_has(&p->parser_classes, t->tmpl) &&
+           !strncmp(g->simple, p->parser_method_prefix, strlen(p->parser_method_prefix));
+}
+
+/* Profile primitives; returns 1 if the call was handled. */
+static int primitive(site *c, const fm_func *g)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    const fm_profile *p = A->prof;
+    const fm_table_method *m;
+    const fm_table_api *api;
+    const char *tmpl = g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;
+    if (tmpl && (api = fm_profile_table_method(p, tmpl, g->simple, &m))) {
+        table_op(c, api, m, g->simple, 0);
+        return 1;
+    }
+    if (!tmpl && (api = fm_profile_table_function(p, g->simple[0] ? g->simple : g->mangled, &m))) {
+        /* C APIs: the table handle is the first argument's pointee */
+        table_op(c, api, m, g->simple, 0);
+        return 1;
+    }
+    if (tmpl && fm_strset_has(&p->per_thread_classes, tmpl) &&
+        fm_strset_has(&p->per_thread_accessors, g->simple)) {
+        uint32_t ls[MAXL], n = 0;
+        if (c->nargs)
+            arg_locs(F, &c->args[0], ls, &n);
+        vset v = {0};
+        for (uint32_t i = 0; i < n; i++)
+            vs_add(&v, mk_atom(AK_PTR, 0, loc_child(A, ls[i], LS_THREAD, 0)));
+        fa_set_val(F, c->k, &v);
+        vs_free(&v);
+        return 1;
+    }
+    if (parser_call(A, g)) {
+        for (uint32_t i = 0; i < c->nargs; i++)
+            for (uint32_t j = 0; j < c->args[i].n; j++) {
+                atom a = c->args[i].v[j];
+                unsigned k = atom_kind(a);
+                if ((k == AK_STR || k == AK_PARAM || k == AK_CONTENT) &&
+                    vs_add(&F->out->keywords, atom_with_flags(a, 0)))
+                    F->changed = 1;
+            }
+        if (c->nargs)
+            fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
+        return 1;
+    }
+    if (fm_strset_has(&p->hash_functions, g->simple)) {
+        opaque(c, 1);
+        return 1;
+    }
+    if (fm_strset_has(&p->identity_functions, g->simple) ||
+        fm_strset_has(&p->identity_functions, g->mangled)) {
+        if (c->nargs)
+            fa_set_val(F, c->k, &c->args[0]);
+        return 1;
+    }
+    return builtin(c, g->simple[0] ? g->simple : g->mangled) || builtin(c, g->mangled);
+}
+
+static int param_derived(fa *F, const vset *obj)
+{
+    for (uint32_t i = 0; i < obj->n; i++) {
+        atom a = obj->v[i];
+        if (atom_kind(a) == AK_PARAM)
+            return 1;
+        if (atom_kind(a) == AK_PTR) {
+            unsigned rk = loc_root_kind(F->A, (uint32_t)atom_payload(a));
+            const aloc *l = loc_get(F->A, (uint32_t)atom_payload(a));
+            if ((rk == LR_PARAM || rk == LR_SLOT) && l->nderef == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static const fm_func *resolve_virtual(fa *F, const fm_event *e)
+{
+    an *A = F->A;
+    vset obj = {0};
+    fa_operand(F, &e->target, &obj);
+    int this_like = param_derived(F, &obj);
+    vs_free(&obj);
+    if (!this_like)
+        return NULL; /* another object (e.g. the next element): not followed */
+    F->out->ctx_dependent = 1;
+    if (A->ctx < 0 || !type_derives(A->P, A->ctx, e->vclass))
+        return NULL;
+    const fm_func *g = class_slot_method(A->P, A->ctx, e->vslot);
+    if (!g) {
+        char note[256];
+        snprintf(note, sizeof note, "virtual call %s slot %u not resolved",
+                 e->vclass >= 0 ? fm_program_type_at(A->P, (size_t)e->vclass)->name : "?",
+                 e->vslot);
+        fm_strset_add(&F->out->notes, note);
+    }
+    return g;
+}
+
+void fa_call(fa *F, uint32_t k)
+{
+    an *A = F->A;
+    const fm_event *e = &F->f->events[k];
+    site c = {F, k, NULL, e->nargs};
+    c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
+    for (uint32_t i = 0; i < e->nargs; i++)
+        fa_operand(F, &e->args[i], &c.args[i]);
+    const fm_func *g = NULL;
+    if (e->call_kind == FM_CALL_DIRECT)
+        g = fm_program_func(A->P, e->callee, F->f->unit);
+    else if (e->call_kind == FM_CALL_VIRTUAL)
+        g = resolve_virtual(F, e);
+    if (g && primitive(&c, g)) {
+        /* handled by the profile or as a builtin */
+    } else if (g && !(g->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) && g->nevents + g->nstmts > 0) {
+        const summary *S = an_summary(A, g);
+        apply_summary(&c, g, S);
+    } else if (e->call_kind == FM_CALL_DIRECT && !g) {
+        /* a callee the plugin never saw: maybe a builtin by mangled name */
+        if (!builtin(&c, e->callee))
+            opaque(&c, 0);
+    } else {
+        opaque(&c, 0);
+    }
+    for (uint32_t i = 0; i < e->nargs; i++)
+        vs_free(&c.args[i]);
+    free(c.args);
+}

@@ -1,0 +1,206 @@
+/* Internal: function summaries and the analysis run (engine.c, calls.c,
+ * nf.c).  A summary says, in terms of the function's own parameters, what
+ * it returns, what caller-visible memory it writes, which tables it uses
+ * with which keys, which arrays it indexes with which values, which
+ * configuration keywords it parses, and what it costs. */
+#ifndef FM_SUMMARIZE_ENGINE_H
+#define FM_SUMMARIZE_ENGINE_H
+
+#include "absint.h"
+
+typedef struct evid {
+    const fm_func *fn;
+    uint32_t line;
+} evid;
+
+/* A condition an effect depends on, with values in the recording
+ * function's terms. */
+typedef struct guard {
+    vset lhs, rhs;
+    uint8_t cmp, zflags, pol;
+} guard;
+#define MAX_GUARDS 8
+
+typedef struct guards {
+    guard g[MAX_GUARDS];
+    uint32_t n;
+} guards;
+
+/* A key position: where inside the key object, which store wrote it. */
+typedef struct keypos {
+    uint32_t rel;   /* LR_REL location */
+    uint64_t site;  /* distinct stores are alternatives */
+    vset val;
+} keypos;
+
+typedef struct key {
+    keypos *pos;
+    uint32_t npos;
+    vset unresolved; /* pointers to key objects not yet visible */
+} key;
+
+#define NO_ANCHOR 0xffffffffu
+
+typedef struct rec_access {   /* a table operation */
+    uint64_t id;              /* dedupe key */
+    uint32_t anchor;          /* event whose own guards still apply */
+    uint32_t table;           /* location of the table object */
+    const fm_table_api *api;
+    const char *method;
+    int op;                   /* fm_table_op */
+    key k;
+    guards gd;
+    evid ev;
+} rec_access;
+
+typedef struct rec_store {    /* a write to caller-visible memory */
+    uint64_t id;
+    uint32_t anchor;
+    uint32_t loc;
+    vset val;
+    int agg;                  /* aggregate copy (val holds sources) */
+    guards gd;
+    evid ev;
+} rec_store;
+
+typedef struct rec_index {    /* an array element chosen by a value */
+    uint64_t id;
+    uint32_t anchor;
+    uint32_t loc;             /* location ending in the LS_INDEX step */
+    vset idx;
+    int is_write;
+    guards gd;
+    evid ev;
+} rec_index;
+
+typedef struct rec_touch {    /* a load through a pointer (pointer chasing) */
+    uint64_t id;
+    uint32_t loc;
+    evid ev;
+} rec_touch;
+
+typedef struct summary {
+    vset ret;
+    rec_store *stores;
+    uint32_t nstores;
+    rec_access *acc;
+    uint32_t nacc;
+    rec_index *idx;
+    uint32_t nidx;
+    rec_touch *touch;
+    uint32_t ntouch;
+    vset keywords;            /* string atoms given to argument parsers */
+    evid label_ev[32];        /* where each label was first read */
+    const fm_func **reach;    /* functions on the path (not system headers) */
+    uint32_t nreach;
+    double cost;
+    long statements, loops, calls, table_ops, pointer_loads;
+    fm_strset notes;          /* reasons for uncertainty */
+    int ctx_dependent;        /* a virtual call was resolved through the NF */
+} summary;
+
+void summary_free(summary *s);
+
+/* summary cache entry */
+typedef struct sentry {
+    const fm_func *f;
+    int32_t ctx;              /* context it was computed in (-2: no NF) */
+    int state;                /* 0 none, 1 in progress, 2 done, 3 tentative */
+    int depth, low, used_partial;
+    summary s;
+} sentry;
+
+/* analysis stack frame */
+typedef struct frame {
+    uint32_t entry;           /* cache index */
+} frame;
+
+struct an {
+    const fm_program *P;
+    const fm_profile *prof;
+    aloc *locs;
+    uint32_t nlocs, caplocs;
+    uint32_t *loc_slots;      /* hash: id */
+    uint32_t nloc_slots;
+    fieldref *fields;
+    uint32_t nfields, capfields;
+    uint32_t *field_slots;
+    uint32_t nfield_slots;
+    char **labels;
+    uint32_t nlabels;
+    /* summaries */
+    sentry *cache;
+    uint32_t ncache, capcache;
+    uint32_t *cache_slots;
+    uint32_t ncache_slots, ncache_keys;
+    int depth;                /* current analysis stack depth */
+    frame *stack;
+    uint32_t capstack;
+    int32_t ctx;              /* NF class being analysed, -2 for none */
+    int32_t *flow_state_globals; /* program global indices */
+    uint32_t nflow_state_globals;
+    long analysed;            /* statistics */
+};
+
+void an_init(an *A, const fm_program *P, const fm_profile *prof);
+void an_free(an *A);
+
+/* Summary of f in the current context (computed on demand, cached). */
+const summary *an_summary(an *A, const fm_func *f);
+
+/* Class helpers */
+int type_derives(const fm_program *P, int32_t t, int32_t base);
+int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names);
+/* The method for vtable slot of class t (most-derived implementation). */
+const fm_func *class_slot_method(const fm_program *P, int32_t t, uint32_t slot);
+/* The most-derived method named `name` of class t (walking bases). */
+const fm_func *class_method_named(const fm_program *P, int32_t t, const char *name);
+
+#endif
+
+/* ---- one function being analysed (engine.c, calls.c) ---- */
+typedef struct cell {
+    uint32_t loc;
+    uint64_t site;
+    vset val;
+} cell;
+
+typedef struct fa {
+    an *A;
+    const fm_func *f;
+    summary *out;
+    vset *val;                /* value of each event */
+    cell *cells;
+    uint32_t ncells, capcells;
+    uint32_t *cell_slots;     /* hash (loc, site) -> cell index + 1 */
+    uint32_t ncell_slots;
+    int changed;
+    uint32_t **tres_map;      /* per call event: callee access -> ours */
+    uint32_t *tres_n;
+} fa;
+
+/* engine.c */
+void fa_operand(fa *F, const fm_opnd *o, vset *out);
+void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
+void fa_read(fa *F, uint32_t loc, vset *out);
+void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
+void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+void fa_set_val(fa *F, uint32_t k, const vset *v);
+void fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
+                  uint32_t anchor, const guards *gd, evid ev);
+int fa_liftable_root(const an *A, uint32_t loc);
+rec_store *fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
+                    uint32_t anchor, const guards *gd, evid ev);
+rec_access *fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
+                      const char *method, int op, const vset *keyatoms,
+                      uint32_t anchor, const guards *gd, evid ev);
+void fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
+              uint32_t anchor, const guards *gd, evid ev);
+void fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev);
+void fa_label_ev(fa *F, uint32_t label, evid ev);
+void fa_reach(fa *F, const fm_func *g);
+void guards_add(guards *gd, const guard *g);
+void guards_free(guards *gd);
+
+/* calls.c */
+void fa_call(fa *F, uint32_t k);

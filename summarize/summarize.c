@@ -1,0 +1,66 @@
+/* The summarize stage: facts in, per-NF summaries out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
+
+void an_init(an *A, const fm_program *P, const fm_profile *prof)
+{
+    memset(A, 0, sizeof *A);
+    A->P = P;
+    A->prof = prof;
+    A->caplocs = 4096;
+    A->locs = fm_xcalloc(A->caplocs, sizeof *A->locs);
+    A->nlocs = 1; /* id 0: none */
+    A->capfields = 1024;
+    A->fields = fm_xcalloc(A->capfields, sizeof *A->fields);
+    A->nfields = 1;
+    A->ctx = -2;
+    for (size_t i = 0; i < fm_program_nglobals(P); i++) {
+        const fm_global *g = fm_program_global_at(P, i);
+        if (fm_strset_has(&prof->flow_state_globals, g->printable) ||
+            fm_strset_has(&prof->flow_state_globals, g->mangled)) {
+            A->flow_state_globals = fm_xrealloc(A->flow_state_globals,
+                                                (A->nflow_state_globals + 1) * sizeof(int32_t));
+            A->flow_state_globals[A->nflow_state_globals++] = (int32_t)i;
+        }
+    }
+    /* the five fields get the first label ids, so evidence slots exist */
+    for (int i = 0; i < FM_NFIELDS; i++)
+        label_id(A, fm_field_name(i));
+}
+
+void an_free(an *A)
+{
+    for (uint32_t i = 0; i < A->ncache; i++)
+        summary_free(&A->cache[i].s);
+    free(A->cache);
+    free(A->cache_slots);
+    free(A->stack);
+    free(A->locs);
+    free(A->loc_slots);
+    free(A->fields);
+    free(A->field_slots);
+    for (uint32_t i = 0; i < A->nlabels; i++)
+        free(A->labels[i]);
+    free(A->labels);
+    free(A->flow_state_globals);
+    memset(A, 0, sizeof *A);
+}
+
+int fm_summarize(const fm_program *P, const fm_profile *prof, fm_summary_set *out,
+                 fm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->profile = fm_xstrdup(prof->name);
+    out->inputs = (long)fm_program_get_stats(P).inputs;
+    an A;
+    an_init(&A, P, prof);
+    int rc = nf_find_and_summarize(&A, out, err);
+    an_free(&A);
+    if (rc != 0)
+        fm_summary_set_free(out);
+    return rc;
+}
