@@ -101,7 +101,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(TSUP_OBJ) $(LIBFM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_FM) -Itests/unit $(CFLAGS_FM) $(CFLAGS) $< $(TSUP_OBJ) $(LIBFM) $(LDLIBS_FM) -o $@
 
-tests: all $(TEST_BIN)
+# The fixtures compiled with the plugin, once per level, shared by tests.
+FIXTURE_LEVELS := O0 O2 O3
+FIXTURE_SRC := $(shell find tests/fixtures -type f \( -name '*.cc' -o -name '*.c' -o -name '*.hh' -o -name '*.h' -o -name '*.sh' \))
+FIXTURES := $(foreach l,$(FIXTURE_LEVELS),$(BUILD)/fixtures/$(l)/.built)
+
+$(BUILD)/fixtures/%/.built: $(PLUGIN) $(FIXTURE_SRC)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	sh tests/fixtures/build.sh $(abspath $(dir $@)) -fplugin=$(abspath $(PLUGIN)) -$*
+	@touch $@
+
+tests: all $(TEST_BIN) $(FIXTURES)
 
 # T=substring runs only the tests whose name contains it.
 run-tests: tests

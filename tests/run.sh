@@ -8,6 +8,8 @@ set -u
 : "${FM_ROOT:?FM_ROOT must point at the source tree}"
 export FM_BUILD FM_ROOT
 export FM_BIN="$FM_BUILD/flowmage" FM_PLUGIN="$FM_BUILD/flowmage.so"
+# profiles and other data files come from the source tree under test
+export FLOWMAGE_DATADIR="$FM_ROOT"
 filter="${1:-}"
 # ASan inside tests: leaks are bugs too; abort on the first error.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"

@@ -1,0 +1,45 @@
+# Reading facts back: a corrupt, truncated or future-version .flowmage
+# section, or a file that is no object at all, is a one-line error naming
+# the file and the byte offset, exit status 2.
+. "$FM_ROOT/tests/sh/lib.sh"
+src="$FM_BUILD/fixtures/O0/policer.o"
+objcopy --dump-section .flowmage="$T/good.bin" "$src" "$T/scratch.o"
+off=$(readelf -SW "$src" | awk '/ \.flowmage / { sub(/^.*\]/, ""); print $4 }')
+off=$((0x$off))
+
+# patch BYTE at POS of the section into a copy of the object
+patched() { # name pos byte
+    cp "$T/good.bin" "$T/$1.bin"
+    printf "$3" | dd of="$T/$1.bin" bs=1 seek="$2" conv=notrunc 2>/dev/null
+    cp "$src" "$T/$1.o"
+    objcopy --update-section .flowmage="$T/$1.bin" "$T/$1.o"
+}
+expect_error() { # object text what
+    "$FM_BIN" dump --stats "$1" >/dev/null 2>"$T/err"
+    assert_eq "$?" 2 "$3: exit status"
+    assert_contains "$(cat "$T/err")" "$2" "$3: message"
+    assert_eq "$(wc -l <"$T/err")" 1 "$3: one line"
+}
+
+patched corrupt 100 'Z'
+expect_error "$T/corrupt.o" "corrupt.o: offset $off: corrupt .flowmage unit: checksum mismatch" "corrupt payload"
+patched future 4 '\011'
+expect_error "$T/future.o" "format version 9.0" "future version"
+patched magic 1 'Q'
+expect_error "$T/magic.o" "offset $off: corrupt .flowmage section: bad magic" "bad magic"
+head -c 200 "$T/good.bin" >"$T/short.bin"
+cp "$src" "$T/short.o"
+objcopy --update-section .flowmage="$T/short.bin" "$T/short.o"
+expect_error "$T/short.o" "truncated .flowmage unit" "truncated section"
+cp "$T/short.bin" "$T/short.fmg"
+expect_error "$T/short.fmg" "short.fmg: offset 0: truncated" "truncated raw dump"
+echo "hello" >"$T/text.o"
+expect_error "$T/text.o" "text.o: not an object file" "not an object"
+expect_error "$T/missing.o" "missing.o: No such file" "missing file"
+# an ELF without facts is fine (counted, not an error)
+gcc -c -x c /dev/null -o "$T/empty.o"
+assert_contains "$("$FM_BIN" dump --stats "$T/empty.o")" "files_without_facts 1" "object without facts"
+# two units back to back with padding between (what ld produces)
+{ cat "$T/good.bin"; printf '\0\0\0'; cat "$T/good.bin"; } >"$T/two.fmg"
+assert_contains "$("$FM_BIN" dump --stats "$T/two.fmg")" "units 2" "padded units"
+t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding"

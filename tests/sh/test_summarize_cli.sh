@@ -1,0 +1,51 @@
+# flowmage summarize: deterministic output, stale files removed, clear
+# errors for bad input, an unknown element base and an unknown profile.
+. "$FM_ROOT/tests/sh/lib.sh"
+O2="$FM_BUILD/fixtures/O2"
+
+"$FM_BIN" summarize -q "$O2" -o "$T/a"
+assert_eq "$?" 0 "summarize the -O2 fixtures"
+"$FM_BIN" summarize -q "$O2" -o "$T/b"
+if diff -r "$T/a" "$T/b" >/dev/null; then t_ok; else t_bad "two runs differ"; fi
+# same objects named in the opposite order: same bytes
+set -- $(ls "$O2"/*.o | sort -r)
+"$FM_BIN" summarize -q "$@" -o "$T/c"
+for f in "$T"/a/*.json; do
+    [ "$(basename "$f")" = index.json ] && continue
+    if cmp -s "$f" "$T/c/$(basename "$f")"; then t_ok; else t_bad "$(basename "$f") depends on input order"; fi
+done
+assert_contains "$(cat "$T/a/index.json")" '"name": "Policer"' "index lists the elements"
+n=$(ls "$T/a" | wc -l)
+assert test "$n" -ge 30
+
+# a stale summary (an element that disappeared) is removed on re-run
+cp "$T/a/Policer.json" "$T/a/Gone.json"
+sed -i 's/"name": "Policer"/"name": "Gone"/' "$T/a/Gone.json"
+"$FM_BIN" summarize -q "$O2" -o "$T/a"
+assert test ! -e "$T/a/Gone.json"
+
+# bad input: one-line errors naming the file, exit 2
+"$FM_BIN" summarize -q "$T/a/index.json" -o "$T/x" 2>"$T/err"
+assert_eq "$?" 2 "a JSON file is not an object"
+assert_contains "$(cat "$T/err")" "index.json: not an object file" "error names the file"
+assert_eq "$(wc -l <"$T/err")" 1 "one line"
+cp "$O2/policer.o" "$T/bad.o"
+objcopy --dump-section .flowmage="$T/sec.bin" "$T/bad.o" "$T/scratch.o"
+printf 'X' | dd of="$T/sec.bin" bs=1 seek=40 conv=notrunc 2>/dev/null
+objcopy --update-section .flowmage="$T/sec.bin" "$T/bad.o"
+"$FM_BIN" summarize -q "$T/bad.o" -o "$T/x" 2>"$T/err"
+assert_eq "$?" 2 "corrupt facts"
+assert_contains "$(cat "$T/err")" "bad.o: offset " "error gives the offset"
+assert test ! -e "$T/x/index.json"
+
+# an element base that does not exist in the input
+sed 's/"bases": \["Element"\]/"bases": ["NoSuchElement"]/' "$FM_ROOT/profiles/fastclick.json" >"$T/prof.json"
+"$FM_BIN" summarize -q -p "$T/prof.json" "$O2" -o "$T/y" 2>"$T/err"
+assert_eq "$?" 2 "unknown element base"
+assert_contains "$(cat "$T/err")" "NoSuchElement" "error names the missing base"
+"$FM_BIN" summarize -q -p nosuchprofile "$O2" -o "$T/y" 2>"$T/err"
+assert_eq "$?" 2 "unknown profile"
+assert_contains "$(cat "$T/err")" 'no profile named "nosuchprofile"' "error names the profile"
+"$FM_BIN" summarize "$O2" 2>"$T/err"
+assert_eq "$?" 2 "missing -o"
+t_done "determinism (repeat, input order), stale files, corrupt/foreign input, unknown base and profile"

@@ -1,0 +1,80 @@
+/* The facts reader never trusts its input: a real unit with bytes changed
+ * at many places (and the checksum fixed so the decoder sees them) either
+ * loads or fails with an error that names an offset inside the input; it
+ * never crashes or reads out of bounds (the test build runs under ASan). */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "flowmage/facts.h"
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+int main(void)
+{
+    const char *b = getenv("FM_BUILD");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fixtures/O0/policer.o", b ? b : "build");
+    char cmd[8300];
+    snprintf(cmd, sizeof cmd,
+             "objcopy --dump-section .flowmage=/tmp/fm-fuzz-%d.bin %s /tmp/fm-fuzz-%d.o",
+             (int)getpid(), path, (int)getpid());
+    CHECK(system(cmd) == 0, "objcopy failed");
+    snprintf(path, sizeof path, "/tmp/fm-fuzz-%d.bin", (int)getpid());
+    char *data;
+    size_t len;
+    fm_error err = {0};
+    CHECK(fm_read_file(path, &data, &len, &err) == 0, "%s", err.msg);
+    remove(path);
+    snprintf(path, sizeof path, "/tmp/fm-fuzz-%d.o", (int)getpid());
+    remove(path);
+    CHECK(len > FM_SECTION_HEADER_SIZE + 100, "section too small: %zu", len);
+    if (len <= FM_SECTION_HEADER_SIZE + 100)
+        return fm_t_done("test_reader_fuzz", "no section to mutate");
+    unsigned char *buf = malloc(len);
+    srand(12345);
+    int loaded = 0, failed = 0;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(buf, data, len);
+        int flips = 1 + rand() % 4;
+        for (int f = 0; f < flips; f++) {
+            size_t at = FM_SECTION_HEADER_SIZE + (size_t)rand() % (len - FM_SECTION_HEADER_SIZE);
+            buf[at] = (unsigned char)rand();
+        }
+        /* a truncated payload half the time */
+        size_t use = len;
+        if (round & 1) {
+            use = FM_SECTION_HEADER_SIZE + (size_t)rand() % (len - FM_SECTION_HEADER_SIZE);
+            put32(buf + 8, (uint32_t)(use - FM_SECTION_HEADER_SIZE));
+        }
+        put32(buf + 12, (uint32_t)crc32(0, buf + FM_SECTION_HEADER_SIZE,
+                                        (uInt)(use - FM_SECTION_HEADER_SIZE)));
+        fm_program *p = fm_program_new();
+        memset(&err, 0, sizeof err);
+        if (fm_program_load_bytes(p, buf, use, "mutant", 1000, &err) == 0) {
+            loaded++;
+            char *j = fm_program_to_json(p); /* walk everything that loaded */
+            CHECK(j != NULL, "dump failed");
+            free(j);
+        } else {
+            failed++;
+            CHECK(err.is_offset && err.line >= 1000 && err.line <= 1000 + (long)use,
+                  "error offset %ld outside the input (%s)", err.line, err.msg);
+            CHECK(strstr(err.msg, "corrupt") || strstr(err.msg, "truncated"),
+                  "unexpected message: %s", err.msg);
+        }
+        fm_program_free(p);
+    }
+    printf("note test_reader_fuzz: %d mutants loaded, %d rejected\n", loaded, failed);
+    CHECK(failed > 100, "almost nothing rejected: %d", failed);
+    free(buf);
+    free(data);
+    return fm_t_done("test_reader_fuzz", "3000 mutated and truncated units: load or fail with an offset");
+}
