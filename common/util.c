@@ -234,6 +234,75 @@ int fm_write_file_atomic(const char *path, const void *data, size_t len,
     return 0;
 }
 
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int fm_batch_add(fm_batch *b, const char *path, const void *data, size_t len, fm_error *err)
+{
+    size_t pl = strlen(path);
+    char *tmp = fm_xmalloc(pl + 32);
+    snprintf(tmp, pl + 32, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write_all(fd, data, len) != 0 || close(fd) != 0) {
+        fm_fail(err, FM_ERR_INPUT, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+        free(tmp);
+        fm_batch_abort(b);
+        return -1;
+    }
+    b->tmp = fm_xrealloc(b->tmp, (b->n + 1) * sizeof *b->tmp);
+    b->dst = fm_xrealloc(b->dst, (b->n + 1) * sizeof *b->dst);
+    b->tmp[b->n] = tmp;
+    b->dst[b->n] = fm_xstrdup(path);
+    b->n++;
+    return 0;
+}
+
+void fm_batch_abort(fm_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        unlink(b->tmp[i]);
+        free(b->tmp[i]);
+        free(b->dst[i]);
+    }
+    free(b->tmp);
+    free(b->dst);
+    memset(b, 0, sizeof *b);
+}
+
+int fm_batch_commit(fm_batch *b, fm_error *err)
+{
+    /* Renames are atomic for readers and for a crash of this process; no
+     * per-file fsync (hundreds of them dominate the run time, and syncfs
+     * would flush every other process's data on a shared machine). */
+    for (size_t i = 0; i < b->n; i++) {
+        if (rename(b->tmp[i], b->dst[i]) != 0) {
+            fm_fail(err, FM_ERR_INPUT, b->dst[i], 0, 0, "cannot replace: %s", strerror(errno));
+            fm_batch_abort(b);
+            return -1;
+        }
+        free(b->tmp[i]);
+        free(b->dst[i]);
+    }
+    free(b->tmp);
+    free(b->dst);
+    memset(b, 0, sizeof *b);
+    return 0;
+}
+
 int fm_mkdirs(const char *path, fm_error *err)
 {
     char *p = fm_xstrdup(path);

@@ -37,14 +37,13 @@ int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names)
     return 0;
 }
 
-static const fm_func *method_in(const fm_program *P, int32_t t, const char *name, int slot)
+static const fm_func *method_in(const an *A, int32_t t, const char *name, int slot)
 {
-    size_t n = fm_program_nfuncs(P);
+    const fm_program *P = A->P;
     const fm_func *decl = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const fm_func *f = fm_program_func_at(P, i);
-        if (f->cls != t)
-            continue;
+    uint32_t n = t >= 0 ? A->nmethods[t] : 0;
+    for (uint32_t m = 0; m < n; m++) {
+        const fm_func *f = fm_program_func_at(P, A->methods[t][m]);
         if (name ? strcmp(f->simple, name) != 0 : f->vslot != slot)
             continue;
         if (!(f->flags & FM_FN_DECL))
@@ -54,26 +53,28 @@ static const fm_func *method_in(const fm_program *P, int32_t t, const char *name
     return decl;
 }
 
-const fm_func *class_slot_method(const fm_program *P, int32_t t, uint32_t slot)
+const fm_func *class_slot_method(const an *A, int32_t t, uint32_t slot)
 {
+    const fm_program *P = A->P;
     if (t < 0)
         return NULL;
     const fm_type *ty = fm_program_type_at(P, (size_t)t);
     if (slot < ty->nslots && ty->slots[slot])
         return fm_program_func(P, ty->slots[slot], 0);
     /* no vtable listing (-flto): the most-derived method with that slot */
-    const fm_func *f = method_in(P, t, NULL, (int)slot);
+    const fm_func *f = method_in(A, t, NULL, (int)slot);
     if (f)
         return f;
     for (uint32_t i = 0; i < ty->nbases; i++)
         if ((ty->bases[i].flags & FM_BASE_PRIMARY) &&
-            (f = class_slot_method(P, ty->bases[i].type, slot)))
+            (f = class_slot_method(A, ty->bases[i].type, slot)))
             return f;
     return NULL;
 }
 
-const fm_func *class_method_named(const fm_program *P, int32_t t, const char *name)
+const fm_func *class_method_named(const an *A, int32_t t, const char *name)
 {
+    const fm_program *P = A->P;
     if (t < 0)
         return NULL;
     const fm_type *ty = fm_program_type_at(P, (size_t)t);
@@ -83,11 +84,11 @@ const fm_func *class_method_named(const fm_program *P, int32_t t, const char *na
         if (f && !strcmp(f->simple, name))
             return f;
     }
-    const fm_func *f = method_in(P, t, name, -1);
+    const fm_func *f = method_in(A, t, name, -1);
     if (f)
         return f;
     for (uint32_t i = 0; i < ty->nbases; i++)
-        if ((f = class_method_named(P, ty->bases[i].type, name)))
+        if ((f = class_method_named(A, ty->bases[i].type, name)))
             return f;
     return NULL;
 }
@@ -622,7 +623,7 @@ static const fm_func *resolve_virtual(fa *F, const fm_event *e)
     F->out->ctx_dependent = 1;
     if (A->ctx < 0 || !type_derives(A->P, A->ctx, e->vclass))
         return NULL;
-    const fm_func *g = class_slot_method(A->P, A->ctx, e->vslot);
+    const fm_func *g = class_slot_method(A, A->ctx, e->vslot);
     if (!g) {
         char note[256];
         snprintf(note, sizeof note, "virtual call %s slot %u not resolved",
@@ -642,8 +643,13 @@ void fa_call(fa *F, uint32_t k)
     for (uint32_t i = 0; i < e->nargs; i++)
         fa_operand(F, &e->args[i], &c.args[i]);
     const fm_func *g = NULL;
-    if (e->call_kind == FM_CALL_DIRECT)
-        g = fm_program_func(A->P, e->callee, F->f->unit);
+    if (e->call_kind == FM_CALL_DIRECT) {
+        if (!F->callee_known[k]) { /* name lookups once, not every iteration */
+            F->callee[k] = fm_program_func(A->P, e->callee, F->f->unit);
+            F->callee_known[k] = 1;
+        }
+        g = F->callee[k];
+    }
     else if (e->call_kind == FM_CALL_VIRTUAL)
         g = resolve_virtual(F, e);
     if (g && primitive(&c, g)) {

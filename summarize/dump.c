@@ -91,8 +91,6 @@ static const char *const type_flag_names[] = {"polymorphic", "union", "system", 
                                               "has_pointer"};
 static const char *const field_flag_names[] = {"pointer", "array", "record", "base", "vptr",
                                                "funcptr"};
-static const char *const global_flag_names[] = {"tls", "static", "function_local", "const",
-                                                "extern", "vtable"};
 
 static cJSON *event_json(const fm_program *p, const fm_func *f, uint32_t i)
 {

@@ -191,6 +191,7 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     cell *c = &F->cells[F->ncells++];
     memset(c, 0, sizeof *c);
     c->loc = loc;
+    c->root = loc_get(F->A, loc)->root;
     c->site = site;
     F->cell_slots[h] = F->ncells;
     return c;
@@ -233,9 +234,10 @@ void fa_read(fa *F, uint32_t loc, vset *out)
         vs_add(out, mk_atom(AK_LABEL, 0, label_id(A, h)));
         return;
     }
+    uint32_t root = loc_get(A, loc)->root;
     for (uint32_t i = 0; i < F->ncells; i++) {
         const cell *c = &F->cells[i];
-        if (loc_within(A, c->loc, loc) || loc_within(A, loc, c->loc))
+        if (c->root == root && (loc_within(A, c->loc, loc) || loc_within(A, loc, c->loc)))
             vs_union(out, &c->val);
     }
     const aloc *l = loc_get(A, loc);
@@ -263,9 +265,9 @@ void fa_read(fa *F, uint32_t loc, vset *out)
 void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     an *A = F->A;
-    uint32_t n = F->ncells;
+    uint32_t n = F->ncells, sroot = loc_get(A, src)->root;
     for (uint32_t i = 0; i < n; i++) {
-        if (!loc_within(A, src, F->cells[i].loc))
+        if (F->cells[i].root != sroot || !loc_within(A, src, F->cells[i].loc))
             continue;
         uint32_t d = loc_rebase(A, F->cells[i].loc, src, dst);
         uint64_t s = site * 1000003u ^ F->cells[i].site;
@@ -827,6 +829,8 @@ static void fa_free(fa *F)
     for (uint32_t i = 0; i < F->f->nevents; i++)
         vs_free(&F->val[i]);
     free(F->val);
+    free(F->callee);
+    free(F->callee_known);
     for (uint32_t i = 0; i < F->ncells; i++)
         vs_free(&F->cells[i].val);
     free(F->cells);
@@ -849,6 +853,8 @@ static void analyse(an *A, const fm_func *f, summary *out)
     F.f = f;
     F.out = out;
     F.val = fm_xcalloc(f->nevents ? f->nevents : 1, sizeof *F.val);
+    F.callee = fm_xcalloc(f->nevents ? f->nevents : 1, sizeof *F.callee);
+    F.callee_known = fm_xcalloc(f->nevents ? f->nevents : 1, 1);
     if (f->flags & FM_FN_TRUNCATED)
         fm_strset_add(&out->notes, "facts incomplete (function too large)");
     fa_reach(&F, f);

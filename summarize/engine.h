@@ -137,6 +137,8 @@ struct an {
     frame *stack;
     uint32_t capstack;
     int32_t ctx;              /* NF class being analysed, -2 for none */
+    uint32_t **methods;       /* function indices per class (type index) */
+    uint32_t *nmethods;
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
     long analysed;            /* statistics */
@@ -152,15 +154,16 @@ const summary *an_summary(an *A, const fm_func *f);
 int type_derives(const fm_program *P, int32_t t, int32_t base);
 int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names);
 /* The method for vtable slot of class t (most-derived implementation). */
-const fm_func *class_slot_method(const fm_program *P, int32_t t, uint32_t slot);
+const fm_func *class_slot_method(const an *A, int32_t t, uint32_t slot);
 /* The most-derived method named `name` of class t (walking bases). */
-const fm_func *class_method_named(const fm_program *P, int32_t t, const char *name);
+const fm_func *class_method_named(const an *A, int32_t t, const char *name);
 
 #endif
 
 /* ---- one function being analysed (engine.c, calls.c) ---- */
 typedef struct cell {
     uint32_t loc;
+    uint32_t root;            /* of loc: cells of other roots never overlap */
     uint64_t site;
     vset val;
 } cell;
@@ -175,6 +178,8 @@ typedef struct fa {
     uint32_t *cell_slots;     /* hash (loc, site) -> cell index + 1 */
     uint32_t ncell_slots;
     int changed;
+    const fm_func **callee;   /* per call event, resolved once (direct calls) */
+    uint8_t *callee_known;
     uint32_t **tres_map;      /* per call event: callee access -> ours */
     uint32_t *tres_n;
 } fa;

@@ -649,7 +649,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     A->ctx = cls;
     /* per-packet entries: compute, then fetch (the cache may have moved) */
     for (size_t i = 0; i < prof->entries.n && S->nentries < MAXE; i++) {
-        const fm_func *f = class_method_named(P, cls, prof->entries.v[i]);
+        const fm_func *f = class_method_named(A, cls, prof->entries.v[i]);
         if (!f || (f->flags & FM_FN_DECL))
             continue;
         an_summary(A, f);
@@ -660,7 +660,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
         S->sum[e] = an_summary(A, S->entry[e]);
     conclude(S, cls);
     for (size_t i = 0; i < prof->configure.n; i++) {
-        const fm_func *f = class_method_named(P, cls, prof->configure.v[i]);
+        const fm_func *f = class_method_named(A, cls, prof->configure.v[i]);
         if (f && !(f->flags & FM_FN_DECL))
             add_keywords(S, an_summary(A, f));
     }
@@ -669,7 +669,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
         if (S->entry[e]->cls == cls)
             where = S->entry[e];
     if (!where)
-        where = class_method_named(P, cls, prof->name_method);
+        where = class_method_named(A, cls, prof->name_method);
     o->file = fm_xstrdup(where ? where->file : "");
     o->line = where ? where->line_begin : 0;
     if (S->nentries == 0)
@@ -747,9 +747,9 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
             continue;
         /* the class itself must define the naming method */
         const fm_func *nm = NULL;
-        for (size_t k = 0; k < fm_program_nfuncs(P) && !nm; k++) {
-            const fm_func *f = fm_program_func_at(P, k);
-            if (f->cls == cls && !(f->flags & FM_FN_DECL) && !strcmp(f->simple, prof->name_method))
+        for (uint32_t k = 0; k < A->nmethods[cls] && !nm; k++) {
+            const fm_func *f = fm_program_func_at(P, A->methods[cls][k]);
+            if (!(f->flags & FM_FN_DECL) && !strcmp(f->simple, prof->name_method))
                 nm = f;
         }
         if (!nm)

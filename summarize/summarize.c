@@ -27,6 +27,17 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
             A->flow_state_globals[A->nflow_state_globals++] = (int32_t)i;
         }
     }
+    /* methods per class, for virtual dispatch and entry points */
+    size_t nt = fm_program_ntypes(P);
+    A->methods = fm_xcalloc(nt ? nt : 1, sizeof *A->methods);
+    A->nmethods = fm_xcalloc(nt ? nt : 1, sizeof *A->nmethods);
+    for (size_t i = 0; i < fm_program_nfuncs(P); i++) {
+        int32_t c = fm_program_func_at(P, i)->cls;
+        if (c < 0)
+            continue;
+        A->methods[c] = fm_xrealloc(A->methods[c], (A->nmethods[c] + 1) * sizeof **A->methods);
+        A->methods[c][A->nmethods[c]++] = (uint32_t)i;
+    }
     /* the five fields get the first label ids, so evidence slots exist */
     for (int i = 0; i < FM_NFIELDS; i++)
         label_id(A, fm_field_name(i));
@@ -47,6 +58,10 @@ void an_free(an *A)
         free(A->labels[i]);
     free(A->labels);
     free(A->flow_state_globals);
+    for (size_t i = 0; i < fm_program_ntypes(A->P); i++)
+        free(A->methods[i]);
+    free(A->methods);
+    free(A->nmethods);
     memset(A, 0, sizeof *A);
 }
 

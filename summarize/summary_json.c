@@ -376,6 +376,7 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
     cJSON_AddNumberToObject(idx, "inputs", (double)s->inputs);
     cJSON *els = cJSON_AddArrayToObject(idx, "elements");
     int rc = 0;
+    fm_batch batch = {0};
     for (size_t i = 0; i < s->n && rc == 0; i++) {
         char fname[300], path[4096];
         file_name_for(order[i]->a.name, fname, sizeof fname);
@@ -387,7 +388,7 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
         fm_strset_add(&written, fname);
         snprintf(path, sizeof path, "%s/%s", dir, fname);
         char *text = fm_summary_to_json(order[i]);
-        rc = fm_write_file_atomic(path, text, strlen(text), err);
+        rc = fm_batch_add(&batch, path, text, strlen(text), err);
         free(text);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "name", order[i]->a.name);
@@ -400,9 +401,12 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
         char path[4096];
         snprintf(path, sizeof path, "%s/index.json", dir);
         char *text = fm_json_print(idx);
-        rc = fm_write_file_atomic(path, text, strlen(text), err);
+        rc = fm_batch_add(&batch, path, text, strlen(text), err);
         free(text);
     }
+    /* the index goes last: a reader never sees an index naming files that
+     * are not there yet */
+    rc = rc == 0 ? fm_batch_commit(&batch, err) : (fm_batch_abort(&batch), rc);
     /* drop summaries of elements that disappeared since the last run */
     DIR *d = rc == 0 ? opendir(dir) : NULL;
     struct dirent *de;

@@ -71,6 +71,17 @@ int fm_read_file(const char *path, char **data, size_t *len, fm_error *err);
 /* Write atomically: temp file in the same directory, fsync, rename. */
 int fm_write_file_atomic(const char *path, const void *data, size_t len,
                          fm_error *err);
+/* Many files at once, each replaced atomically: all temp files are written
+ * first, then renamed in order.  On an error before the renames nothing is
+ * replaced and the temp files are removed. */
+typedef struct fm_batch {
+    char **tmp, **dst;
+    size_t n;
+} fm_batch;
+int fm_batch_add(fm_batch *b, const char *path, const void *data, size_t len, fm_error *err);
+int fm_batch_commit(fm_batch *b, fm_error *err);
+void fm_batch_abort(fm_batch *b);
+
 /* mkdir -p */
 int fm_mkdirs(const char *path, fm_error *err);
 

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Time and peak memory of summarize on a large corpus: the fixture NFs
+# copied under COPIES distinct names (default 12: ~300 elements in ~290
+# objects, the size of a FastClick build), compiled once with the plugin
+# and cached under $FM_BUILD/bench-corpus.  Baseline in the same run:
+# reading the same facts without analysing them (dump --stats).
+# Target for a whole FastClick build: under 1 s and 200 MB.
+set -u
+: "${FM_ROOT:?}" "${FM_BUILD:?}" "${FM_BIN:?}" "${FM_PLUGIN:?}"
+copies=${COPIES:-12}
+corpus=$FM_BUILD/bench-corpus/c$copies
+if [ ! -f "$corpus/.done" ]; then
+    echo "building the corpus ($copies copies of the fixture NFs, once)..."
+    rm -rf "$corpus" && mkdir -p "$corpus/src" "$corpus/obj" || exit 2
+    fx=$FM_ROOT/tests/fixtures
+    i=0
+    while [ "$i" -lt "$copies" ]; do
+        for f in "$fx"/nfs/*.cc; do
+            b=$(basename "$f" .cc)
+            [ "$b" = keyhelpers ] && continue
+            cls=$(sed -n 's/.*class_name() const override { return "\([A-Za-z0-9_]*\)"; }.*/\1/p' "$f" | head -1)
+            [ -n "$cls" ] || continue
+            sed "s/\\<$cls\\>/${cls}_$i/g" "$f" >"$corpus/src/${b}_$i.cc"
+        done
+        i=$((i + 1))
+    done
+    cp "$fx"/nfs/*.hh "$corpus/src/"
+    for f in "$fx"/clicklike/lib/*.cc "$fx"/clicklike/elements/*.cc "$fx"/nfs/keyhelpers.cc; do
+        [ "$(basename "$f")" = nfs_main.cc ] || cp "$f" "$corpus/src/"
+    done
+    cp "$fx"/clicklike/elements/*.hh "$corpus/src/"
+    ( cd "$corpus/src" && ls *.cc | xargs -P 2 -I{} sh -c \
+        'g++ -std=gnu++17 -O2 -I'"$fx"'/clicklike/include -I. -fplugin='"$FM_PLUGIN"' -c {} -o ../obj/$(basename {} .cc).o' ) \
+        || { echo "corpus build failed"; exit 1; }
+    touch "$corpus/.done"
+fi
+nobj=$(ls "$corpus/obj" | wc -l)
+bytes=$(cat "$corpus"/obj/*.o | wc -c)
+# wall seconds, peak KB, CPU seconds (user + sys: fair on a busy machine)
+t() { /usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1; }
+read_only=$(t "$FM_BIN" dump --stats "$corpus/obj")
+full=$(t "$FM_BIN" summarize -q "$corpus/obj" -o "$corpus/sum")
+nsum=$(ls "$corpus/sum" | grep -c '\.json$')
+echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements"
+echo "$read_only $full" | awk '{
+    rc = $3 + $4; sc = $7 + $8
+    printf "  read facts only: %.2f s wall, %.2f s CPU, %.0f MB peak\n", $1, rc, $2 / 1024
+    printf "  summarize:       %.2f s wall, %.2f s CPU, %.0f MB peak\n", $5, sc, $6 / 1024
+    printf "  ratio summarize/read: CPU %.2f, memory %.2f\n", sc / (rc > 0 ? rc : 0.01), $6 / $2
+    printf "  against the target (1 s, 200 MB): CPU %.2f, wall %.2f, memory %.2f\n", sc, $5, $6 / 1024 / 200
+}'
