@@ -664,7 +664,8 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
         if (f && !(f->flags & FM_FN_DECL))
             add_keywords(S, an_summary(A, f));
     }
-    const fm_func *where = S->nentries ? S->entry[S->nentries - 1] : NULL;
+    /* where the NF is: its own entry point, else its naming method */
+    const fm_func *where = NULL;
     for (uint32_t e = 0; e < S->nentries; e++)
         if (S->entry[e]->cls == cls)
             where = S->entry[e];
