@@ -63,8 +63,35 @@ static int read_tables(const cJSON *arr, fm_profile *p, fm_error *err)
     return 0;
 }
 
+/* A typo in a profile must not silently disable a rule. */
+static int known_keys(const cJSON *o, const char *where, const char *const *keys,
+                      fm_profile *p, fm_error *err)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        int ok = 0;
+        for (const char *const *k = keys; *k; k++)
+            ok |= !strcmp(it->string, *k);
+        if (!ok)
+            return BAD("unknown key \"%s\" in %s", it->string, where);
+    }
+    return 0;
+}
+
+static const char *const summarize_keys[] = {
+    "elements", "entries", "configure", "flow_managers", "flow_state", "packet_records",
+    "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
+    "identity_functions", NULL};
+static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
+                                           "entry_suffix", "not_nfs", NULL};
+
 static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
 {
+    if (known_keys(s, "summarize", summarize_keys, p, err) ||
+        known_keys(cJSON_GetObjectItemCaseSensitive(s, "elements"), "summarize.elements",
+                   element_keys, p, err))
+        return -1;
     const cJSON *el = cJSON_GetObjectItemCaseSensitive(s, "elements");
     const char *kind = fm_json_str(el, "kind", "classes");
     if (strcmp(kind, "classes") && strcmp(kind, "functions"))
