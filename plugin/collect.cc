@@ -63,7 +63,8 @@ static uint32_t apply(uint32_t e, xform x)
     case X_PASS:
         break;
     case X_MASK:
-        if (!(f & (FM_OF_MASKED | FM_OF_MIXED)))
+        /* a mask on a joined or hashed value picks a bucket, not a prefix */
+        if (!(f & (FM_OF_MASKED | FM_OF_MIXED | FM_OF_SYMJOIN)))
             f |= FM_OF_MASKED;
         break;
     case X_MIX:
@@ -674,10 +675,12 @@ static bool assign_flow(gimple *g)
         xform x;
         switch (code) {
         case BIT_AND_EXPR:
+            /* "and" loses bits whatever the other side is (a configured
+             * netmask is not a constant here but still makes a prefix) */
             if (ca || cb)
                 x = all_ones_mask(cst, TREE_TYPE(var)) ? X_PASS : X_MASK;
             else
-                x = X_SYMJOIN;
+                x = X_MASK;
             break;
         case RSHIFT_EXPR:
         case TRUNC_DIV_EXPR: case CEIL_DIV_EXPR: case FLOOR_DIV_EXPR:
