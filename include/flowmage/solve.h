@@ -1,0 +1,346 @@
+/* flowmage — stage 4, solve: choose the RSS field set of every input device
+ * of a Click chain so that the most (and the most expensive) stateful NFs
+ * run shared-nothing, then write the choice into the configuration with
+ * minimal edits.  Documented in docs/solve.md, docs/cost-model.md and
+ * docs/nic-profiles.md.
+ *
+ * Pipeline (fm_solve_run does 1-4):
+ *   1. fm_solve_analyze     devices, NFs reached from each, keys (flow-manager
+ *                           inheritance), cores, which devices can be written
+ *   2. fm_solve_candidates  per device, the field sets the NIC can hash (and
+ *                           synthesised Toeplitz keys: symmetric, restricted)
+ *   3. fm_solve_search      exhaustive search per group of devices that share
+ *                           NFs, cost model, tie-break on per-packet cost
+ *   4. fm_solve_check_invariant   independent safety check of the decisions
+ *   5. fm_solve_plan / fm_solve_commit   edits, rules files, atomic writes
+ *
+ * Sound by default: an NF is shared-nothing only when every input device
+ * reaching it hashes a field set r ⊆ its key (symmetrically when its state
+ * sees both directions) and all such devices hash it the same way.
+ */
+#ifndef FLOWMAGE_SOLVE_H
+#define FLOWMAGE_SOLVE_H
+
+#include <stdint.h>
+
+#include "flowmage/attrs.h"
+#include "flowmage/click.h"
+#include "flowmage/common.h"
+#include "flowmage/fields.h"
+#include "flowmage/toeplitz.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FM_SOLVE_REPORT_VERSION 1
+#define FM_NIC_PROFILE_VERSION 1
+#define FM_COST_MODEL_VERSION 1
+
+/* ---- framework knowledge: the "solver" object of profiles/<fw>.json ---- */
+
+typedef struct fm_input_class {
+    char *cls;           /* "FromDPDKDevice" */
+    int rss;             /* multi-queue NIC input whose hashing we set */
+    int flowrules, hashfunc; /* dialects this class may be written with */
+} fm_input_class;
+
+typedef struct fm_solver_profile {
+    char *path;
+    fm_input_class *inputs;
+    size_t ninputs;
+    fm_strset boundaries;    /* classes after which another thread runs */
+    char *kw_port;           /* "PORT" (else positional argument 0) */
+    char *kw_queues;         /* "N_QUEUES" */
+    char *kw_threads;        /* "MAXTHREADS" */
+    char *kw_thread_offset;  /* "THREADOFFSET" */
+    char *fr_mode_kw, *fr_mode_value, *fr_file_kw; /* flowrules dialect */
+    char *hf_kw, *hf_key_kw;                       /* hashfunc dialect */
+} fm_solver_profile;
+
+/* Read the "solver" object of a framework profile. */
+int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err);
+void fm_solver_profile_free(fm_solver_profile *p);
+const fm_input_class *fm_solver_input_class(const fm_solver_profile *p,
+                                            const char *cls);
+
+/* ---- NIC profiles: profiles/nics/NAME.json (docs/nic-profiles.md) ---- */
+
+typedef struct fm_nic_rule {
+    char *pattern;       /* testpmd pattern: "eth / ipv4 / tcp / end" */
+    char *types;         /* rss types: "ipv4-tcp l3-src-only" */
+    int priority;
+    int family;          /* FM_TOEPLITZ_IPV4, _IPV6 or _BOTH (one key for
+                            both, e.g. a global "pattern end" rule) */
+    int l4;              /* hashes ports (TCP/UDP/SCTP pattern or types) */
+    fm_fieldset hashed;  /* fields this rule hashes (ports only when l4) */
+} fm_nic_rule;
+
+typedef struct fm_nic_set {
+    fm_fieldset fields;  /* what the NIC hashes natively for this entry */
+    fm_nic_rule *rules;
+    size_t nrules;
+} fm_nic_set;
+
+typedef struct fm_nic_profile {
+    char *name, *description, *path;
+    unsigned key_len;    /* bytes */
+    unsigned reta_size;  /* power of two */
+    unsigned max_queues;
+    uint8_t default_key[FM_RSS_KEY_MAX];
+    int symmetric_by_key;  /* may use synthesised symmetric keys */
+    int restrict_by_key;   /* may restrict a set by zeroing key bits */
+    int always_write_key;  /* put the key in every rule, not only synthesised */
+    int ipv6;              /* some rule matches IPv6 */
+    /* rule fields: "pattern", "types", optional "priority", "family"
+       ("ipv4" | "ipv6" | "both", default from the pattern) and "l4" */
+    fm_nic_set *sets;
+    size_t nsets;
+} fm_nic_profile;
+
+/* name_or_path: a file path (contains '/' or ends in .json) or a name looked
+ * up as profiles/nics/NAME.json among flowmage's data files. */
+int fm_nic_load(const char *name_or_path, fm_nic_profile *nic, fm_error *err);
+int fm_nic_parse(const char *text, size_t len, const char *path,
+                 fm_nic_profile *nic, fm_error *err);
+void fm_nic_free(fm_nic_profile *nic);
+unsigned fm_nic_reta_bits(const fm_nic_profile *nic);
+/* Index of the set hashing exactly `fields`, or -1. */
+int fm_nic_find_set(const fm_nic_profile *nic, fm_fieldset fields);
+
+/* ---- the cost model (docs/cost-model.md) ---- */
+
+typedef enum { FM_SCALE_LOG2 = 0, FM_SCALE_LINEAR, FM_SCALE_FLAT } fm_core_scaling;
+
+typedef struct fm_cost_model {
+    char *source;             /* "built-in" or the file it was read from */
+    double share[3];          /* sharing penalty by intensity (none, per-flow,
+                                 per-packet), cycles per packet */
+    double pointer_chasing;   /* shared penalty multiplied by 1 + this */
+    double global_state;      /* penalty of NFs writing global state */
+    double missing_cost;      /* per-packet cost of elements without attrs */
+    double default_cost;      /* per-packet cost of NFs whose attrs say 0 */
+    fm_core_scaling scaling;  /* how the penalty grows with cores */
+    double entropy[4];        /* bits of src_ip, dst_ip, src_port, dst_port */
+    double tie_epsilon;       /* relative: costs closer than this tie */
+    unsigned long max_combinations; /* exhaustive search limit */
+    char **weight_names;      /* per-device traffic weights (default 1) */
+    double *weights;
+    size_t nweights;
+} fm_cost_model;
+
+void fm_cost_model_default(fm_cost_model *m);
+/* Start from the defaults and override what the file sets. */
+int fm_cost_model_load(const char *path, fm_cost_model *m, fm_error *err);
+int fm_cost_model_parse(const char *text, size_t len, const char *path,
+                        fm_cost_model *m, fm_error *err);
+void fm_cost_model_free(fm_cost_model *m);
+/* How sharing cost grows with the number of cores sharing state: log2(n),
+ * n-1 or 1 (0 for one core). */
+double fm_cost_core_factor(const fm_cost_model *m, unsigned cores);
+/* Extra cycles per packet an NF pays when its state is shared by `cores`. */
+double fm_cost_share_penalty(const fm_cost_model *m, fm_intensity in,
+                             int pointer_chasing, unsigned cores);
+/* Expected load of the busiest core relative to the mean when hashing
+ * `fields` onto `cores` queues (1 = perfect; `cores` = everything on one). */
+double fm_cost_imbalance(const fm_cost_model *m, fm_fieldset fields,
+                         unsigned cores);
+/* The same for a key space of 2^bits equally likely values. */
+double fm_cost_imbalance_bits(double bits, unsigned cores);
+/* Entropy (bits) the model assumes for a field set. */
+double fm_cost_entropy(const fm_cost_model *m, fm_fieldset fields);
+double fm_cost_device_weight(const fm_cost_model *m, const char *device);
+
+/* ---- solving ---- */
+
+typedef enum { FM_DIALECT_FLOWRULES = 0, FM_DIALECT_HASHFUNC } fm_dialect;
+typedef enum { FM_RSSKEY_DEFAULT = 0, FM_RSSKEY_SYMMETRIC, FM_RSSKEY_RESTRICTED } fm_rss_key;
+
+const char *fm_dialect_name(fm_dialect d);
+const char *fm_rss_key_name(fm_rss_key k);
+
+typedef struct fm_solve_options {
+    unsigned cores;          /* --cores; 0 = from the configuration */
+    fm_dialect dialect;
+    int directional;         /* each device carries one traffic direction:
+                                mirrored src-only/dst-only pairs allowed */
+    const char *rules_file;  /* --rules-file (may contain "{dev}") or NULL */
+    const char *output;      /* the output configuration path */
+} fm_solve_options;
+
+/* One RSS setting of one device. */
+typedef struct fm_rss_choice {
+    int none;                /* leave the device alone (1 core, or cannot) */
+    int set;                 /* index into the NIC's sets, -1 when none */
+    fm_fieldset fields;      /* fields the queue depends on */
+    fm_fieldset hashed;      /* fields the NIC hashes (the set's) */
+    fm_rss_key key_kind;
+    uint8_t key4[FM_RSS_KEY_MAX], key6[FM_RSS_KEY_MAX];
+    unsigned reta_inputs;    /* input bits of `fields` that reach the RETA
+                                index under the key (IPv4 layout) */
+    double bits;             /* spread entropy used by the cost model:
+                                min(entropy of fields, reta_inputs) */
+} fm_rss_choice;
+
+typedef struct fm_solve_device {
+    char *name, *cls;
+    int elem, decl;          /* graph element and source declaration */
+    int rss;                 /* the class is an RSS-capable input */
+    unsigned queues, cores;
+    int shared_queues;       /* more threads than queues: threads share queues */
+    char *port;              /* PORT, or NULL */
+    char *thread_offset;     /* THREADOFFSET, or NULL */
+    int writable;
+    char why_not[256];       /* when !writable or none chosen: why */
+    int group;               /* first device that must get the same setting:
+                                one declaration (an elementclass instantiated
+                                several times, "a, b :: X(...)") or one NIC
+                                port; itself when alone */
+    size_t decl_id;          /* offset of the declaration's class name: equal
+                                for devices sharing one declaration */
+    int component;
+    int *nfs;                /* indices into result nfs, in chain order */
+    size_t nnfs;
+    fm_rss_choice *cands;
+    size_t ncands;
+    char **excluded;         /* candidates dropped, with the reason */
+    size_t nexcluded;
+    int chosen;              /* index into cands */
+    char *rules_path;        /* set by fm_solve_plan (flowrules) */
+} fm_solve_device;
+
+typedef enum {
+    FM_NF_STATELESS = 0, FM_NF_SHARED, FM_NF_SHARED_NOTHING
+} fm_nf_decision;
+const char *fm_nf_decision_name(fm_nf_decision d);
+
+typedef struct fm_solve_nf {
+    char *name, *cls;
+    int elem;
+    int missing;             /* class absent from the attributes */
+    int stateful;            /* counts as stateful for the decision */
+    fm_role role;
+    fm_key_kind key_kind;    /* after flow-manager inheritance */
+    fm_fieldset key;
+    int symmetric;
+    char *key_from;          /* flow manager the key came from, or NULL */
+    fm_intensity intensity;
+    int pointer_chasing, global_state;
+    double cost;             /* per-packet cost used by the model */
+    long cost_rank;          /* attrs cost_rank (1 = costliest), 0 = none */
+    char *forced;            /* why it is shared whatever the RSS, or NULL */
+    int *devices;            /* input devices reaching it */
+    size_t ndevices;
+    unsigned cores;          /* most cores among those devices */
+    fm_nf_decision decision;
+    char why[300];
+} fm_solve_nf;
+
+/* One evaluated assignment of choices to the devices of a component. */
+typedef struct fm_solve_combo {
+    int *choice;             /* per component device: index into its cands */
+    double cost;
+    unsigned char *sn;       /* per component NF: 1 if shared-nothing */
+    size_t nsn;
+} fm_solve_combo;
+
+typedef struct fm_solve_component {
+    int *devices;
+    size_t ndevices;
+    int *nfs;                /* stateful NFs whose decision depends on it */
+    size_t nnfs;
+    fm_solve_combo *combos;  /* best first; [0] is the chosen one */
+    size_t ncombos;
+    unsigned long space;     /* size of the product of candidates */
+    int exhaustive;          /* 0: greedy search (space too large) */
+} fm_solve_component;
+
+typedef struct fm_solve_result {
+    fm_solve_options opts;
+    const fm_attrs *attrs;
+    const fm_solver_profile *prof;
+    const fm_nic_profile *nic;
+    const fm_cost_model *cost;
+    const fm_click_graph *graph;
+    fm_solve_device *devices;
+    size_t ndevices;
+    fm_solve_nf *nfs;
+    size_t nnfs;
+    fm_solve_component *comps;
+    size_t ncomps;
+    char **notes;            /* everything uncertain, in order */
+    size_t nnotes;
+    double total_cost;
+} fm_solve_result;
+
+int fm_solve_analyze(const fm_click_config *cfg, const fm_click_graph *g,
+                     const fm_attrs *attrs, const fm_solver_profile *prof,
+                     const fm_nic_profile *nic, const fm_cost_model *cost,
+                     const fm_solve_options *opts, fm_solve_result *res,
+                     fm_error *err);
+int fm_solve_candidates(fm_solve_result *res, fm_error *err);
+int fm_solve_search(fm_solve_result *res, fm_error *err);
+/* The safety invariant, re-derived from the decisions alone (independent of
+ * the search): 0, or -1 with an FM_ERR_INTERNAL naming the offending NF. */
+int fm_solve_check_invariant(const fm_solve_result *res, fm_error *err);
+/* analyze + candidates + search + check. */
+int fm_solve_run(const fm_click_config *cfg, const fm_click_graph *g,
+                 const fm_attrs *attrs, const fm_solver_profile *prof,
+                 const fm_nic_profile *nic, const fm_cost_model *cost,
+                 const fm_solve_options *opts, fm_solve_result *res,
+                 fm_error *err);
+void fm_solve_result_free(fm_solve_result *res);
+void fm_solve_note(fm_solve_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const fm_rss_choice *fm_solve_chosen(const fm_solve_device *d);
+/* "src_ip,dst_ip" for a choice; "none" when none. */
+void fm_rss_choice_format(const fm_rss_choice *c, char *out, size_t n);
+
+/* ---- writing ---- */
+
+typedef struct fm_solve_edit {
+    size_t off, len;         /* replaced range of the original text */
+    char *text;              /* replacement */
+    char *element, *keyword;
+    char *old_value, *new_value; /* old_value NULL when appended */
+    long line, col;
+    int seq;
+} fm_solve_edit;
+
+typedef struct fm_solve_file {
+    char *path;
+    char *text;
+} fm_solve_file;
+
+typedef struct fm_solve_output {
+    char *config;            /* the new configuration text */
+    size_t len;
+    fm_solve_edit *edits;
+    size_t nedits;
+    fm_solve_file *files;    /* rules files */
+    size_t nfiles;
+} fm_solve_output;
+
+/* Compute edits and rules files (nothing is written yet). */
+int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
+                  const fm_solver_profile *prof, fm_solve_output *out,
+                  fm_error *err);
+/* Text of the flowrules file for a device's chosen setting. */
+char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d);
+/* Write the rules files, then the configuration, each atomically. */
+int fm_solve_commit(const fm_solve_output *out, const char *config_path,
+                    fm_error *err);
+void fm_solve_output_free(fm_solve_output *out);
+
+/* ---- explaining ---- */
+
+char *fm_solve_explain(const fm_solve_result *res, const fm_solve_output *out);
+char *fm_solve_dot(const fm_solve_result *res);
+/* The machine-readable report (docs/solve.md), for `flowmage simulate`. */
+char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *out,
+                           const fm_click_config *cfg, const char *output_path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

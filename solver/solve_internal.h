@@ -1,0 +1,34 @@
+/* Private to the solver (solver/solve_*.c). */
+#ifndef FM_SOLVER_SOLVE_INTERNAL_H
+#define FM_SOLVER_SOLVE_INTERNAL_H
+
+#include "flowmage/solve.h"
+
+#define FM_IP_FIELDS (FM_F_SRC_IP | FM_F_DST_IP)
+#define FM_HASHABLE (FM_F_SRC_IP | FM_F_DST_IP | FM_F_SRC_PORT | FM_F_DST_PORT)
+
+/* Devices, NFs, keys (solve_chain.c). */
+int fm_solve_chain(fm_solve_result *res, const fm_click_config *cfg,
+                   const fm_attrs *attrs, const fm_solver_profile *prof,
+                   fm_error *err);
+/* Two RSS devices on the same NIC port. */
+int fm_solve_same_port(const fm_solve_device *a, const fm_solve_device *b);
+/* Set each device's group (solve.c); after writability is known. */
+void fm_solve_group_devices(fm_solve_result *res);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void fm_solve_hex(const uint8_t *p, size_t n, char *out);
+/* Does the device use IPv6 rules (so key6 matters)? */
+int fm_solve_uses_ipv6(const fm_solve_result *res, const fm_rss_choice *c);
+/* Safety predicate used by the search: the decision for NF k under the
+ * given per-device choices (choice[d] for every device d).  Writes why. */
+fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,
+                                const fm_rss_choice *const *choice, char *why,
+                                size_t n);
+/* Keys of two choices agree on every rule family the devices use. */
+int fm_solve_same_hash(const fm_solve_result *res, const fm_rss_choice *a,
+                       const fm_rss_choice *b);
+
+/* "src_ip,dst_ip sym via fm" / "unknown" / "-" for an NF's key. */
+void fm_solve_key_text(const fm_solve_nf *nf, char *out, size_t n);
+
+#endif

@@ -1,0 +1,11 @@
+// A NAT between two ports: its state is reached from both directions, so
+// both ports must hash the same symmetric way for it to be shared-nothing,
+// and queue q of both ports must be read by the same thread (THREADOFFSET).
+inside :: FromDPDKDevice(0, N_QUEUES 8, MAXTHREADS 8, THREADOFFSET 0);
+outside :: FromDPDKDevice(1, N_QUEUES 8, MAXTHREADS 8, THREADOFFSET 0);
+nat :: SymNAT(PUBLIC 192.0.2.1);
+
+inside -> Strip(14) -> CheckIPHeader -> [0]nat;
+outside -> Strip(14) -> CheckIPHeader -> [1]nat;
+nat[0] -> ToDPDKDevice(1);
+nat[1] -> ToDPDKDevice(0);
