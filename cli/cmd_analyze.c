@@ -1,12 +1,291 @@
-/* flowmage analyze — placeholder until its stage lands. */
+/* flowmage analyze — attributes from summaries (+ optional LLM cross-check). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "flowmage/llm.h"
+#include "flowmage/summary.h"
+
+static const char help[] =
+"usage: flowmage analyze SUMMARY_DIR -o ATTRS.json [OPTIONS]\n"
+"\n"
+"Attributes of every element (statefulness, flow key, R/W intensity, pointer\n"
+"chasing, cost) from the summaries written by 'flowmage summarize'.  With no\n"
+"endpoint they come from the static facts alone (provenance \"static\"), with\n"
+"no network access.  With an OpenAI-compatible chat-completions endpoint\n"
+"(OpenAI, llama.cpp's llama-server, Ollama's /v1, vLLM) every NF is also\n"
+"asked the four questions N times; the majority is merged with the static\n"
+"facts so that it can only make the result more conservative (the key kept\n"
+"is the intersection; static evidence of state stands), and every\n"
+"disagreement is recorded in the output (provenance \"static+llm\").\n"
+"\n"
+"Output:\n"
+"  -o, --output FILE        attributes file, written atomically (required\n"
+"                           unless --print-prompts is given)\n"
+"\n"
+"Endpoint:\n"
+"  --endpoint URL           base URL ending in /v1 (default: $OPENAI_BASE_URL;\n"
+"                           none: static attributes only)\n"
+"  --no-llm                 static attributes only, even if OPENAI_BASE_URL is set\n"
+"  --model NAME             model (default " FM_LLM_DEFAULT_MODEL ")\n"
+"  --api-key-file FILE      read the API key from FILE (mode 600 or stricter);\n"
+"                           default: $OPENAI_API_KEY.  The key is never printed,\n"
+"                           logged or cached, and is only sent to\n"
+"                           " FM_LLM_DEFAULT_BASE_URL " unless\n"
+"  --allow-key-to-custom-endpoint   lets it go to the --endpoint URL too\n"
+"\n"
+"Questions:\n"
+"  --samples N              answers per NF, majority vote (default 5, 1..64)\n"
+"  --temperature T          sampling temperature (default 0.5)\n"
+"  --max-tokens N           completion budget per answer (default 1024)\n"
+"  --source-root DIR        also show the source lines of each NF's own\n"
+"                           per-packet functions (and of those its evidence\n"
+"                           points into), found under DIR; never whole files\n"
+"  --only NAME[,NAME...]    ask only about these NFs (others stay static)\n"
+"  --no-cost-compare        skip the pairwise cost question (asked for NFs\n"
+"                           whose static costs are within the tie fraction)\n"
+"  --tie-fraction F         near-tie threshold for costs (default 0.10)\n"
+"\n"
+"Requests:\n"
+"  --parallel P             requests in flight (default 4)\n"
+"  --timeout S              seconds per request attempt (default 300)\n"
+"  --retries R              retries after 408/409/429/5xx, connection errors\n"
+"                           and timeouts (default 3); Retry-After is honoured\n"
+"  --backoff S              first backoff delay, doubled per retry, with\n"
+"                           jitter (default 1)\n"
+"\n"
+"Cache:\n"
+"  --cache-dir DIR          default $XDG_CACHE_HOME/flowmage or ~/.cache/flowmage;\n"
+"                           answers are keyed by a SHA-256 of (endpoint, model,\n"
+"                           request body): an unchanged NF sends no request\n"
+"  --no-cache               neither read nor write the cache\n"
+"\n"
+"Other:\n"
+"  --print-prompts DIR      write every prompt (and request body) into DIR;\n"
+"                           without an endpoint nothing is sent\n"
+"  --quiet                  no progress, no final report\n"
+"  -h, --help               this text\n"
+"\n"
+"Progress goes to stderr when it is a terminal; a one-line report (requests,\n"
+"cache hits, retries, failures, tokens) ends every run that used an endpoint.\n"
+"Exit codes: 0 ok; 2 bad input or usage; 3 endpoint unusable (down, refusing\n"
+"the key, failing after every retry): then no output file is written.\n"
+"\n"
+"Examples:\n"
+"  flowmage analyze sums/ -o attrs.json                     # static, offline\n"
+"  OPENAI_API_KEY=sk-... flowmage analyze sums/ -o attrs.json \\\n"
+"      --endpoint https://api.openai.com/v1 --source-root ~/fastclick\n"
+"  flowmage analyze sums/ -o attrs.json --endpoint http://127.0.0.1:8080/v1\n"
+"  flowmage analyze sums/ -o attrs.json --endpoint http://127.0.0.1:11434/v1 \\\n"
+"      --model qwen2.5-coder:7b                             # Ollama\n"
+"More in docs/analyze.md.\n";
+
+enum {
+    O_ENDPOINT = 256, O_NO_LLM, O_MODEL, O_KEYFILE, O_ALLOW_KEY, O_SAMPLES,
+    O_TEMP, O_MAXTOK, O_ROOT, O_ONLY, O_NO_CMP, O_TIE, O_PARALLEL, O_TIMEOUT,
+    O_RETRIES, O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS, O_QUIET
+};
+
+static const struct option longopts[] = {
+    {"output", required_argument, 0, 'o'},
+    {"endpoint", required_argument, 0, O_ENDPOINT},
+    {"no-llm", no_argument, 0, O_NO_LLM},
+    {"model", required_argument, 0, O_MODEL},
+    {"api-key-file", required_argument, 0, O_KEYFILE},
+    {"allow-key-to-custom-endpoint", no_argument, 0, O_ALLOW_KEY},
+    {"samples", required_argument, 0, O_SAMPLES},
+    {"temperature", required_argument, 0, O_TEMP},
+    {"max-tokens", required_argument, 0, O_MAXTOK},
+    {"source-root", required_argument, 0, O_ROOT},
+    {"only", required_argument, 0, O_ONLY},
+    {"no-cost-compare", no_argument, 0, O_NO_CMP},
+    {"tie-fraction", required_argument, 0, O_TIE},
+    {"parallel", required_argument, 0, O_PARALLEL},
+    {"timeout", required_argument, 0, O_TIMEOUT},
+    {"retries", required_argument, 0, O_RETRIES},
+    {"backoff", required_argument, 0, O_BACKOFF},
+    {"cache-dir", required_argument, 0, O_CACHE},
+    {"no-cache", no_argument, 0, O_NO_CACHE},
+    {"print-prompts", required_argument, 0, O_PROMPTS},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+static int num(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        fm_cli_usage_error("analyze", "%s: \"%s\" is not a number in %g..%g",
+                           opt, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int inum(const char *opt, const char *s, long lo, long hi, int *out)
+{
+    double v;
+    if (num(opt, s, (double)lo, (double)hi, &v) != 0)
+        return -1;
+    if (v != floor(v))
+        return fm_cli_usage_error("analyze", "%s: \"%s\" is not an integer", opt, s),
+               -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void show_progress(void *ud, long done, long total)
+{
+    (void)ud;
+    fprintf(stderr, "\rflowmage: analyze: %ld/%ld samples", done, total);
+    fflush(stderr);
+}
 
 int fm_cmd_analyze(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "flowmage: analyze: not built yet\n");
-    return FM_EXIT_INPUT;
+    fm_analyze_opts o;
+    fm_analyze_opts_init(&o);
+    const char *out = NULL, *endpoint = NULL, *keyfile = NULL;
+    int no_llm = 0, quiet = 0, bad = 0;
+    double d;
+    fm_strset only = {0};
+    optind = 1;
+    int c;
+    while (!bad && (c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'h':
+            fputs(help, stdout);
+            fm_strset_free(&only);
+            return FM_EXIT_OK;
+        case O_ENDPOINT: endpoint = optarg; break;
+        case O_NO_LLM: no_llm = 1; break;
+        case O_MODEL: o.llm.model = optarg; break;
+        case O_KEYFILE: keyfile = optarg; break;
+        case O_ALLOW_KEY: o.llm.allow_key_to_custom_endpoint = 1; break;
+        case O_SAMPLES: bad = inum("--samples", optarg, 1, 64, &o.llm.samples); break;
+        case O_TEMP: bad = num("--temperature", optarg, 0, 2, &o.llm.temperature); break;
+        case O_MAXTOK: bad = inum("--max-tokens", optarg, 16, 1000000, &o.llm.max_tokens); break;
+        case O_ROOT: o.source_root = optarg; break;
+        case O_ONLY: {
+            char *copy = strdup(optarg), *save = NULL;
+            for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+                fm_strset_add(&only, t);
+            free(copy);
+            o.only = &only;
+            break;
+        }
+        case O_NO_CMP: o.compare_costs = 0; break;
+        case O_TIE: bad = num("--tie-fraction", optarg, 0, 1, &o.tie_fraction); break;
+        case O_PARALLEL: bad = inum("--parallel", optarg, 1, 256, &o.llm.parallel); break;
+        case O_TIMEOUT:
+            bad = num("--timeout", optarg, 0.001, 86400, &o.llm.timeout_s);
+            if (!bad && o.llm.connect_timeout_s > o.llm.timeout_s)
+                o.llm.connect_timeout_s = o.llm.timeout_s;
+            break;
+        case O_RETRIES: bad = inum("--retries", optarg, 0, 100, &o.llm.retries); break;
+        case O_BACKOFF:
+            bad = num("--backoff", optarg, 0, 3600, &d);
+            o.llm.backoff_base_s = d;
+            if (o.llm.backoff_max_s < d)
+                o.llm.backoff_max_s = d;
+            break;
+        case O_CACHE: o.cache_dir = optarg; break;
+        case O_NO_CACHE: o.no_cache = 1; break;
+        case O_PROMPTS: o.print_prompts_dir = optarg; break;
+        case O_QUIET: quiet = 1; break;
+        default:
+            fm_strset_free(&only);
+            return fm_cli_usage_error("analyze", "unknown or incomplete option");
+        }
+    }
+    if (bad) {
+        fm_strset_free(&only);
+        return FM_EXIT_INPUT;
+    }
+    if (optind != argc - 1) {
+        fm_strset_free(&only);
+        return fm_cli_usage_error("analyze", optind >= argc
+                                  ? "missing SUMMARY_DIR" : "one SUMMARY_DIR only");
+    }
+    if (!out && !o.print_prompts_dir) {
+        fm_strset_free(&only);
+        return fm_cli_usage_error("analyze", "missing -o ATTRS.json");
+    }
+    if (o.cache_dir && o.no_cache) {
+        fm_strset_free(&only);
+        return fm_cli_usage_error("analyze", "--cache-dir and --no-cache exclude each other");
+    }
+    const char *dir = argv[optind];
+
+    if (!endpoint)
+        endpoint = getenv("OPENAI_BASE_URL");
+    if (no_llm || (endpoint && !*endpoint))
+        endpoint = NULL;
+    o.llm.base_url = endpoint;
+    char *key = NULL;
+    fm_error err = {0};
+    int rc = FM_EXIT_OK;
+    if (keyfile) {
+        key = fm_llm_key_file_read(keyfile, &err);
+        if (!key) {
+            fm_strset_free(&only);
+            return fm_cli_report(&err);
+        }
+    } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
+        key = strdup(getenv("OPENAI_API_KEY"));
+    }
+    o.llm.api_key = key;
+    if (endpoint && key && !fm_llm_key_allowed(&o.llm) && !quiet) {
+        char u[1024];
+        fm_llm_url_redact(endpoint, u, sizeof u);
+        fprintf(stderr, "flowmage: analyze: note: the API key is not sent to %s "
+                        "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
+                        "--allow-key-to-custom-endpoint)\n", u);
+    }
+    int tty = isatty(2) && !quiet;
+    if (tty && endpoint) {
+        o.progress = show_progress;
+        o.progress_ud = NULL;
+    }
+
+    fm_summary_set sums;
+    fm_attrs attrs;
+    fm_analyze_stats st;
+    if (fm_summary_set_load(dir, &sums, &err) != 0) {
+        rc = fm_cli_report(&err);
+        goto out;
+    }
+    int r = fm_analyze(&sums, &o, &attrs, &st, &err);
+    if (tty && endpoint && st.requests + st.cache_hits > 0)
+        fputs("\r\033[K", stderr);
+    fm_summary_set_free(&sums);
+    if (r != 0) {
+        rc = fm_cli_report(&err);
+        goto out;
+    }
+    if (out && fm_attrs_save(out, &attrs, &err) != 0)
+        rc = fm_cli_report(&err);
+    fm_attrs_free(&attrs);
+    if (endpoint && !quiet && rc == FM_EXIT_OK) {
+        char line[400];
+        fm_analyze_stats_format(&st, line, sizeof line);
+        fprintf(stderr, "flowmage: analyze: %s\n", line);
+        if (st.cache_errors)
+            fprintf(stderr, "flowmage: analyze: note: %ld cache entries could "
+                            "not be written\n", st.cache_errors);
+    }
+out:
+    fm_llm_key_free(key);
+    fm_strset_free(&only);
+    return rc;
 }

@@ -164,6 +164,9 @@ static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *er
     e->cost = fm_json_num(o, "cost", 0);
     if (e->cost < 0)
         return BAD("element \"%s\": negative cost", n);
+    e->cost_rank = (long)fm_json_num(o, "cost_rank", 0);
+    if (e->cost_rank < 0)
+        return BAD("element \"%s\": negative cost_rank", n);
     e->global_state = fm_json_bool(o, "global_state", 0);
     if (fm_json_get_strset(o, "keywords", &e->keywords) != 0 ||
         fm_json_get_strset(o, "uncertain", &e->uncertain) != 0)
@@ -257,6 +260,8 @@ static cJSON *elem_json(const fm_elem_attrs *e)
     cJSON_AddStringToObject(o, "intensity", fm_intensity_name(e->intensity));
     cJSON_AddBoolToObject(o, "pointer_chasing", e->pointer_chasing);
     cJSON_AddNumberToObject(o, "cost", e->cost);
+    if (e->cost_rank > 0)
+        cJSON_AddNumberToObject(o, "cost_rank", (double)e->cost_rank);
     cJSON_AddBoolToObject(o, "global_state", e->global_state);
     fm_json_add_strset(o, "keywords", &e->keywords);
     cJSON_AddStringToObject(o, "provenance", e->provenance ? e->provenance : "static");

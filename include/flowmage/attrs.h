@@ -23,6 +23,8 @@
  *         "intensity": "per-packet",         // per-packet | per-flow | none
  *         "pointer_chasing": false,
  *         "cost": 41.5,                      // static per-packet cost
+ *         "cost_rank": 2,                    // optional, NFs only: 1 = costliest;
+ *                                            // ties within 10% broken by the LLM
  *         "global_state": false,             // shared non-per-flow writes
  *         "keywords": ["BURST", "RATE"],     // configuration keywords accepted
  *         "provenance": "static",            // static | static+llm | manual
@@ -89,6 +91,7 @@ typedef struct fm_elem_attrs {
     fm_intensity intensity;
     int pointer_chasing;
     double cost;
+    long cost_rank;   /* 1 = costliest NF per packet; 0 = not ranked (absent) */
     int global_state;
     fm_strset keywords;
     char *provenance;
