@@ -64,6 +64,7 @@ void fm_elem_attrs_free(fm_elem_attrs *e)
     fm_strset_free(&e->key_other);
     fm_strset_free(&e->keywords);
     fm_strset_free(&e->uncertain);
+    fm_strset_free(&e->notes);
     free(e->provenance);
     for (size_t i = 0; i < e->nevidence; i++) {
         free(e->evidence[i].what);
@@ -169,8 +170,9 @@ static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *er
         return BAD("element \"%s\": negative cost_rank", n);
     e->global_state = fm_json_bool(o, "global_state", 0);
     if (fm_json_get_strset(o, "keywords", &e->keywords) != 0 ||
-        fm_json_get_strset(o, "uncertain", &e->uncertain) != 0)
-        return BAD("element \"%s\": keywords/uncertain must be string arrays", n);
+        fm_json_get_strset(o, "uncertain", &e->uncertain) != 0 ||
+        fm_json_get_strset(o, "notes", &e->notes) != 0)
+        return BAD("element \"%s\": keywords/uncertain/notes must be string arrays", n);
     free(e->provenance);
     e->provenance = fm_xstrdup(fm_json_str(o, "provenance", "static"));
     const cJSON *it;
@@ -266,6 +268,8 @@ static cJSON *elem_json(const fm_elem_attrs *e)
     fm_json_add_strset(o, "keywords", &e->keywords);
     cJSON_AddStringToObject(o, "provenance", e->provenance ? e->provenance : "static");
     fm_json_add_strset(o, "uncertain", &e->uncertain);
+    if (e->notes.n)
+        fm_json_add_strset(o, "notes", &e->notes);
     cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
     for (size_t i = 0; i < e->nevidence; i++) {
         cJSON *x = cJSON_CreateObject();

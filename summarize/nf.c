@@ -68,11 +68,20 @@ static void add_ev(fm_summary *o, const char *what, evid ev)
     fm_elem_add_evidence(&o->a, what, ev.fn->printable, ev.fn->file, (long)ev.line);
 }
 
+/* Something the analysis is unsure of: the NF must run shared. */
 static void note(fm_summary *o, const char *fmt, const char *arg)
 {
     char buf[512];
     snprintf(buf, sizeof buf, fmt, arg ? arg : "");
     fm_strset_add(&o->a.uncertain, buf);
+}
+
+/* Something left out to stay safe: worth knowing, no reason to share. */
+static void info(fm_summary *o, const char *fmt, const char *arg)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, fmt, arg ? arg : "");
+    fm_strset_add(&o->a.notes, buf);
 }
 
 static tbl *table_for(nfstate *S, int kind, uint32_t loc)
@@ -413,12 +422,12 @@ static void conclude_key(nfstate *S)
         if (t->key.may & ~t->key.must) {
             char f[64];
             fm_fieldset_format(t->key.may & ~t->key.must, f, sizeof f);
-            note(o, "key fields %s reach the key only on some paths: left out", f);
+            info(o, "key fields %s reach the key only on some paths: left out", f);
         }
         if (t->key.opaque)
-            note(o, "a key field goes through a function flowmage cannot see%s", "");
+            info(o, "a key field goes through a function flowmage cannot see: left out%s", "");
         if (t->key.unknown && t->key.must)
-            note(o, "the key also holds values of unknown origin%s", "");
+            info(o, "the key also holds values of unknown origin%s", "");
     }
     a->stateful = fcb || any;
     if (!a->stateful)
@@ -431,7 +440,7 @@ static void conclude_key(nfstate *S)
         a->key_kind = FM_KEY_FIELDS;
     a->key_fields = a->stateful && (any && !unknown) ? must : 0;
     if (a->key_kind == FM_KEY_UNKNOWN)
-        note(o, "key of unknown origin: the NF must run shared%s", "");
+        info(o, "key of unknown origin: the NF must run shared%s", "");
 }
 
 static void conclude_globals(nfstate *S)

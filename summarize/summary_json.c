@@ -178,6 +178,7 @@ char *fm_summary_to_json(const fm_summary *s)
     cJSON_AddNumberToObject(c, "pointer_loads", (double)s->cost.pointer_loads);
     fm_json_add_strset(j, "keywords", &a->keywords);
     fm_json_add_strset(j, "uncertain", &a->uncertain);
+    fm_json_add_strset(j, "notes", &a->notes);
     cJSON_AddItemToObject(j, "evidence", evidence_json(a->evidence, a->nevidence));
     char *out = fm_json_print(j);
     cJSON_Delete(j);
@@ -248,8 +249,9 @@ static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error 
     if (fm_json_get_strset(j, "bases", &s->bases) ||
         fm_json_get_strset(j, "entries", &s->entries) ||
         fm_json_get_strset(j, "keywords", &a->keywords) ||
-        fm_json_get_strset(j, "uncertain", &a->uncertain))
-        return BAD("bases/entries/keywords/uncertain must be string arrays");
+        fm_json_get_strset(j, "uncertain", &a->uncertain) ||
+        fm_json_get_strset(j, "notes", &a->notes))
+        return BAD("bases/entries/keywords/uncertain/notes must be string arrays");
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "per_packet_functions"))
     {
@@ -498,6 +500,8 @@ fm_elem_attrs *fm_attrs_add_copy(fm_attrs *out, const fm_elem_attrs *a)
         fm_strset_add(&e->keywords, a->keywords.v[i]);
     for (size_t i = 0; i < a->uncertain.n; i++)
         fm_strset_add(&e->uncertain, a->uncertain.v[i]);
+    for (size_t i = 0; i < a->notes.n; i++)
+        fm_strset_add(&e->notes, a->notes.v[i]);
     for (size_t i = 0; i < a->nevidence; i++)
         fm_elem_add_evidence(e, a->evidence[i].what, a->evidence[i].function,
                              a->evidence[i].file, a->evidence[i].line);

@@ -28,7 +28,10 @@
  *         "global_state": false,             // shared non-per-flow writes
  *         "keywords": ["BURST", "RATE"],     // configuration keywords accepted
  *         "provenance": "static",            // static | static+llm | manual
- *         "uncertain": ["..."],              // reasons the analysis is unsure
+ *         "uncertain": ["..."],              // why the analysis is unsure: the
+ *                                            // solver runs the NF shared
+ *         "notes": ["..."],                  // what the analysis left out to
+ *                                            // stay safe (informational)
  *         "evidence": [{"what": "...", "function": "...", "file": "...",
  *                       "line": 12}],
  *         "llm": { ... },                    // optional: votes (analyze)
@@ -95,7 +98,8 @@ typedef struct fm_elem_attrs {
     int global_state;
     fm_strset keywords;
     char *provenance;
-    fm_strset uncertain;
+    fm_strset uncertain;   /* unsure: the NF must run shared */
+    fm_strset notes;       /* informational: already resolved safely */
     fm_evidence *evidence;
     size_t nevidence;
     fm_disagreement *disagreements;

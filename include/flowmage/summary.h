@@ -31,7 +31,8 @@
  *     "cost": {"score": 42.5, "statements": 30, "loops": 0, "calls": 5,
  *              "table_ops": 2, "pointer_loads": 3},
  *     "keywords": ["BURST", "RATE"],
- *     "uncertain": [],
+ *     "uncertain": [],                 // unsure: the solver runs it shared
+ *     "notes": [],                     // left out to stay safe
  *     "evidence": [{"what": "...", "function": "...", "file": "...",
  *                   "line": 0}]
  *   }
