@@ -538,6 +538,20 @@ static int forwarded(fa *F, uint32_t k, uint32_t loc, vset *out)
     return 0;
 }
 
+/* An access with a non-constant array index: which element is chosen by
+ * what (arrays indexed by packet data are per-key tables). */
+static void record_indexed(fa *F, uint32_t k, const uint32_t *locs, uint32_t n, int is_write)
+{
+    const fm_event *e = &F->f->events[k];
+    if (!(e->acc_flags & FM_ACC_INDEXED))
+        return;
+    vset idx = {0};
+    fa_operand(F, &e->index, &idx);
+    for (uint32_t i = 0; i < n; i++)
+        fa_index(F, k, locs[i], &idx, is_write, k, NULL, ev_of(F, k));
+    vs_free(&idx);
+}
+
 static void eval_load(fa *F, uint32_t k)
 {
     an *A = F->A;
@@ -565,13 +579,7 @@ static void eval_load(fa *F, uint32_t k)
     }
     fa_set_val(F, k, &v);
     vs_free(&v);
-    if (e->acc_flags & FM_ACC_INDEXED) {
-        vset idx = {0};
-        fa_operand(F, &e->index, &idx);
-        for (uint32_t i = 0; i < n; i++)
-            fa_index(F, k, locs[i], &idx, 0, k, NULL, ev_of(F, k));
-        vs_free(&idx);
-    }
+    record_indexed(F, k, locs, n, 0);
 }
 
 static void eval_store(fa *F, uint32_t k)
@@ -609,13 +617,7 @@ static void eval_store(fa *F, uint32_t k)
             fa_touch(F, k, d, ev_of(F, k));
     }
     vs_free(&v);
-    if (e->acc_flags & FM_ACC_INDEXED) {
-        vset idx = {0};
-        fa_operand(F, &e->index, &idx);
-        for (uint32_t i = 0; i < n; i++)
-            fa_index(F, k, locs[i], &idx, 1, k, NULL, ev_of(F, k));
-        vs_free(&idx);
-    }
+    record_indexed(F, k, locs, n, 1);
 }
 
 static void eval_addr(fa *F, uint32_t k)
@@ -628,13 +630,7 @@ static void eval_addr(fa *F, uint32_t k)
         vs_add(&v, mk_atom(AK_PTR, 0, locs[i]));
     fa_set_val(F, k, &v);
     vs_free(&v);
-    if (e->acc_flags & FM_ACC_INDEXED) {
-        vset idx = {0};
-        fa_operand(F, &e->index, &idx);
-        for (uint32_t i = 0; i < n; i++)
-            fa_index(F, k, locs[i], &idx, 0, k, NULL, ev_of(F, k));
-        vs_free(&idx);
-    }
+    record_indexed(F, k, locs, n, 0);
 }
 
 static void eval_ptradd(fa *F, uint32_t k)
@@ -762,6 +758,23 @@ static void resolve_key(fa *F, key *k, int final)
     k->unresolved = keep;
 }
 
+/* What is stored inside `from` (this function's object), as stores into
+ * the return object `ret` that callers see. */
+static void stores_as_ret(fa *F, uint32_t from, uint32_t ret)
+{
+    an *A = F->A;
+    for (uint32_t c = 0; c < F->ncells; c++) {
+        if (!loc_within(A, from, F->cells[c].loc))
+            continue;
+        vset v = {0};
+        vs_copy(&v, &F->cells[c].val);
+        fa_store(F, F->cells[c].site ^ 0x5245540000000000ULL,
+                 loc_rebase(A, F->cells[c].loc, from, ret), &v, 0, NO_ANCHOR, NULL,
+                 (evid){F->f, F->f->line_begin});
+        vs_free(&v);
+    }
+}
+
 static void build_summary(fa *F)
 {
     an *A = F->A;
@@ -791,31 +804,12 @@ static void build_summary(fa *F)
             vs_add(&r, a);
             continue;
         }
-        for (uint32_t c = 0; c < F->ncells; c++) {
-            if (!loc_within(A, L, F->cells[c].loc))
-                continue;
-            vset v = {0};
-            vs_copy(&v, &F->cells[c].val);
-            fa_store(F, F->cells[c].site ^ 0x5245540000000000ULL,
-                     loc_rebase(A, F->cells[c].loc, L, ret), &v, 0, NO_ANCHOR, NULL,
-                     (evid){F->f, F->f->line_begin});
-            vs_free(&v);
-        }
+        stores_as_ret(F, L, ret);
         vs_add(&r, mk_atom(AK_PTR, 0, ret));
     }
     if (rl != UINT32_MAX && !vs_has(&r, mk_atom(AK_PTR, 0, ret))) {
         /* result object written through its address, returned implicitly */
-        uint32_t local = loc_root(A, LR_LOCAL, rl);
-        for (uint32_t c = 0; c < F->ncells; c++) {
-            if (!loc_within(A, local, F->cells[c].loc))
-                continue;
-            vset v = {0};
-            vs_copy(&v, &F->cells[c].val);
-            fa_store(F, F->cells[c].site ^ 0x5245540000000000ULL,
-                     loc_rebase(A, F->cells[c].loc, local, ret), &v, 0, NO_ANCHOR, NULL,
-                     (evid){F->f, F->f->line_begin});
-            vs_free(&v);
-        }
+        stores_as_ret(F, loc_root(A, LR_LOCAL, rl), ret);
     }
     vs_free(&s->ret);
     s->ret = r;
