@@ -22,6 +22,7 @@ static void help(FILE *out)
             "each with evidence (function, file:line).  Same input, same bytes.\n\n"
             "options:\n"
             "  -o, --output DIR      where to write (created if needed; required)\n"
+            "      --only NAMES      only these elements (comma-separated names)\n"
             "  -p, --profile P       framework profile: a name (default fastclick;\n"
             "                        also: dpdk) or a path to a profile .json\n"
             "  -q, --quiet           no summary line on stderr\n"
@@ -35,8 +36,10 @@ int fm_cmd_summarize(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"profile", required_argument, 0, 'p'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {"only", required_argument, 0, 'O'},
         {0, 0, 0, 0}};
     const char *out = NULL, *profile = "fastclick";
+    fm_strset only = {0};
     int quiet = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:p:qh", opts, NULL)) != -1) {
@@ -44,6 +47,13 @@ int fm_cmd_summarize(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'p': profile = optarg; break;
         case 'q': quiet = 1; break;
+        case 'O': {
+            char *copy = fm_xstrdup(optarg), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                fm_strset_add(&only, t);
+            free(copy);
+            break;
+        }
         case 'h': help(stdout); return FM_EXIT_OK;
         default: return fm_cli_usage_error("summarize", "bad option");
         }
@@ -62,7 +72,7 @@ int fm_cmd_summarize(int argc, char **argv)
         if (fm_program_load(p, argv[i], &err) != 0)
             rc = fm_cli_report(&err);
     fm_summary_set set;
-    if (rc == FM_EXIT_OK && fm_summarize(p, &prof, &set, &err) != 0)
+    if (rc == FM_EXIT_OK && fm_summarize_only(p, &prof, &only, &set, &err) != 0)
         rc = fm_cli_report(&err);
     else if (rc == FM_EXIT_OK) {
         if (fm_summary_set_save(out, &set, &err) != 0)
@@ -79,5 +89,6 @@ int fm_cmd_summarize(int argc, char **argv)
     }
     fm_program_free(p);
     fm_profile_free(&prof);
+    fm_strset_free(&only);
     return rc;
 }

@@ -33,7 +33,7 @@ enum {
     LS_FIELD = 16, LS_INDEX, LS_THREAD, LS_DEREF
 };
 #define LOC_MAX_DEPTH 16
-#define LOC_MAX_DEREF 4
+#define LOC_MAX_DEREF 3
 
 typedef struct aloc {
     uint32_t parent; /* 0 for roots */
@@ -72,11 +72,12 @@ typedef struct vset {
     atom *v;
     uint32_t n, cap;
 } vset;
-#define VSET_MAX 384
+#define VSET_MAX 64
 
 int vs_add(vset *s, atom a);            /* 1 if added */
 int vs_union(vset *d, const vset *s);   /* 1 if d grew */
 int vs_has(const vset *s, atom a);
+int vs_equal(const vset *a, const vset *b);
 void vs_copy(vset *d, const vset *s);
 void vs_free(vset *s);
 void vs_clear(vset *s);

@@ -4,18 +4,24 @@
 
 #include "engine.h"
 
-/* ---- value sets ---- */
+/* ---- value sets ----
+ * Sorted by (payload, kind); the flags are not part of the order: one atom
+ * per (kind, payload), its flags merged (see merge_flags). */
+
+#define KEYMASK (~(atom)0xff0)
 
 static uint32_t vs_pos(const vset *s, atom a, int *found)
 {
+    atom k = a & KEYMASK;
     uint32_t lo = 0, hi = s->n;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (s->v[mid] == a) {
+        atom m = s->v[mid] & KEYMASK;
+        if (m == k) {
             *found = 1;
             return mid;
         }
-        if (s->v[mid] < a)
+        if (m < k)
             lo = mid + 1;
         else
             hi = mid;
@@ -24,20 +30,25 @@ static uint32_t vs_pos(const vset *s, atom a, int *found)
     return lo;
 }
 
-static int vs_insert(vset *s, atom a)
+/* Variants that differ only in flags are merged, or sets grow with every
+ * combination of transformations.  The merged flags keep what matters for
+ * safety: "mixed", "joined", "selected" and "opaque" if any variant has
+ * them, "masked" only if every variant is masked (one unmasked path means
+ * the whole field is used). */
+static unsigned merge_flags(unsigned a, unsigned b)
 {
-    int found;
-    uint32_t pos = vs_pos(s, a, &found);
-    if (found)
-        return 0;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 4;
-        s->v = fm_xrealloc(s->v, s->cap * sizeof *s->v);
-    }
-    memmove(s->v + pos + 1, s->v + pos, (s->n - pos) * sizeof *s->v);
-    s->v[pos] = a;
-    s->n++;
-    return 1;
+    return ((a | b) & ~(unsigned)AF_MASKED) | (a & b & AF_MASKED);
+}
+
+static void vs_reserve(vset *s, uint32_t n)
+{
+    if (n <= s->cap)
+        return;
+    uint32_t cap = s->cap ? s->cap : 4;
+    while (cap < n)
+        cap *= 2;
+    s->v = fm_xrealloc(s->v, cap * sizeof *s->v);
+    s->cap = cap;
 }
 
 int vs_add(vset *s, atom a)
@@ -46,16 +57,81 @@ int vs_add(vset *s, atom a)
      * else into "unknown": imprecise, never silently smaller */
     if (s->n >= VSET_MAX && atom_kind(a) != AK_LABEL)
         a = mk_atom(AK_UNKNOWN, 0, 0);
-    return vs_insert(s, a);
+    int found;
+    uint32_t pos = vs_pos(s, a, &found);
+    if (found) {
+        unsigned f = merge_flags(atom_flags(s->v[pos]), atom_flags(a));
+        if (f == atom_flags(s->v[pos]))
+            return 0;
+        s->v[pos] = atom_with_flags(s->v[pos], f);
+        return 1;
+    }
+    vs_reserve(s, s->n + 1);
+    memmove(s->v + pos + 1, s->v + pos, (s->n - pos) * sizeof *s->v);
+    s->v[pos] = a;
+    s->n++;
+    return 1;
+}
+
+/* Linear merge of two sorted sets. */
+/* Over VSET_MAX atoms, keep the labels (they decide keys) and fold the
+ * rest into one "unknown": imprecise, never silently smaller. */
+static void vs_fold(vset *s)
+{
+    if (s->n <= VSET_MAX)
+        return;
+    uint32_t n = 0;
+    int unknown = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (atom_kind(s->v[i]) == AK_LABEL)
+            s->v[n++] = s->v[i];
+        else
+            unknown = 1;
+    }
+    s->n = n;
+    if (unknown)
+        vs_add(s, mk_atom(AK_UNKNOWN, 0, 0));
 }
 
 int vs_union(vset *d, const vset *s)
 {
-    int grew = 0;
-    if (d == s)
+    if (d == s || s->n == 0)
         return 0;
-    for (uint32_t i = 0; i < s->n; i++)
-        grew |= vs_add(d, s->v[i]);
+    if (s->n <= 2) {
+        int grew = 0;
+        for (uint32_t i = 0; i < s->n; i++)
+            grew |= vs_add(d, s->v[i]);
+        return grew;
+    }
+    atom *out = fm_xmalloc((d->n + s->n) * sizeof *out);
+    uint32_t i = 0, j = 0, n = 0;
+    int grew = 0;
+    while (i < d->n || j < s->n) {
+        atom a = i < d->n ? d->v[i] : 0, b = j < s->n ? s->v[j] : 0;
+        if (j >= s->n || (i < d->n && (a & KEYMASK) < (b & KEYMASK))) {
+            out[n++] = a;
+            i++;
+        } else if (i >= d->n || (b & KEYMASK) < (a & KEYMASK)) {
+            out[n++] = b;
+            j++;
+            grew = 1;
+        } else {
+            unsigned f = merge_flags(atom_flags(a), atom_flags(b));
+            grew |= f != atom_flags(a);
+            out[n++] = atom_with_flags(a, f);
+            i++;
+            j++;
+        }
+    }
+    free(d->v);
+    d->v = out;
+    d->n = n;
+    d->cap = n;
+    if (d->n > VSET_MAX) {
+        uint32_t before = d->n;
+        vs_fold(d);
+        grew |= d->n != before;
+    }
     return grew;
 }
 
@@ -66,10 +142,18 @@ int vs_has(const vset *s, atom a)
     return found;
 }
 
+int vs_equal(const vset *a, const vset *b)
+{
+    return a->n == b->n && (a->n == 0 || !memcmp(a->v, b->v, a->n * sizeof *a->v));
+}
+
 void vs_copy(vset *d, const vset *s)
 {
     vs_clear(d);
-    vs_union(d, s);
+    vs_reserve(d, s->n);
+    if (s->n)
+        memcpy(d->v, s->v, s->n * sizeof *s->v);
+    d->n = s->n;
 }
 
 void vs_clear(vset *s)
@@ -161,6 +245,21 @@ uint32_t loc_root(an *A, unsigned kind, uint32_t arg)
     return loc_intern(A, 0, kind, arg);
 }
 
+/* The member a pointer is read from (looking through array elements), as
+ * a field id, or 0. */
+static uint32_t pointer_member(const an *A, uint32_t loc)
+{
+    while (loc) {
+        const aloc *l = &A->locs[loc];
+        if (l->kind == LS_FIELD)
+            return l->arg;
+        if (l->kind != LS_INDEX && l->kind != LS_THREAD)
+            return 0;
+        loc = l->parent;
+    }
+    return 0;
+}
+
 uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
 {
     const aloc *p = &A->locs[parent];
@@ -168,13 +267,29 @@ uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
     if ((kind == LS_INDEX || kind == LS_THREAD) && p->kind == kind)
         return parent;
     /* recursive structures: following the same pointer member again (a
-     * list's next) folds back onto the node reached the first time */
-    if (kind == LS_DEREF && p->kind == LS_FIELD) {
-        for (uint32_t a = p->parent; a; a = A->locs[a].parent) {
+     * list's next, a tree's child[i]) folds back onto the node reached the
+     * first time */
+    if (kind == LS_DEREF) {
+        uint32_t f = pointer_member(A, parent);
+        if (f) {
+            for (uint32_t a = p->parent; a; a = A->locs[a].parent) {
+                const aloc *x = &A->locs[a];
+                if (x->kind == LS_DEREF && pointer_member(A, x->parent) == f)
+                    return a;
+            }
+        }
+    }
+    /* objects of one record type reached again through pointers on the
+     * same path (a tree's parent, a free list) are folded onto the first:
+     * recursive structures get one abstract node per type */
+    if (kind == LS_FIELD && p->kind == LS_DEREF && parent) {
+        const char *rec = A->fields[arg].rec;
+        uint32_t prev = parent;
+        for (uint32_t a = p->parent; a; prev = a, a = A->locs[a].parent) {
             const aloc *x = &A->locs[a];
-            if (x->kind == LS_DEREF && A->locs[x->parent].kind == LS_FIELD &&
-                A->locs[x->parent].arg == p->arg)
-                return a;
+            if (x->kind == LS_DEREF && prev != parent && A->locs[prev].kind == LS_FIELD &&
+                A->fields[A->locs[prev].arg].rec == rec)
+                return loc_intern(A, a, LS_FIELD, arg);
         }
     }
     /* beyond the bounds, memory is simply unknown: never merged with a

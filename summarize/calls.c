@@ -162,6 +162,7 @@ static void add_composed(vset *out, atom a, unsigned outer)
 static void translate_atoms(site *c, const vset *in, vset *out)
 {
     fa *F = c->F;
+    F->A->work += 1 + in->n;
     for (uint32_t i = 0; i < in->n; i++) {
         atom a = in->v[i];
         unsigned f = atom_flags(a);
@@ -226,10 +227,12 @@ static void translate_guards(site *c, const guards *in, guards *out)
     }
 }
 
-static uint64_t mix(uint64_t a, uint64_t b)
+/* Identity of an effect lifted from call event k, the callee's record i:
+ * stable while this function is analysed (a callee's record ids are not,
+ * across the rounds of a recursion, so they must not enter it). */
+static uint64_t lifted_id(uint32_t k, uint32_t i)
 {
-    uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL);
-    return h ^ (h >> 31);
+    return ((uint64_t)(k + 1) << 24) | (i + 1);
 }
 
 /* ---- applying a summary ---- */
@@ -255,7 +258,7 @@ static void apply_accesses(site *c, const summary *S)
         translate_guards(c, &a->gd, &gd);
         F->tres_map[c->k][i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
-            rec_access *r = fa_access(F, mix(((uint64_t)c->k << 20) | i, a->id), ts[t], a->api,
+            rec_access *r = fa_access(F, lifted_id(c->k, i), ts[t], a->api,
                                       a->method, a->op, &keyv, c->k, &gd, a->ev);
             for (uint32_t p = 0; p < a->k.npos; p++) {
                 const keypos *kp = &a->k.pos[p];
@@ -301,7 +304,7 @@ static void apply_stores(site *c, const summary *S, int agg_result)
         translate_atoms(c, &st->val, &v);
         guards gd = {0};
         translate_guards(c, &st->gd, &gd);
-        uint64_t s = mix(((uint64_t)c->k << 20) | (i + 1), st->id);
+        uint64_t s = lifted_id(c->k, i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
                 for (uint32_t j = 0; j < v.n; j++)
@@ -332,7 +335,7 @@ static void apply_rest(site *c, const summary *S)
         guards gd = {0};
         translate_guards(c, &x->gd, &gd);
         for (uint32_t j = 0; j < n; j++)
-            fa_index(F, mix(((uint64_t)c->k << 20) | i, x->id), ls[j], &v, x->is_write, c->k,
+            fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
                      &gd, x->ev);
         guards_free(&gd);
         vs_free(&v);
@@ -408,7 +411,7 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
         vs_union(&keyv, &c->args[m->key_arg]);
     vset res = {0};
     for (uint32_t t = 0; t < nt; t++) {
-        rec_access *r = fa_access(F, ((uint64_t)k << 20) | 0xfffff, ts[t], api, method, m->op,
+        rec_access *r = fa_access(F, ((uint64_t)1 << 62) | k, ts[t], api, method, m->op,
                                   &keyv, k, NULL, ev);
         uint32_t ai = (uint32_t)(r - F->out->acc);
         uint32_t elem = loc_root(A, LR_TABLE, ts[t]);
@@ -497,11 +500,42 @@ static const char *const copiers[] = {"memcpy", "memmove", "__builtin_memcpy",
                                       "__builtin_memmove", "rte_memcpy", NULL};
 static const char *const setters[] = {"memset", "__builtin_memset", NULL};
 
+/* __atomic_* / __sync_* read-modify-write builtins write their first
+ * argument's pointee (atomic counters are state too). */
+static int atomic_rmw(site *c, const char *name)
+{
+    fa *F = c->F;
+    if (strncmp(name, "__atomic_", 9) && strncmp(name, "__sync_", 7))
+        return 0;
+    if (strstr(name, "load") || strstr(name, "thread_fence") || strstr(name, "signal_fence") ||
+        strstr(name, "always_lock_free") || strstr(name, "is_lock_free") || !c->nargs)
+        return 0;
+    uint32_t ls[MAXL], n = 0;
+    arg_locs(F, &c->args[0], ls, &n);
+    vset v = {0};
+    for (uint32_t i = 1; i < c->nargs; i++)
+        vs_union(&v, &c->args[i]);
+    evid ev = {F->f, F->f->events[c->k].line};
+    for (uint32_t i = 0; i < n; i++) {
+        vset cur = {0};
+        fa_read(F, ls[i], &cur);
+        vs_union(&cur, &v);
+        fa_write(F, ls[i], (uint64_t)c->k << 8, &cur);
+        if (fa_liftable_root(F->A, ls[i]) && loc_root_kind(F->A, ls[i]) != LR_SLOT)
+            fa_store(F, c->k, ls[i], &cur, 0, c->k, NULL, ev);
+        vs_free(&cur);
+    }
+    vs_free(&v);
+    return 1;
+}
+
 /* Known functions with fixed semantics; returns 1 if handled. */
 static int builtin(site *c, const char *name)
 {
     fa *F = c->F;
     an *A = F->A;
+    if (atomic_rmw(c, name))
+        return 1;
     if (is_any(name, allocators)) {
         vset v = {0};
         vs_add(&v, mk_atom(AK_PTR, 0, loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));

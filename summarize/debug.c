@@ -75,3 +75,13 @@ void an_trace(an *A, const fm_func *f, const summary *s)
     fprintf(stderr, "%s\n", fm_buf_cstr(&b));
     fm_buf_free(&b);
 }
+
+/* FLOWMAGE_TRACE_SLOW=seconds prints every function whose summary took
+ * longer (including its callees) to compute. */
+void an_trace_slow(an *A, const fm_func *f, double seconds)
+{
+    const char *lim = getenv("FLOWMAGE_TRACE_SLOW");
+    if (lim && seconds >= atof(lim))
+        fprintf(stderr, "slow %.3fs depth %d ctx %d %s (%u events)\n", seconds, A->depth, A->ctx,
+                f->printable, f->nevents);
+}

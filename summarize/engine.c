@@ -6,24 +6,47 @@
  * bottom-up across translation units; recursion iterates to a fixpoint. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 
 void an_trace(an *A, const fm_func *f, const summary *s);
+void an_trace_slow(an *A, const fm_func *f, double seconds);
 
 /* ---- guards ---- */
 
+/* Guards only matter for telling "written when a flow's state is created"
+ * from "written per packet": a comparison of a lookup result, or of
+ * memory content, or of a parameter that may become one of those.  Keep
+ * just those atoms, and only such guards (fewer guards makes a write look
+ * more frequent: the conservative side). */
+static void guard_atoms(vset *d, const vset *s)
+{
+    vs_clear(d);
+    for (uint32_t i = 0; i < s->n; i++) {
+        unsigned k = atom_kind(s->v[i]);
+        if (k == AK_TRES || k == AK_CONTENT || k == AK_PARAM)
+            vs_add(d, s->v[i]);
+    }
+}
+
 void guards_add(guards *gd, const guard *g)
 {
-    if (gd->n >= MAX_GUARDS)
-        return;
-    guard *d = &gd->g[gd->n++];
+    if (gd->n >= MAX_GUARDS || !(g->zflags & (FM_CONDF_RHS_ZERO | FM_CONDF_LHS_ZERO)))
+        return; /* only comparisons with zero/null say "absent" */
+    guard *d = &gd->g[gd->n];
     memset(d, 0, sizeof *d);
-    vs_copy(&d->lhs, &g->lhs);
-    vs_copy(&d->rhs, &g->rhs);
+    guard_atoms(&d->lhs, &g->lhs);
+    guard_atoms(&d->rhs, &g->rhs);
+    if (!d->lhs.n && !d->rhs.n) {
+        vs_free(&d->lhs);
+        vs_free(&d->rhs);
+        return;
+    }
     d->cmp = g->cmp;
     d->zflags = g->zflags;
     d->pol = g->pol;
+    gd->n++;
 }
 
 void guards_free(guards *gd)
@@ -127,6 +150,10 @@ void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
 {
     an *A = F->A;
     uint32_t l = 0;
+    /* a value computed by a function flowmage cannot see carries its
+     * arguments' taint, not their addresses: as a pointer it is unknown */
+    if (atom_flags(a) & AF_OPAQUE)
+        a = mk_atom(AK_UNKNOWN, 0, 0);
     switch (atom_kind(a)) {
     case AK_PTR:
         l = (uint32_t)atom_payload(a);
@@ -154,6 +181,105 @@ void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
             return;
     if (*n < max)
         locs[(*n)++] = l;
+}
+
+/* ---- the cell index: reads look at a location's own cells, its
+ * ancestors' and its descendants', never at the whole memory ---- */
+
+static void locidx_grow(locidx *x)
+{
+    locidx old = *x;
+    uint32_t ns = x->nslots ? x->nslots * 2 : 64;
+    x->key = fm_xcalloc(ns, sizeof *x->key);
+    x->cells = fm_xcalloc(ns, sizeof *x->cells);
+    x->n = fm_xcalloc(ns, sizeof *x->n);
+    x->cap = fm_xcalloc(ns, sizeof *x->cap);
+    x->nslots = ns;
+    for (uint32_t i = 0; i < old.nslots; i++) {
+        if (!old.key[i])
+            continue;
+        uint32_t h = (old.key[i] * 2654435761u) & (ns - 1);
+        while (x->key[h])
+            h = (h + 1) & (ns - 1);
+        x->key[h] = old.key[i];
+        x->cells[h] = old.cells[i];
+        x->n[h] = old.n[i];
+        x->cap[h] = old.cap[i];
+    }
+    free(old.key);
+    free(old.cells);
+    free(old.n);
+    free(old.cap);
+}
+
+/* Slot of loc, or -1 if absent and not created. */
+static long locidx_slot(locidx *x, uint32_t loc, int create)
+{
+    if (create && (x->used + 1) * 2 > x->nslots)
+        locidx_grow(x);
+    if (!x->nslots)
+        return -1;
+    uint32_t h = ((loc + 1) * 2654435761u) & (x->nslots - 1);
+    while (x->key[h] && x->key[h] != loc + 1)
+        h = (h + 1) & (x->nslots - 1);
+    if (!x->key[h]) {
+        if (!create)
+            return -1;
+        x->key[h] = loc + 1;
+        x->used++;
+    }
+    return (long)h;
+}
+
+static void locidx_add(locidx *x, uint32_t loc, uint32_t cell)
+{
+    long h = locidx_slot(x, loc, 1);
+    if (x->n[h] == x->cap[h]) {
+        x->cap[h] = x->cap[h] ? x->cap[h] * 2 : 4;
+        x->cells[h] = fm_xrealloc(x->cells[h], x->cap[h] * sizeof **x->cells);
+    }
+    x->cells[h][x->n[h]++] = cell;
+}
+
+static const uint32_t *locidx_get(locidx *x, uint32_t loc, uint32_t *count)
+{
+    long h = locidx_slot(x, loc, 0);
+    *count = h < 0 ? 0 : x->n[h];
+    return h < 0 ? NULL : x->cells[h];
+}
+
+static void locidx_free(locidx *x)
+{
+    for (uint32_t i = 0; i < x->nslots; i++)
+        free(x->cells[i]);
+    free(x->key);
+    free(x->cells);
+    free(x->n);
+    free(x->cap);
+    memset(x, 0, sizeof *x);
+}
+
+/* Within-object ancestors of loc, itself first: loc_within(a, loc). */
+static uint32_t object_ancestors(const an *A, uint32_t loc, uint32_t *out, uint32_t max)
+{
+    uint32_t n = 0;
+    while (loc && n < max) {
+        out[n++] = loc;
+        const aloc *l = loc_get(A, loc);
+        if (l->kind == LS_DEREF)
+            break;
+        loc = l->parent;
+    }
+    return n;
+}
+
+uint32_t *fa_cells_within(fa *F, uint32_t loc, uint32_t *n)
+{
+    const uint32_t *list = locidx_get(&F->within, loc, n);
+    uint32_t *copy = fm_xmalloc((*n ? *n : 1) * sizeof *copy);
+    if (*n)
+        memcpy(copy, list, *n * sizeof *copy);
+    return copy;
 }
 
 static uint32_t cell_hash(uint32_t loc, uint64_t site)
@@ -188,17 +314,44 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
         F->capcells = F->capcells ? F->capcells * 2 : 32;
         F->cells = fm_xrealloc(F->cells, F->capcells * sizeof *F->cells);
     }
-    cell *c = &F->cells[F->ncells++];
+    uint32_t ci = F->ncells++;
+    cell *c = &F->cells[ci];
     memset(c, 0, sizeof *c);
     c->loc = loc;
     c->root = loc_get(F->A, loc)->root;
     c->site = site;
     F->cell_slots[h] = F->ncells;
+    locidx_add(&F->exact, loc, ci);
+    uint32_t anc[LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(F->A, loc, anc, LOC_MAX_DEPTH + 2);
+    for (uint32_t i = 0; i < na; i++)
+        locidx_add(&F->within, anc[i], ci);
     return c;
+}
+
+/* Another store already holds exactly these values here: a new site adds
+ * no alternative (and sites multiply through deep call trees). */
+static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
+{
+    uint32_t n;
+    const uint32_t *at = locidx_get(&F->exact, loc, &n);
+    int have_site = 0, same = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        have_site |= F->cells[at[i]].site == site;
+        same |= vs_equal(&F->cells[at[i]].val, v);
+    }
+    return !have_site && same;
 }
 
 void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
 {
+    /* memory reached through pointers of unknown origin is not modelled:
+     * what is stored there is not read back (reads give "unknown"), or
+     * every such store would pollute every such read */
+    if (loc_root_kind(F->A, loc) == LR_UNKNOWN)
+        return;
+    if (same_values_stored(F, loc, site, v))
+        return;
     cell *c = cell_get(F, loc, site);
     if (vs_union(&c->val, v))
         F->changed = 1;
@@ -229,16 +382,23 @@ static const char *loc_header(an *A, uint32_t loc)
 void fa_read(fa *F, uint32_t loc, vset *out)
 {
     an *A = F->A;
+    A->work += 1 + out->n;
     const char *h = loc_header(A, loc);
     if (h) {
         vs_add(out, mk_atom(AK_LABEL, 0, label_id(A, h)));
         return;
     }
-    uint32_t root = loc_get(A, loc)->root;
-    for (uint32_t i = 0; i < F->ncells; i++) {
-        const cell *c = &F->cells[i];
-        if (c->root == root && (loc_within(A, c->loc, loc) || loc_within(A, loc, c->loc)))
-            vs_union(out, &c->val);
+    /* cells at or below loc, and cells at its ancestors in the object */
+    uint32_t n;
+    const uint32_t *below = locidx_get(&F->within, loc, &n);
+    for (uint32_t i = 0; i < n; i++)
+        vs_union(out, &F->cells[below[i]].val);
+    uint32_t anc[LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(A, loc, anc, LOC_MAX_DEPTH + 2);
+    for (uint32_t a = 1; a < na; a++) {
+        const uint32_t *at = locidx_get(&F->exact, anc[a], &n);
+        for (uint32_t i = 0; i < n; i++)
+            vs_union(out, &F->cells[at[i]].val);
     }
     const aloc *l = loc_get(A, loc);
     const aloc *r = loc_get(A, l->root);
@@ -265,10 +425,10 @@ void fa_read(fa *F, uint32_t loc, vset *out)
 void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     an *A = F->A;
-    uint32_t n = F->ncells, sroot = loc_get(A, src)->root;
-    for (uint32_t i = 0; i < n; i++) {
-        if (F->cells[i].root != sroot || !loc_within(A, src, F->cells[i].loc))
-            continue;
+    uint32_t n;
+    uint32_t *list = fa_cells_within(F, src, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = list[j];
         uint32_t d = loc_rebase(A, F->cells[i].loc, src, dst);
         uint64_t s = site * 1000003u ^ F->cells[i].site;
         vset tmp = {0};
@@ -276,6 +436,7 @@ void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         fa_write(F, d, s, &tmp);
         vs_free(&tmp);
     }
+    free(list);
     if (fa_liftable_root(A, src)) {
         vset tmp = {0};
         vs_add(&tmp, mk_atom(AK_CONTENT, 0, src));
@@ -301,15 +462,17 @@ void fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
         vs_free(&v);
         return;
     }
-    for (uint32_t i = 0; i < F->ncells; i++) {
-        if (!loc_within(A, src, F->cells[i].loc))
-            continue;
+    uint32_t n;
+    uint32_t *list = fa_cells_within(F, src, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = list[j];
         vset v = {0};
-        vs_copy(&v, &F->cells[i].val); /* fa_store may not move cells, but be safe */
+        vs_copy(&v, &F->cells[i].val);
         uint32_t d = loc_rebase(A, F->cells[i].loc, src, dst);
         fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &v, 0, anchor, gd, ev);
         vs_free(&v);
     }
+    free(list);
 }
 
 void fa_set_val(fa *F, uint32_t k, const vset *v)
@@ -318,33 +481,70 @@ void fa_set_val(fa *F, uint32_t k, const vset *v)
         F->changed = 1;
 }
 
-/* ---- records (deduplicated by id) ---- */
+/* ---- records: deduplicated by id (the same effect growing across
+ * iterations) and by content (the same effect lifted through many call
+ * sites), looked up by location ---- */
 
-static int merge_guards(guards *into, const guards *gd)
+static int guard_equal(const guard *a, const guard *b)
 {
-    int grew = 0;
-    if (!gd)
+    return a->cmp == b->cmp && a->zflags == b->zflags && a->pol == b->pol &&
+           vs_equal(&a->lhs, &b->lhs) && vs_equal(&a->rhs, &b->rhs);
+}
+
+static int guards_equal(const guards *a, const guards *b)
+{
+    if (a->n != b->n)
         return 0;
-    /* keep the first set of guards: alternatives of one effect are rare and
-     * adding more conditions could only make an effect look rarer */
-    if (into->n == 0 && gd->n)
-        for (uint32_t i = 0; i < gd->n; i++, grew = 1)
+    for (uint32_t i = 0; i < a->n; i++)
+        if (!guard_equal(&a->g[i], &b->g[i]))
+            return 0;
+    return 1;
+}
+
+/* One effect reached under different conditions happens under their
+ * common part; keeping none of them is the conservative approximation
+ * (an unconditional write counts per packet). */
+static void merge_guards(guards *into, const guards *gd, int first)
+{
+    static const guards none;
+    if (!gd)
+        gd = &none;
+    if (first) {
+        for (uint32_t i = 0; i < gd->n; i++)
             guards_add(into, &gd->g[i]);
-    return grew;
+    } else if (!guards_equal(into, gd)) {
+        guards_free(into);
+    }
+}
+
+static void index_record(locidx *ix, uint32_t loc, uint32_t i)
+{
+    locidx_add(ix, loc, i);
 }
 
 rec_store *fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev)
 {
     summary *s = F->out;
-    for (uint32_t i = 0; i < s->nstores; i++)
-        if (s->stores[i].id == id && s->stores[i].loc == loc) {
-            if (vs_union(&s->stores[i].val, v))
+    uint32_t n;
+    const uint32_t *cand = locidx_get(&F->store_ix, loc, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_store *r = &s->stores[cand[j]];
+        if (r->id == id) {
+            if (vs_union(&r->val, v))
                 F->changed = 1;
-            return &s->stores[i];
+            return r;
         }
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        rec_store *r = &s->stores[cand[j]];
+        if (r->agg == agg && vs_equal(&r->val, v) && r->anchor == anchor) {
+            merge_guards(&r->gd, gd, 0);
+            return r;
+        }
+    }
     s->stores = fm_xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
-    rec_store *r = &s->stores[s->nstores++];
+    rec_store *r = &s->stores[s->nstores];
     memset(r, 0, sizeof *r);
     r->id = id;
     r->loc = loc;
@@ -352,7 +552,8 @@ rec_store *fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
     r->anchor = anchor;
     r->ev = ev;
     vs_union(&r->val, v);
-    merge_guards(&r->gd, gd);
+    merge_guards(&r->gd, gd, 1);
+    index_record(&F->store_ix, loc, s->nstores++);
     F->changed = 1;
     return r;
 }
@@ -362,14 +563,18 @@ rec_access *fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *ap
                       uint32_t anchor, const guards *gd, evid ev)
 {
     summary *s = F->out;
-    for (uint32_t i = 0; i < s->nacc; i++)
-        if (s->acc[i].id == id && s->acc[i].table == table) {
-            if (keyatoms && vs_union(&s->acc[i].k.unresolved, keyatoms))
+    uint32_t n;
+    const uint32_t *cand = locidx_get(&F->acc_ix, table, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_access *r = &s->acc[cand[j]];
+        if (r->id == id) {
+            if (keyatoms && vs_union(&r->k.unresolved, keyatoms))
                 F->changed = 1;
-            return &s->acc[i];
+            return r;
         }
+    }
     s->acc = fm_xrealloc(s->acc, (s->nacc + 1) * sizeof *s->acc);
-    rec_access *r = &s->acc[s->nacc++];
+    rec_access *r = &s->acc[s->nacc];
     memset(r, 0, sizeof *r);
     r->id = id;
     r->table = table;
@@ -380,7 +585,8 @@ rec_access *fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *ap
     r->ev = ev;
     if (keyatoms)
         vs_union(&r->k.unresolved, keyatoms);
-    merge_guards(&r->gd, gd);
+    merge_guards(&r->gd, gd, 1);
+    index_record(&F->acc_ix, table, s->nacc++);
     F->changed = 1;
     return r;
 }
@@ -389,15 +595,23 @@ void fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
               uint32_t anchor, const guards *gd, evid ev)
 {
     summary *s = F->out;
-    for (uint32_t i = 0; i < s->nidx; i++)
-        if (s->idx[i].id == id && s->idx[i].loc == loc) {
-            if (vs_union(&s->idx[i].idx, idx))
+    uint32_t n;
+    const uint32_t *cand = locidx_get(&F->idx_ix, loc, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_index *r = &s->idx[cand[j]];
+        if (r->id == id) {
+            if (vs_union(&r->idx, idx))
                 F->changed = 1;
-            s->idx[i].is_write |= is_write;
+            r->is_write |= is_write;
             return;
         }
+        if (r->is_write == is_write && vs_equal(&r->idx, idx)) {
+            merge_guards(&r->gd, gd, 0);
+            return;
+        }
+    }
     s->idx = fm_xrealloc(s->idx, (s->nidx + 1) * sizeof *s->idx);
-    rec_index *r = &s->idx[s->nidx++];
+    rec_index *r = &s->idx[s->nidx];
     memset(r, 0, sizeof *r);
     r->id = id;
     r->loc = loc;
@@ -405,18 +619,21 @@ void fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
     r->anchor = anchor;
     r->ev = ev;
     vs_union(&r->idx, idx);
-    merge_guards(&r->gd, gd);
+    merge_guards(&r->gd, gd, 1);
+    index_record(&F->idx_ix, loc, s->nidx++);
     F->changed = 1;
 }
 
 void fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev)
 {
     summary *s = F->out;
-    for (uint32_t i = 0; i < s->ntouch; i++)
-        if (s->touch[i].loc == loc)
-            return;
+    uint32_t n;
+    locidx_get(&F->touch_ix, loc, &n);
+    if (n)
+        return;
     s->touch = fm_xrealloc(s->touch, (s->ntouch + 1) * sizeof *s->touch);
-    s->touch[s->ntouch++] = (rec_touch){id, loc, ev};
+    s->touch[s->ntouch] = (rec_touch){id, loc, ev};
+    index_record(&F->touch_ix, loc, s->ntouch++);
     F->changed = 1;
 }
 
@@ -725,9 +942,10 @@ static void resolve_key(fa *F, key *k, int final)
         }
         if (ptr) {
             int any = 0;
-            for (uint32_t c = 0; c < F->ncells; c++) {
-                if (!loc_within(A, L, F->cells[c].loc))
-                    continue;
+            uint32_t nw;
+            uint32_t *list = fa_cells_within(F, L, &nw);
+            for (uint32_t j = 0; j < nw; j++) {
+                uint32_t c = list[j];
                 k->pos = fm_xrealloc(k->pos, (k->npos + 1) * sizeof *k->pos);
                 keypos *p = &k->pos[k->npos++];
                 memset(p, 0, sizeof *p);
@@ -736,6 +954,7 @@ static void resolve_key(fa *F, key *k, int final)
                 vs_copy(&p->val, &F->cells[c].val);
                 any = 1;
             }
+            free(list);
             if (final && !any) {
                 vset tmp = {0};
                 fa_read(F, L, &tmp);
@@ -763,9 +982,10 @@ static void resolve_key(fa *F, key *k, int final)
 static void stores_as_ret(fa *F, uint32_t from, uint32_t ret)
 {
     an *A = F->A;
-    for (uint32_t c = 0; c < F->ncells; c++) {
-        if (!loc_within(A, from, F->cells[c].loc))
-            continue;
+    uint32_t n;
+    uint32_t *list = fa_cells_within(F, from, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t c = list[j];
         vset v = {0};
         vs_copy(&v, &F->cells[c].val);
         fa_store(F, F->cells[c].site ^ 0x5245540000000000ULL,
@@ -773,6 +993,115 @@ static void stores_as_ret(fa *F, uint32_t from, uint32_t ret)
                  (evid){F->f, F->f->line_begin});
         vs_free(&v);
     }
+    free(list);
+}
+
+/* Once guards are materialised, the same write or index reached through
+ * several call sites is one record: keep the first, merge the conditions
+ * (conservatively), so summaries do not grow with the call tree. */
+static void compact_records(fa *F)
+{
+    summary *s = F->out;
+    locidx by = {0};
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        rec_store *r = &s->stores[i];
+        uint32_t n;
+        const uint32_t *kept = locidx_get(&by, r->loc, &n);
+        int merged = 0;
+        for (uint32_t j = 0; j < n && !merged; j++) {
+            rec_store *o = &s->stores[kept[j]];
+            if (o->agg == r->agg && vs_equal(&o->val, &r->val)) {
+                merge_guards(&o->gd, &r->gd, 0);
+                merged = 1;
+            }
+        }
+        if (merged) {
+            vs_free(&r->val);
+            guards_free(&r->gd);
+            continue;
+        }
+        if (keep != i)
+            s->stores[keep] = *r;
+        locidx_add(&by, s->stores[keep].loc, keep);
+        keep++;
+    }
+    s->nstores = keep;
+    locidx_free(&by);
+    keep = 0;
+    for (uint32_t i = 0; i < s->nidx; i++) {
+        rec_index *r = &s->idx[i];
+        uint32_t n;
+        const uint32_t *kept = locidx_get(&by, r->loc, &n);
+        int merged = 0;
+        for (uint32_t j = 0; j < n && !merged; j++) {
+            rec_index *o = &s->idx[kept[j]];
+            if (o->is_write == r->is_write && vs_equal(&o->idx, &r->idx)) {
+                merge_guards(&o->gd, &r->gd, 0);
+                merged = 1;
+            }
+        }
+        if (merged) {
+            vs_free(&r->idx);
+            guards_free(&r->gd);
+            continue;
+        }
+        if (keep != i)
+            s->idx[keep] = *r;
+        locidx_add(&by, s->idx[keep].loc, keep);
+        keep++;
+    }
+    s->nidx = keep;
+    locidx_free(&by);
+}
+
+/* A summary with too many writes is coarsened: every write moves up to
+ * the member it is under (first level below the root, or the pointer it
+ * went through), values merged.  Reads of the finer places still see the
+ * values (locations overlap), so this loses precision, not soundness. */
+static uint32_t coarse_loc(const an *A, uint32_t loc)
+{
+    uint32_t chain[LOC_MAX_DEPTH + 2], n = 0;
+    for (uint32_t l = loc; l && n < LOC_MAX_DEPTH + 2; l = loc_get(A, l)->parent)
+        chain[n++] = l;
+    /* chain[n-1] is the root; keep the root and its first step */
+    return n >= 2 ? chain[n - 2] : loc;
+}
+
+#define MAX_STORES 96
+
+static void coarsen_records(fa *F)
+{
+    summary *s = F->out;
+    if (s->nstores <= MAX_STORES)
+        return;
+    an *A = F->A;
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        rec_store *r = &s->stores[i];
+        if (r->agg)
+            continue; /* copies keep their shape: they carry keys */
+        r->loc = coarse_loc(A, r->loc);
+        guards_free(&r->gd); /* merged writes count as unconditional */
+    }
+    locidx by = {0};
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        rec_store *r = &s->stores[i];
+        uint32_t n;
+        const uint32_t *k = r->agg ? NULL : locidx_get(&by, r->loc, &n);
+        if (k && n) {
+            vs_union(&s->stores[k[0]].val, &r->val);
+            vs_free(&r->val);
+            continue;
+        }
+        if (keep != i)
+            s->stores[keep] = *r;
+        if (!s->stores[keep].agg)
+            locidx_add(&by, s->stores[keep].loc, keep);
+        keep++;
+    }
+    s->nstores = keep;
+    locidx_free(&by);
 }
 
 static void build_summary(fa *F)
@@ -813,6 +1142,8 @@ static void build_summary(fa *F)
     }
     vs_free(&s->ret);
     s->ret = r;
+    compact_records(F);
+    coarsen_records(F);
     s->statements += F->f->nstmts;
     s->loops += F->f->nloops;
     s->cost += F->f->nstmts + 8.0 * F->f->nloops;
@@ -829,6 +1160,12 @@ static void fa_free(fa *F)
         vs_free(&F->cells[i].val);
     free(F->cells);
     free(F->cell_slots);
+    locidx_free(&F->exact);
+    locidx_free(&F->within);
+    locidx_free(&F->store_ix);
+    locidx_free(&F->acc_ix);
+    locidx_free(&F->idx_ix);
+    locidx_free(&F->touch_ix);
     if (F->tres_map) {
         for (uint32_t i = 0; i < F->f->nevents; i++)
             free(F->tres_map[i]);
@@ -852,16 +1189,26 @@ static void analyse(an *A, const fm_func *f, summary *out)
     if (f->flags & FM_FN_TRUNCATED)
         fm_strset_add(&out->notes, "facts incomplete (function too large)");
     fa_reach(&F, f);
-    for (int iter = 0; iter < 24; iter++) {
+    for (int iter = 0; iter < FM_MAX_ITER; iter++) {
         F.changed = 0;
         out->cost = 0;
         out->statements = out->loops = out->calls = out->table_ops = out->pointer_loads = 0;
-        for (uint32_t k = 0; k < f->nevents; k++)
+        for (uint32_t k = 0; k < f->nevents && !A->over_budget; k++)
             eval_event(&F, k);
-        if (!F.changed)
+        if (A->budget && A->work > A->budget)
+            A->over_budget = 1;
+        if (!F.changed || A->over_budget)
             break;
-        if (iter == 23)
+        if (iter == FM_MAX_ITER - 1)
             fm_strset_add(&out->notes, "analysis did not converge");
+        /* a budget per function: beyond it the facts are incomplete, and
+         * the NFs that reach this function run shared */
+        if (F.ncells > 20000 || out->nstores + out->nidx + out->nacc > 8000) {
+            char note[600];
+            snprintf(note, sizeof note, "analysis budget exceeded in %s", f->printable);
+            fm_strset_add(&out->notes, note);
+            break;
+        }
     }
     for (uint32_t i = 0; i < out->ntouch; i++)
         out->pointer_loads++;
@@ -964,8 +1311,8 @@ const summary *an_summary(an *A, const fm_func *f)
         }
         /* tentative: recompute below, reusing the entry */
     }
-    if (A->depth >= 200)
-        return &empty_summary; /* pathological depth: give up on this path */
+    if (A->depth >= 200 || A->over_budget)
+        return &empty_summary; /* give up on this path: the NF is marked */
     if (i < 0) {
         if (A->ncache == A->capcache) {
             A->capcache = A->capcache ? A->capcache * 2 : 1024;
@@ -987,6 +1334,7 @@ const summary *an_summary(an *A, const fm_func *f)
     A->cache[i].depth = depth;
     A->cache[i].low = depth;
     long prev = -1;
+    clock_t t0 = clock();
     for (int round = 0; round < 6; round++) {
         summary s;
         memset(&s, 0, sizeof s);
@@ -999,9 +1347,12 @@ const summary *an_summary(an *A, const fm_func *f)
             break;
         prev = size;
     }
+    an_trace_slow(A, f, (double)(clock() - t0) / CLOCKS_PER_SEC);
     A->depth--;
     sentry *e = &A->cache[i];
-    if (e->low < depth) {
+    if (A->over_budget) {
+        e->state = 3; /* cut short: never reuse it */
+    } else if (e->low < depth) {
         e->state = 3; /* part of a cycle headed further up */
         if (A->depth > 0) {
             sentry *top = &A->cache[A->stack[A->depth - 1].entry];

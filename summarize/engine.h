@@ -19,7 +19,13 @@ typedef struct guard {
     vset lhs, rhs;
     uint8_t cmp, zflags, pol;
 } guard;
-#define MAX_GUARDS 8
+#define MAX_GUARDS 4
+
+/* Work units (memory reads) one NF's analysis may spend; beyond, its facts
+ * are incomplete and it is reported uncertain (it runs shared). */
+#define FM_SUMMARIZE_BUDGET 4000000L
+/* Fixpoint rounds over a function's events before giving up (uncertain). */
+#define FM_MAX_ITER 8
 
 typedef struct guards {
     guard g[MAX_GUARDS];
@@ -142,6 +148,9 @@ struct an {
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
     long analysed;            /* statistics */
+    const fm_strset *only;    /* summarise only these elements (NULL: all) */
+    long work, budget;        /* work units spent on the current NF, limit */
+    int over_budget;          /* the current NF's analysis was cut short */
 };
 
 void an_init(an *A, const fm_program *P, const fm_profile *prof);
@@ -168,6 +177,14 @@ typedef struct cell {
     vset val;
 } cell;
 
+/* loc -> cell indices */
+typedef struct locidx {
+    uint32_t *key;            /* loc + 1, 0 = empty */
+    uint32_t **cells;
+    uint32_t *n, *cap;
+    uint32_t nslots, used;
+} locidx;
+
 typedef struct fa {
     an *A;
     const fm_func *f;
@@ -177,6 +194,9 @@ typedef struct fa {
     uint32_t ncells, capcells;
     uint32_t *cell_slots;     /* hash (loc, site) -> cell index + 1 */
     uint32_t ncell_slots;
+    locidx exact;             /* cells stored at exactly that location */
+    locidx within;            /* cells at or below it in the same object */
+    locidx store_ix, acc_ix, idx_ix, touch_ix; /* records by location */
     int changed;
     const fm_func **callee;   /* per call event, resolved once (direct calls) */
     uint8_t *callee_known;
@@ -190,6 +210,8 @@ void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
 void fa_read(fa *F, uint32_t loc, vset *out);
 void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
 void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+/* The cells at or below loc (same object), as a copy the caller frees. */
+uint32_t *fa_cells_within(fa *F, uint32_t loc, uint32_t *n);
 void fa_set_val(fa *F, uint32_t k, const vset *v);
 void fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
                   uint32_t anchor, const guards *gd, evid ev);

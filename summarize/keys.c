@@ -127,6 +127,8 @@ void key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki
                 ki->symmetric = 1; /* one place holds either end */
             if (!joined && !other_pos && (alt || sel))
                 must &= ~(s | d); /* either end, not the pair */
+            else if (other_pos && (alt || sel))
+                must |= s | d; /* the pair in either order (a canonical key) */
         }
         ki->must |= must;
         ki->may |= ps[q].may;

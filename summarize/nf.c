@@ -18,7 +18,9 @@ typedef struct tbl {
     fm_strset ops;
     const rec_access *acc[64];
     uint32_t nacc;
-    vset index;                 /* array: the values choosing the element */
+    vset index[16];             /* array: values choosing the element, one per
+                                   distinct index expression (alternatives) */
+    uint32_t nindex;
     keyinfo key;
     fm_intensity writes;
     int chase, stateful;
@@ -237,10 +239,12 @@ static void collect_arrays(nfstate *S)
         const summary *sm = S->sum[e];
         for (uint32_t i = 0; i < sm->nidx; i++) {
             const rec_index *x = &sm->idx[i];
+            if (x->idx.n == 0)
+                continue; /* a constant or a loop counter: not chosen by data */
             uint32_t region = index_region(A, x->loc);
             const char *p = region ? persistence(S, region) : NULL;
-            if (!p || strcmp(p, "nested") == 0)
-                continue;
+            if (!p || !strcmp(p, "nested") || !strcmp(p, "unknown"))
+                continue; /* element arrays, and memory of unknown origin */
             keyinfo ki;
             key_of_value(&S->N, &x->idx, &ki);
             int others = (int)ki.other.n - fm_strset_has(&ki.other, "entry_argument");
@@ -253,7 +257,13 @@ static void collect_arrays(nfstate *S)
                 continue;
             t->persistence = p;
             fm_strset_add(&t->ops, x->is_write ? "index-write" : "index");
-            vs_union(&t->index, &x->idx);
+            uint32_t q;
+            for (q = 0; q < t->nindex && !vs_equal(&t->index[q], &x->idx); q++)
+                ;
+            if (q == t->nindex && q < 16)
+                vs_copy(&t->index[t->nindex++], &x->idx);
+            else if (q == t->nindex)
+                vs_union(&t->index[15], &x->idx); /* beyond 16: merged (may) */
             if (!t->first.fn)
                 t->first = x->ev;
             if (x->is_write)
@@ -324,15 +334,16 @@ static void table_key(nfstate *S, tbl *t)
     memset(k, 0, sizeof *k);
     if (t->kind == 2)
         return; /* keyed by the flow manager */
-    if (t->kind == 1) {
-        key_of_value(&S->N, &t->index, k);
-        return;
-    }
     k->must = FM_F_ALL;
     int any = 0;
-    for (uint32_t i = 0; i < t->nacc; i++) {
+    /* every way the table is keyed must agree: must fields intersect */
+    uint32_t nalt = t->kind == 1 ? t->nindex : t->nacc;
+    for (uint32_t i = 0; i < nalt; i++) {
         keyinfo a;
-        key_of_access(&S->N, t->acc[i], NULL, &a);
+        if (t->kind == 1)
+            key_of_value(&S->N, &t->index[i], &a);
+        else
+            key_of_access(&S->N, t->acc[i], NULL, &a);
         k->must &= a.must;
         k->may |= a.may;
         k->symmetric |= a.symmetric;
@@ -345,7 +356,7 @@ static void table_key(nfstate *S, tbl *t)
     }
     if (!any)
         k->must = 0;
-    if (keys_swap(&S->N, (const rec_access *const *)t->acc, t->nacc))
+    if (t->kind == 0 && keys_swap(&S->N, (const rec_access *const *)t->acc, t->nacc))
         k->symmetric = 1;
 }
 
@@ -608,7 +619,8 @@ static void conclude(nfstate *S, int32_t cls)
     for (uint32_t i = 0; i < S->nt; i++) {
         fm_strset_free(&S->t[i].ops);
         fm_strset_free(&S->t[i].key.other);
-        vs_free(&S->t[i].index);
+        for (uint32_t q = 0; q < S->t[i].nindex; q++)
+            vs_free(&S->t[i].index[q]);
     }
 }
 
@@ -656,6 +668,8 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
                                                                       : FM_ROLE_NF;
     bases_of(P, cls, &o->bases);
     A->ctx = cls;
+    A->work = 0;
+    A->over_budget = 0;
     /* per-packet entries: compute, then fetch (the cache may have moved) */
     for (size_t i = 0; i < prof->entries.n && S->nentries < MAXE; i++) {
         const fm_func *f = class_method_named(A, cls, prof->entries.v[i]);
@@ -684,6 +698,12 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     o->line = where ? where->line_begin : 0;
     if (S->nentries == 0)
         note(o, "no per-packet entry point found%s", "");
+    if (A->over_budget)
+        note(o, "analysis budget exceeded: facts incomplete%s", "");
+    if (getenv("FLOWMAGE_TRACE_WORK"))
+        fprintf(stderr, "work %ld %s\n", A->work, name);
+    A->over_budget = 0;
+    A->work = 0;
     A->ctx = -2;
     free(S);
 }
@@ -697,12 +717,17 @@ static void summarize_function_nf(an *A, const fm_func *f, const char *name,
     S->out->a.cls = fm_xstrdup(f->printable);
     S->out->a.role = FM_ROLE_NF;
     A->ctx = -2;
+    A->work = 0;
+    A->over_budget = 0;
     an_summary(A, f);
     S->entry[0] = f;
     S->sum[0] = an_summary(A, f);
     S->nentries = 1;
     fm_strset_add(&S->out->entries, f->printable);
     conclude(S, -1);
+    if (A->over_budget)
+        note(S->out, "analysis budget exceeded: facts incomplete%s", "");
+    A->over_budget = 0;
     S->out->file = fm_xstrdup(f->file);
     S->out->line = f->line_begin;
     free(S);
@@ -727,6 +752,8 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
                 continue;
             char name[256];
             snprintf(name, sizeof name, "%.*s", (int)(l - suf), f->simple);
+            if (A->only && !fm_strset_has(A->only, name))
+                continue;
             if (!fm_summary_set_find(set, name))
                 summarize_function_nf(A, f, name, set);
         }
@@ -767,7 +794,7 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
         A->ctx = cls;
         const char *name = name_literal(A, nm);
         A->ctx = -2;
-        if (!name || fm_summary_set_find(set, name))
+        if (!name || fm_summary_set_find(set, name) || (A->only && !fm_strset_has(A->only, name)))
             continue;
         summarize_class(A, cls, name, set);
     }

@@ -18,6 +18,7 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->fields = fm_xcalloc(A->capfields, sizeof *A->fields);
     A->nfields = 1;
     A->ctx = -2;
+    A->budget = FM_SUMMARIZE_BUDGET;
     for (size_t i = 0; i < fm_program_nglobals(P); i++) {
         const fm_global *g = fm_program_global_at(P, i);
         if (fm_strset_has(&prof->flow_state_globals, g->printable) ||
@@ -68,11 +69,18 @@ void an_free(an *A)
 int fm_summarize(const fm_program *P, const fm_profile *prof, fm_summary_set *out,
                  fm_error *err)
 {
+    return fm_summarize_only(P, prof, NULL, out, err);
+}
+
+int fm_summarize_only(const fm_program *P, const fm_profile *prof, const fm_strset *only,
+                      fm_summary_set *out, fm_error *err)
+{
     memset(out, 0, sizeof *out);
     out->profile = fm_xstrdup(prof->name);
     out->inputs = (long)fm_program_get_stats(P).inputs;
     an A;
     an_init(&A, P, prof);
+    A.only = only && only->n ? only : NULL;
     int rc = nf_find_and_summarize(&A, out, err);
     an_free(&A);
     if (rc != 0)

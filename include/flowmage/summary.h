@@ -113,6 +113,9 @@ typedef struct fm_summary_set {
  * not occur in the program. */
 int fm_summarize(const fm_program *P, const fm_profile *prof, fm_summary_set *out,
                  fm_error *err);
+/* The same for the elements named in `only` (all when NULL or empty). */
+int fm_summarize_only(const fm_program *P, const fm_profile *prof, const fm_strset *only,
+                      fm_summary_set *out, fm_error *err);
 
 /* Serialise one summary (deterministic). */
 char *fm_summary_to_json(const fm_summary *s);
