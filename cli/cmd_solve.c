@@ -25,7 +25,7 @@ static void usage(FILE *out)
         "  --attrs FILE          NF attributes (from 'flowmage analyze'); required\n"
         "  -o, --output FILE     rewritten configuration (default CONFIG.opt.click)\n"
         "  --nic NAME|FILE       NIC profile: a name under profiles/nics/ or a file\n"
-        "                        (default mlx5; see docs/nic-profiles.md)\n"
+        "                        (default " FM_SOLVE_DEFAULT_NIC "; see docs/nic-profiles.md)\n"
         "  --cores N             cores reading each RSS device; overrides the\n"
         "                        devices' N_QUEUES / MAXTHREADS\n"
         "  --dialect D           how the choice is written:\n"
@@ -42,7 +42,8 @@ static void usage(FILE *out)
         "                        traffic: allows mirrored src-only/dst-only\n"
         "                        settings on two devices for symmetric state\n"
         "  --cost-model FILE     override cost-model constants (docs/cost-model.md)\n"
-        "  --profile FILE        framework profile (default profiles/fastclick.json)\n"
+        "  --profile NAME|FILE   framework profile: a name under profiles/ or a file\n"
+        "                        (default fastclick)\n"
         "  --explain             print, per device, every candidate's cost (best\n"
         "                        first), the choice, and a table of NFs: key,\n"
         "                        intensity, pointer chasing, cost, decision, why\n"
@@ -156,64 +157,32 @@ static int parse_args(int argc, char **argv, args *a)
     return 0;
 }
 
-/* Everything loaded for one run; freed by unload(). */
+/* Everything loaded for one run: the solver's shared loader
+ * (fm_solve_inputs_load, also used by simulate and deploy) plus the
+ * attributes. */
 typedef struct inputs {
-    fm_click_config cfg;
-    fm_click_graph graph;
+    fm_solve_inputs in;
     fm_attrs attrs;
-    fm_solver_profile prof;
-    fm_nic_profile nic;
-    fm_cost_model cost;
-    int have_cfg, have_graph, have_attrs, have_prof, have_nic, have_cost;
+    int have_in, have_attrs;
 } inputs;
 
 static int load(const args *a, inputs *in, fm_error *err)
 {
-    char prof[4096];
-    const char *pp = a->profile;
-    if (!pp) {
-        if (fm_find_data_file("profiles/fastclick.json", prof, sizeof prof) != 0)
-            return fm_fail(err, FM_ERR_ENV, "profiles/fastclick.json", 0, 0,
-                           "framework profile not found (set FLOWMAGE_DATADIR or "
-                           "pass --profile)");
-        pp = prof;
-    }
-    if (fm_click_load(a->config, &in->cfg, err) != 0)
+    if (fm_solve_inputs_load(&in->in, a->config, a->profile, a->nic, a->cost, err) != 0)
         return -1;
-    in->have_cfg = 1;
-    if (fm_click_graph_build(&in->cfg, &in->graph, err) != 0)
-        return -1;
-    in->have_graph = 1;
+    in->have_in = 1;
     if (fm_attrs_load(a->attrs, &in->attrs, err) != 0)
         return -1;
     in->have_attrs = 1;
-    if (fm_solver_profile_load(pp, &in->prof, err) != 0)
-        return -1;
-    in->have_prof = 1;
-    if (fm_nic_load(a->nic ? a->nic : "mlx5", &in->nic, err) != 0)
-        return -1;
-    in->have_nic = 1;
-    if (a->cost ? fm_cost_model_load(a->cost, &in->cost, err) != 0
-                : (fm_cost_model_default(&in->cost), 0))
-        return -1;
-    in->have_cost = 1;
     return 0;
 }
 
 static void unload(inputs *in)
 {
-    if (in->have_graph)
-        fm_click_graph_free(&in->graph);
-    if (in->have_cfg)
-        fm_click_free(&in->cfg);
     if (in->have_attrs)
         fm_attrs_free(&in->attrs);
-    if (in->have_prof)
-        fm_solver_profile_free(&in->prof);
-    if (in->have_nic)
-        fm_nic_free(&in->nic);
-    if (in->have_cost)
-        fm_cost_model_free(&in->cost);
+    if (in->have_in)
+        fm_solve_inputs_free(&in->in);
 }
 
 static int write_text(const char *path, char *text, fm_error *err)
@@ -270,18 +239,19 @@ static int run(const args *a, fm_error *err)
     memset(&res, 0, sizeof res);
     memset(&out, 0, sizeof out);
     int rc = load(a, &in, err);
+    fm_solve_inputs *si = &in.in;
     if (rc == 0)
-        rc = fm_solve_run(&in.cfg, &in.graph, &in.attrs, &in.prof, &in.nic, &in.cost,
+        rc = fm_solve_run(&si->cfg, &si->graph, &in.attrs, &si->prof, &si->nic, &si->cost,
                           &a->opts, &res, err);
     if (rc == 0)
-        rc = fm_solve_plan(&in.cfg, &res, &in.prof, &out, err);
+        rc = fm_solve_plan(&si->cfg, &res, &si->prof, &out, err);
     /* the invariant once more, right before anything is written */
     if (rc == 0)
         rc = fm_solve_check_invariant(&res, err);
     if (rc == 0 && !a->dry_run)
         rc = fm_solve_commit(&out, a->output, err);
     if (rc == 0 && a->json)
-        rc = write_text(a->json, fm_solve_report_json(&res, &out, &in.cfg, a->output), err);
+        rc = write_text(a->json, fm_solve_report_json(&res, &out, &si->cfg, a->output), err);
     if (rc == 0 && a->dot)
         rc = write_text(a->dot, fm_solve_dot(&res), err);
     if (rc == 0 && a->explain) {

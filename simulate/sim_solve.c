@@ -10,54 +10,22 @@
 #include "flowmage/click.h"
 #include "flowmage/solve.h"
 
-/* The NIC `flowmage solve` assumes without --nic (cli/cmd_solve.c). */
-#define DEFAULT_NIC "mlx5"
-
 typedef struct fm_simulation_inputs {
-    fm_click_config cfg;
-    fm_click_graph graph;
+    fm_solve_inputs in;      /* the solver's loader (shared with solve, deploy) */
     fm_attrs attrs;
-    fm_solver_profile prof;
-    fm_nic_profile nic;
-    fm_cost_model cost;
     fm_solve_result res;
-    int have_cfg, have_graph, have_attrs, have_prof, have_nic, have_cost, have_res;
-    int *dflt;               /* per device: its default candidate */
+    int have_in, have_attrs, have_res;
 } fm_simulation_inputs;
 
 static int load(const fm_simulate_opts *o, fm_simulation_inputs *in, fm_error *err)
 {
-    char prof[4096];
-    const char *pp = o->profile;
-    if (!pp) {
-        if (fm_find_data_file("profiles/fastclick.json", prof, sizeof prof) != 0)
-            return fm_fail(err, FM_ERR_ENV, "profiles/fastclick.json", 0, 0,
-                           "framework profile not found (set FLOWMAGE_DATADIR or "
-                           "pass --profile)");
-        pp = prof;
-    }
-    if (fm_click_load(o->config, &in->cfg, err) != 0)
+    if (fm_solve_inputs_load(&in->in, o->config, o->profile, o->nic, o->cost_model,
+                             err) != 0)
         return -1;
-    in->have_cfg = 1;
-    if (fm_click_graph_build(&in->cfg, &in->graph, err) != 0)
-        return -1;
-    in->have_graph = 1;
+    in->have_in = 1;
     if (fm_attrs_load(o->attrs, &in->attrs, err) != 0)
         return -1;
     in->have_attrs = 1;
-    if (fm_solver_profile_load(pp, &in->prof, err) != 0)
-        return -1;
-    in->have_prof = 1;
-    if (fm_nic_load(o->nic ? o->nic : DEFAULT_NIC, &in->nic, err) != 0)
-        return -1;
-    in->have_nic = 1;
-    if (o->cost_model) {
-        if (fm_cost_model_load(o->cost_model, &in->cost, err) != 0)
-            return -1;
-    } else {
-        fm_cost_model_default(&in->cost);
-    }
-    in->have_cost = 1;
     return 0;
 }
 
@@ -65,66 +33,29 @@ static void unload(fm_simulation_inputs *in)
 {
     if (in->have_res)
         fm_solve_result_free(&in->res);
-    if (in->have_graph)
-        fm_click_graph_free(&in->graph);
-    if (in->have_cfg)
-        fm_click_free(&in->cfg);
     if (in->have_attrs)
         fm_attrs_free(&in->attrs);
-    if (in->have_prof)
-        fm_solver_profile_free(&in->prof);
-    if (in->have_nic)
-        fm_nic_free(&in->nic);
-    if (in->have_cost)
-        fm_cost_model_free(&in->cost);
-    free(in->dflt);
+    if (in->have_in)
+        fm_solve_inputs_free(&in->in);
 }
 
-/* The NIC's widest native set: what a DPDK port hashes unless told
- * otherwise (IP addresses and TCP/UDP ports). */
-static int widest_set(const fm_nic_profile *nic)
-{
-    int best = -1, bestn = -1;
-    for (size_t s = 0; s < nic->nsets; s++) {
-        int n = __builtin_popcount(nic->sets[s].fields);
-        if (n > bestn)
-            best = (int)s, bestn = n;
-    }
-    return best;
-}
-
-/* The candidate that reproduces the configuration before solving: the
- * widest native set with the NIC's default key; "none" if there is none. */
-static int default_candidate(const fm_nic_profile *nic, const fm_solve_device *d)
-{
-    int wide = widest_set(nic), none = -1;
-    for (size_t c = 0; c < d->ncands; c++) {
-        const fm_rss_choice *ch = &d->cands[c];
-        if (ch->none && none < 0)
-            none = (int)c;
-        if (!ch->none && ch->set == wide && ch->key_kind == FM_RSSKEY_DEFAULT)
-            return (int)c;
-    }
-    return none >= 0 ? none : 0;
-}
-
+/* What the NIC does under a device's choice: a "none" choice leaves the
+ * device as the configuration has it (the solver's `current`: its rules,
+ * HASHFUNC or the NIC's default hashing; no field hashed when RSS is off,
+ * so every packet lands on queue 0). */
 static void rss_spec(const fm_simulation_inputs *in, const fm_solve_device *d,
                      const fm_rss_choice *ch, fm_sim_rss_spec *sp)
 {
-    const fm_nic_profile *nic = &in->nic;
+    const fm_nic_profile *nic = &in->in.nic;
     memset(sp, 0, sizeof *sp);
     sp->cores = d->cores ? d->cores : 1;
     sp->reta_size = nic->reta_size; /* fm_sim_rss_init refuses one too small */
     sp->key4_len = sp->key6_len = nic->key_len;
-    if (ch->none) { /* left alone: the NIC's own default hashing */
-        int s = widest_set(nic);
-        sp->hashed = s >= 0 ? nic->sets[s].fields : 0;
-        sp->key4 = sp->key6 = nic->default_key;
-    } else {
-        sp->hashed = ch->hashed;
-        sp->key4 = ch->key4;
-        sp->key6 = ch->key6;
-    }
+    if (ch->none)
+        ch = &d->current;
+    sp->hashed = ch->none ? 0 : ch->hashed;
+    sp->key4 = ch->none ? nic->default_key : ch->key4;
+    sp->key6 = ch->none ? nic->default_key : ch->key6;
 }
 
 /* Per device, the engine's view of the NFs it reaches (device->nfs order). */
@@ -169,14 +100,13 @@ static int replay_candidate(fm_simulation *s, const fm_sim_nfs *dev_nfs, int ci,
     out->combo = xi;
     out->chosen = xi == 0;
     out->cost = x->cost;
-    out->is_default = 1;
+    out->is_default = xi == comp->current_combo;
     out->runs = fm_xcalloc(comp->ndevices, sizeof *out->runs);
     out->nruns = comp->ndevices;
     for (size_t i = 0; i < comp->ndevices; i++) {
         int dev = comp->devices[i];
         const fm_solve_device *d = &res->devices[dev];
         const fm_rss_choice *ch = &d->cands[x->choice[i]];
-        out->is_default &= x->choice[i] == in->dflt[dev];
         fm_sim_rss_spec sp;
         rss_spec(in, d, ch, &sp);
         fm_sim_rss r;
@@ -188,7 +118,7 @@ static int replay_candidate(fm_simulation *s, const fm_sim_nfs *dev_nfs, int ci,
         fm_sim_device_run *run = &out->runs[i];
         run->device = dev;
         run->cand = x->choice[i];
-        run->imb_model = ch->none ? 1 : fm_cost_imbalance_bits(ch->bits, d->cores);
+        run->imb_model = fm_solve_choice_imbalance(res, d, ch);
         int rc = fm_sim_replay(s->trace, &r, &dev_nfs[dev], shared, &run->res, err);
         free(shared);
         fm_sim_rss_free(&r);
@@ -208,11 +138,13 @@ static int replay_candidate(fm_simulation *s, const fm_sim_nfs *dev_nfs, int ci,
         out->violations += rr->violations;
     }
     fm_sim_load_compute(out->core_pkts, out->cores, &out->load);
-    /* The model is weight * imbalance * per-packet cost per device; with one
-     * device, swapping its imbalance for the trace's is exact. */
-    out->cost_trace = -1;
-    if (out->nruns == 1 && out->runs[0].imb_model > 0)
-        out->cost_trace = x->cost / out->runs[0].imb_model * out->runs[0].res.load.imbalance;
+    /* The model is, per device, weight * imbalance * per-packet cost: put
+     * each device's measured imbalance in place of the model's. */
+    double *imb = fm_xmalloc((out->nruns + 1) * sizeof *imb);
+    for (size_t i = 0; i < out->nruns; i++)
+        imb[i] = out->runs[i].res.load.imbalance;
+    out->cost_trace = fm_solve_combo_cost_with(res, comp, x, imb);
+    free(imb);
     return 0;
 }
 
@@ -251,18 +183,16 @@ int fm_simulate_run(const fm_simulate_opts *o, fm_simulation *out, fm_error *err
     so.cores = o->cores;
     so.directional = o->directional;
     so.output = o->config;
-    if (fm_solve_run(&in->cfg, &in->graph, &in->attrs, &in->prof, &in->nic, &in->cost,
+    fm_solve_inputs *si = &in->in;
+    if (fm_solve_run(&si->cfg, &si->graph, &in->attrs, &si->prof, &si->nic, &si->cost,
                      &so, &in->res, err) != 0)
         return -1;
     in->have_res = 1;
     const fm_solve_result *res = &in->res;
     out->solve = res;
-    in->dflt = fm_xcalloc(res->ndevices + 1, sizeof *in->dflt);
     fm_sim_nfs *dev_nfs = fm_xcalloc(res->ndevices + 1, sizeof *dev_nfs);
-    for (size_t d = 0; d < res->ndevices; d++) {
-        in->dflt[d] = default_candidate(&in->nic, &res->devices[d]);
+    for (size_t d = 0; d < res->ndevices; d++)
         build_nfs(res, &res->devices[d], o->trace, &dev_nfs[d]);
-    }
     out->ncomps = res->ncomps;
     out->default_cand = fm_xmalloc((res->ncomps + 1) * sizeof *out->default_cand);
     out->chosen_cand = fm_xmalloc((res->ncomps + 1) * sizeof *out->chosen_cand);
@@ -278,7 +208,7 @@ int fm_simulate_run(const fm_simulate_opts *o, fm_simulation *out, fm_error *err
             fm_sim_candidate *sc = &out->cands[out->ncands];
             rc = replay_candidate(out, dev_nfs, (int)c, x, sc, err);
             out->ncands++;
-            if (rc == 0 && sc->is_default && out->default_cand[c] < 0)
+            if (rc == 0 && sc->is_default) /* the solver always evaluates it */
                 out->default_cand[c] = (int)out->ncands - 1;
         }
     }

@@ -13,7 +13,7 @@ const char *fm_dialect_name(fm_dialect d)
 
 const char *fm_rss_key_name(fm_rss_key k)
 {
-    static const char *const names[] = {"default", "symmetric", "restricted"};
+    static const char *const names[] = {"default", "symmetric", "restricted", "custom"};
     return names[k];
 }
 
@@ -123,6 +123,7 @@ int fm_solve_analyze(const fm_click_config *cfg, const fm_click_graph *g,
         fm_solve_result_free(res);
         return -1;
     }
+    fm_solve_current(res, cfg);
     if (res->ndevices == 0)
         fm_solve_note(res, "no input device (classes listed in %s) in %s: nothing to "
                       "solve", prof->path, cfg->path);

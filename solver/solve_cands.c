@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flowmage/solve.h"
+#include "gf2.h"
 #include "solve_internal.h"
 
 static void exclude(fm_solve_device *d, const char *fmt, ...)
@@ -69,6 +70,24 @@ static void describe(const fm_rss_choice *c, char *out, size_t n)
         snprintf(out, n, "%s (%s key)", f, fm_rss_key_name(c->key_kind));
 }
 
+/* The input bits (IPv4 layout of c->hashed) of c's fields where the cost
+ * model says the traffic varies: what a restricted key should let reach the
+ * RETA index when the Toeplitz constraints allow it. */
+static void varying_mask(const fm_solve_result *res, const fm_rss_choice *c,
+                         uint8_t *mask)
+{
+    memset(mask, 0, FM_RSS_INPUT_MAX);
+    for (int i = 0; i < 4; i++) {
+        fm_fieldset f = 1u << i;
+        unsigned off, width;
+        if (!(c->fields & f) || fm_rss_field_bits(c->hashed, 0, f, &off, &width) != 0)
+            continue;
+        for (unsigned b = 0; b < width; b++)
+            if (fm_cost_bit_entropy(res->cost, f, b, width) > 0)
+                mask[(off + b) / 8] |= (uint8_t)(0x80u >> ((off + b) % 8));
+    }
+}
+
 static int synth_one(const fm_solve_result *res, fm_rss_choice *c, int layout,
                      uint8_t *out, fm_error *err)
 {
@@ -77,8 +96,13 @@ static int synth_one(const fm_solve_result *res, fm_rss_choice *c, int layout,
     if (c->key_kind == FM_RSSKEY_SYMMETRIC)
         return fm_toeplitz_symmetric_key(c->hashed, layout, nic->default_key,
                                          nic->key_len, bits, out, err);
-    return fm_toeplitz_restrict_key(c->hashed, c->fields, layout, nic->default_key,
-                                    nic->key_len, bits, out, err);
+    /* the model's varying positions are IPv4 ones */
+    uint8_t mask[FM_RSS_INPUT_MAX];
+    varying_mask(res, c, mask);
+    return fm_toeplitz_restrict_key_prefer(c->hashed, c->fields, layout, nic->default_key,
+                                           nic->key_len, bits,
+                                           layout == FM_TOEPLITZ_IPV6 ? NULL : mask, out,
+                                           NULL, err);
 }
 
 /* Synthesise c's keys: one key valid for IPv4 and IPv6 when the set has IPv6
@@ -104,19 +128,47 @@ static int synthesise(const fm_solve_result *res, fm_rss_choice *c, fm_error *er
                ? -1 : 0;
 }
 
-/* Entropy the cost model may count on: what the fields carry, capped by the
- * input bits that can reach the RETA index under this key (a restricted key
- * lets only the first reta_bits bits of an address through). */
-static void spread_bits(const fm_solve_result *res, fm_rss_choice *c)
+/* Entropy the cost model may count on (docs/cost-model.md): what the fields
+ * carry, but only at the bit positions that reach the RETA index under this
+ * key — a restricted key lets only the first reta_bits bits of an address
+ * through, while addresses vary in their last bits — and at most the rank
+ * of the RETA map over the varying positions when that rank leaves RETA
+ * entries unreachable. */
+void fm_solve_spread_bits(const fm_solve_result *res, fm_rss_choice *c)
 {
     const fm_nic_profile *nic = res->nic;
-    c->reta_inputs = fm_toeplitz_reta_inputs(c->key4, nic->key_len, c->hashed,
-                                             c->fields, FM_TOEPLITZ_IPV4,
-                                             fm_nic_reta_bits(nic));
+    unsigned rb = fm_nic_reta_bits(nic);
+    uint32_t col[FM_RSS_INPUT_MAX * 8], vary[FM_RSS_INPUT_MAX * 8];
+    size_t nvary = 0;
+    unsigned inputs = 0;
+    double reach = 0;
+    fm_toeplitz_reta_map(c->key4, nic->key_len, c->hashed, FM_TOEPLITZ_IPV4, rb, col);
+    for (int i = 0; i < 4; i++) {
+        fm_fieldset f = 1u << i;
+        unsigned off, width;
+        if (!(c->fields & f) ||
+            fm_rss_field_bits(c->hashed, FM_TOEPLITZ_IPV4, f, &off, &width) != 0)
+            continue;
+        for (unsigned b = 0; b < width; b++) {
+            double h = fm_cost_bit_entropy(res->cost, f, b, width);
+            inputs += col[off + b] != 0;
+            if (col[off + b])
+                reach += h;
+            if (h > 0)
+                vary[nvary++] = col[off + b];
+        }
+    }
+    c->reta_inputs = inputs;
+    c->reach_bits = reach;
+    c->vary_rank = fm_gf2_rank32(vary, nvary);
     double bits = fm_cost_entropy(res->cost, c->fields);
     if (c->key_kind == FM_RSSKEY_SYMMETRIC && bits >= 1)
         bits -= 1; /* a flow and its mirror are one key */
-    c->bits = bits < c->reta_inputs ? bits : (double)c->reta_inputs;
+    if (bits > reach)
+        bits = reach;
+    if (c->vary_rank < rb && bits > c->vary_rank)
+        bits = c->vary_rank;
+    c->bits = bits;
 }
 
 /* Keep candidate c (the last one added) only if its key works; else record
@@ -140,7 +192,7 @@ static void keep_if_valid(fm_solve_result *res, fm_solve_device *d, int synth)
         d->ncands--;
         return;
     }
-    spread_bits(res, c);
+    fm_solve_spread_bits(res, c);
     if (c->key_kind != FM_RSSKEY_RESTRICTED && !spreads(res, c)) {
         exclude(d, "%s: the key does not spread these fields over the %u-entry "
                    "indirection table", what, res->nic->reta_size);
@@ -259,7 +311,9 @@ static void device_candidates(fm_solve_result *res, fm_solve_device *d)
 int fm_solve_candidates(fm_solve_result *res, fm_error *err)
 {
     (void)err;
-    for (size_t i = 0; i < res->ndevices; i++)
+    for (size_t i = 0; i < res->ndevices; i++) {
         device_candidates(res, &res->devices[i]);
+        fm_solve_current_candidate(res, &res->devices[i]);
+    }
     return 0;
 }

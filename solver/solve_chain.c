@@ -311,8 +311,12 @@ static void inherit_key(walk *w, int k, fm_solve_nf *nf)
         set_forced(nf, buf);
         return;
     }
+    /* The NF's own "fields", when it lists some, narrow the manager's key:
+     * its state is per manager flow but shared by flows agreeing on those
+     * fields (attrs.h), so only their intersection keeps a key on one core. */
+    fm_fieldset own = nf->key;
     nf->key_kind = FM_KEY_FIELDS;
-    nf->key = fa->key_fields;
+    nf->key = own ? fa->key_fields & own : fa->key_fields;
     nf->symmetric |= fa->symmetric;
 }
 

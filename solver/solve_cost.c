@@ -43,7 +43,8 @@ void fm_cost_model_free(fm_cost_model *m)
 static const char *const known_keys[] = {
     "flowmage_cost_model", "comment", "sharing_penalty", "pointer_chasing_factor",
     "global_state_penalty", "missing_cost", "default_cost", "core_scaling",
-    "field_entropy_bits", "tie_epsilon", "max_combinations", "device_weights"};
+    "field_entropy_bits", "field_entropy_position", "tie_epsilon", "max_combinations",
+    "device_weights"};
 
 static int check_keys(const cJSON *j, const char *path, fm_error *err)
 {
@@ -111,6 +112,82 @@ static int read_entropy(const cJSON *j, fm_cost_model *m, const char *path,
     return 0;
 }
 
+/* Field index 0..3 of a hashable field name, or -1. */
+static int field_index(const char *name)
+{
+    fm_fieldset b = fm_field_bit(name);
+    if (!b || b == FM_F_PROTO)
+        return -1;
+    int i = 0;
+    while (!(b & (1u << i)))
+        i++;
+    return i;
+}
+
+/* Width of a field in the IPv4 hash input, the layout the model reasons in. */
+static unsigned field_width(int i)
+{
+    return i < 2 ? 32u : 16u;
+}
+
+static int read_position(const cJSON *j, fm_cost_model *m, const char *path,
+                         fm_error *err)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "field_entropy_position");
+    if (!e)
+        return 0;
+    if (!cJSON_IsObject(e))
+        return CM_BAD("\"field_entropy_position\" must be an object");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, e)
+    {
+        int i = field_index(it->string);
+        if (i < 0)
+            return CM_BAD("field_entropy_position: \"%s\" is not src_ip, dst_ip, "
+                          "src_port or dst_port", it->string);
+        unsigned w = field_width(i);
+        if (cJSON_IsString(it)) {
+            const char *v = it->valuestring;
+            if (!strcmp(v, "low"))
+                m->entropy_at[i] = FM_ENTROPY_LOW;
+            else if (!strcmp(v, "high"))
+                m->entropy_at[i] = FM_ENTROPY_HIGH;
+            else if (!strcmp(v, "spread"))
+                m->entropy_at[i] = FM_ENTROPY_SPREAD;
+            else
+                return CM_BAD("field_entropy_position.%s: \"%s\" is not \"low\", "
+                              "\"high\", \"spread\" or [first, last]", it->string, v);
+            continue;
+        }
+        const cJSON *a = cJSON_GetArrayItem(it, 0), *b = cJSON_GetArrayItem(it, 1);
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !cJSON_IsNumber(a) ||
+            !cJSON_IsNumber(b) || a->valuedouble != (double)(int)a->valuedouble ||
+            b->valuedouble != (double)(int)b->valuedouble || a->valueint < 0 ||
+            b->valueint < a->valueint || (unsigned)b->valueint >= w)
+            return CM_BAD("field_entropy_position.%s: a range is [first, last], bit "
+                          "positions with 0 <= first <= last < %u (0 = the most "
+                          "significant bit)", it->string, w);
+        m->entropy_at[i] = FM_ENTROPY_RANGE;
+        m->entropy_first[i] = (unsigned)a->valueint;
+        m->entropy_last[i] = (unsigned)b->valueint;
+    }
+    return 0;
+}
+
+/* A range cannot carry more entropy than it has bits. */
+static int check_ranges(const fm_cost_model *m, const char *path, fm_error *err)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned len = m->entropy_last[i] - m->entropy_first[i] + 1;
+        if (m->entropy_at[i] == FM_ENTROPY_RANGE && m->entropy[i] > len)
+            return CM_BAD("field_entropy_bits.%s (%g) is more than the %u bits of "
+                          "field_entropy_position.%s [%u, %u]", fm_field_name(i),
+                          m->entropy[i], len, fm_field_name(i), m->entropy_first[i],
+                          m->entropy_last[i]);
+    }
+    return 0;
+}
+
 static int read_weights(const cJSON *j, fm_cost_model *m, const char *path,
                         fm_error *err)
 {
@@ -171,6 +248,7 @@ int fm_cost_model_parse(const char *text, size_t len, const char *path,
              read_num(j, "tie_epsilon", &m->tie_epsilon, path, err) == 0 &&
              read_num(j, "max_combinations", &maxc, path, err) == 0 &&
              read_scaling(j, m, path, err) == 0 && read_entropy(j, m, path, err) == 0 &&
+             read_position(j, m, path, err) == 0 && check_ranges(m, path, err) == 0 &&
              read_weights(j, m, path, err) == 0) {
         if (maxc < 1 || maxc > 1e8)
             CM_BAD("max_combinations must be in 1..100000000");
@@ -225,6 +303,49 @@ double fm_cost_entropy(const fm_cost_model *m, fm_fieldset fields)
         if (fields & (1u << i))
             bits += m->entropy[i];
     return bits;
+}
+
+const char *fm_entropy_at_name(fm_entropy_at a)
+{
+    static const char *const names[] = {"low", "high", "spread", "range"};
+    return names[a];
+}
+
+/* `e` bits on `n` positions packed from one end: 1 bit each on the first
+ * floor(e), the fraction on the next, 0 after; `k` counts from that end. */
+static double packed(double e, unsigned k)
+{
+    if (k + 1 <= e)
+        return 1;
+    return k < e ? e - k : 0;
+}
+
+double fm_cost_bit_entropy(const fm_cost_model *m, fm_fieldset f, unsigned bit,
+                           unsigned width)
+{
+    int i = 0;
+    while (i < 4 && f != (1u << i))
+        i++;
+    if (i == 4 || bit >= width)
+        return 0;
+    double e = m->entropy[i];
+    switch (m->entropy_at[i]) {
+    case FM_ENTROPY_HIGH:
+        return packed(e < width ? e : width, bit);
+    case FM_ENTROPY_SPREAD:
+        return (e < width ? e : width) / width;
+    case FM_ENTROPY_RANGE: {
+        unsigned first = m->entropy_first[i], last = m->entropy_last[i];
+        if (last >= width)
+            last = width - 1;
+        if (bit < first || bit > last || first > last)
+            return 0;
+        double len = last - first + 1;
+        return (e < len ? e : len) / len;
+    }
+    default: /* FM_ENTROPY_LOW: the least significant bits vary */
+        return packed(e < width ? e : width, width - 1 - bit);
+    }
 }
 
 double fm_cost_imbalance(const fm_cost_model *m, fm_fieldset fields,

@@ -19,6 +19,14 @@ void fm_solve_group_devices(fm_solve_result *res);
 void fm_solve_hex(const uint8_t *p, size_t n, char *out);
 /* Does the device use IPv6 rules (so key6 matters)? */
 int fm_solve_uses_ipv6(const fm_solve_result *res, const fm_rss_choice *c);
+/* reta_inputs, reach_bits, vary_rank and bits of a choice whose keys are
+ * set (solve_cands.c; the cost model of docs/cost-model.md). */
+void fm_solve_spread_bits(const fm_solve_result *res, fm_rss_choice *c);
+/* Each device's setting before solving (solve_current.c), after the chain. */
+void fm_solve_current(fm_solve_result *res, const fm_click_config *cfg);
+/* Set d->current_cand, adding the candidate when none keeps the current
+ * setting; after the device's other candidates. */
+void fm_solve_current_candidate(fm_solve_result *res, fm_solve_device *d);
 /* Safety predicate used by the search: the decision for NF k under the
  * given per-device choices (choice[d] for every device d).  Writes why. */
 fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,

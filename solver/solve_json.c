@@ -41,6 +41,8 @@ static cJSON *choice_json(const fm_solve_result *res, const fm_rss_choice *c)
     fm_solve_hex(c->key6, res->nic->key_len, hex);
     cJSON_AddStringToObject(o, "key6", hex);
     cJSON_AddNumberToObject(o, "reta_inputs", c->reta_inputs);
+    cJSON_AddNumberToObject(o, "reach_bits", c->reach_bits);
+    cJSON_AddNumberToObject(o, "varying_rank", c->vary_rank);
     cJSON_AddNumberToObject(o, "spread_bits", c->bits);
     return o;
 }
@@ -62,6 +64,16 @@ static cJSON *cost_json(const fm_cost_model *m)
     cJSON *e = cJSON_AddObjectToObject(o, "field_entropy_bits");
     for (int i = 0; i < 4; i++)
         cJSON_AddNumberToObject(e, fm_field_name(i), m->entropy[i]);
+    cJSON *p = cJSON_AddObjectToObject(o, "field_entropy_position");
+    for (int i = 0; i < 4; i++) {
+        if (m->entropy_at[i] != FM_ENTROPY_RANGE) {
+            cJSON_AddStringToObject(p, fm_field_name(i), fm_entropy_at_name(m->entropy_at[i]));
+            continue;
+        }
+        cJSON *r = cJSON_AddArrayToObject(p, fm_field_name(i));
+        cJSON_AddItemToArray(r, cJSON_CreateNumber(m->entropy_first[i]));
+        cJSON_AddItemToArray(r, cJSON_CreateNumber(m->entropy_last[i]));
+    }
     cJSON_AddNumberToObject(o, "tie_epsilon", m->tie_epsilon);
     cJSON_AddNumberToObject(o, "max_combinations", (double)m->max_combinations);
     return o;
@@ -109,6 +121,10 @@ static cJSON *device_json(const fm_solve_result *res, const fm_click_config *cfg
         cJSON_AddItemToObject(ch, "rules", rules_json(res, d));
     }
     cJSON_AddItemToObject(o, "chosen", ch);
+    cJSON *cur = choice_json(res, &d->current);
+    cJSON_AddStringToObject(cur, "from", d->current_from);
+    cJSON_AddNumberToObject(cur, "candidate", d->current_cand);
+    cJSON_AddItemToObject(o, "current", cur);
     cJSON *cands = cJSON_AddArrayToObject(o, "candidates");
     for (size_t i = 0; i < d->ncands; i++)
         cJSON_AddItemToArray(cands, choice_json(res, &d->cands[i]));
@@ -130,6 +146,7 @@ static cJSON *component_json(const fm_solve_result *res, const fm_solve_componen
     cJSON_AddStringToObject(o, "search", c->exhaustive ? "exhaustive" : "greedy");
     cJSON_AddNumberToObject(o, "space", (double)c->space);
     cJSON_AddNumberToObject(o, "evaluated", (double)c->ncombos);
+    cJSON_AddNumberToObject(o, "current_combination", (double)c->current_combo);
     cJSON *arr = cJSON_AddArrayToObject(o, "combinations");
     for (size_t i = 0; i < c->ncombos && i < MAX_COMBOS_JSON; i++) {
         const fm_solve_combo *x = &c->combos[i];
@@ -143,6 +160,10 @@ static cJSON *component_json(const fm_solve_result *res, const fm_solve_componen
             if (x->sn[j])
                 cJSON_AddItemToArray(sn, cJSON_CreateString(res->nfs[c->nfs[j]].name));
         cJSON_AddBoolToObject(e, "chosen", i == 0);
+        if (x->current)
+            cJSON_AddBoolToObject(e, "current", 1);
+        if (x->infeasible)
+            cJSON_AddBoolToObject(e, "infeasible", 1);
         cJSON_AddItemToArray(arr, e);
     }
     return o;

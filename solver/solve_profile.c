@@ -81,6 +81,11 @@ int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err
     p->fr_file_kw = dup_str(fr, "file_keyword", "FLOW_RULES_FILE");
     p->hf_kw = dup_str(hf, "keyword", "HASHFUNC");
     p->hf_key_kw = dup_str(hf, "key_keyword", "HASHKEY");
+    if (fm_json_get_strset(s, "rss_off_modes", &p->rss_off_modes) != 0) {
+        fm_fail(err, FM_ERR_INPUT, path, 0, 0,
+                "solver.rss_off_modes must be an array of mode values");
+        goto out;
+    }
     rc = 0;
 out:
     cJSON_Delete(j);
@@ -95,6 +100,7 @@ void fm_solver_profile_free(fm_solver_profile *p)
         free(p->inputs[i].cls);
     free(p->inputs);
     fm_strset_free(&p->boundaries);
+    fm_strset_free(&p->rss_off_modes);
     free(p->path);
     free(p->kw_port);
     free(p->kw_queues);

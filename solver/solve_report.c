@@ -112,6 +112,11 @@ static void explain_device(const fm_solve_result *res, const fm_solve_device *d,
         fm_buf_printf(b, ", port %s", d->port);
     fm_buf_printf(b, "): %u queue%s, %u core%s\n", d->queues, d->queues == 1 ? "" : "s",
                   d->cores, d->cores == 1 ? "" : "s");
+    if (d->rss) {
+        char cur[96];
+        fm_rss_choice_format(&d->current, cur, sizeof cur);
+        fm_buf_printf(b, "  before solving: %s (%s)\n", cur, d->current_from);
+    }
     if (alone && alone->ncombos > 1)
         explain_candidates(res, alone, b);
     for (size_t i = 0; i < d->nexcluded; i++)

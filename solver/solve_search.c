@@ -13,6 +13,11 @@ typedef struct search {
     fm_solve_component *comp;
     const fm_rss_choice **choice; /* per device of the result */
     int *rank;                    /* component NFs, most expensive first */
+    /* An NF reached from one device is decided by that device's candidate
+     * alone: its verdict per candidate is cached (-1: not yet), so a
+     * combination only re-derives the NFs several devices reach. */
+    signed char **sn_of_cand;     /* per component NF: NULL, or per candidate */
+    int *dev_pos;                 /* per component NF: its device's position */
 } search;
 
 /* ---- components ---- */
@@ -78,6 +83,45 @@ static double nf_cost(const fm_solve_result *res, const fm_solve_nf *nf, int sha
     return c;
 }
 
+double fm_solve_choice_imbalance(const fm_solve_result *res, const fm_solve_device *d,
+                                 const fm_rss_choice *c)
+{
+    (void)res; /* the model's constants may depend on it one day */
+    if (d->cores <= 1 || d->shared_queues)
+        return 1; /* threads that share queues share their load */
+    if (c->none)
+        c = &d->current; /* left alone */
+    if (c->none)
+        return d->cores; /* RSS off: everything on queue 0 */
+    return fm_cost_imbalance_bits(c->bits, d->cores);
+}
+
+double fm_solve_combo_cost_with(const fm_solve_result *res,
+                                const fm_solve_component *comp,
+                                const fm_solve_combo *x, const double *imbalance)
+{
+    /* NFs the component decides follow x->sn; every other stateful one is
+     * shared (forced, or decided elsewhere) */
+    signed char *sn = fm_xmalloc(res->nnfs + 1);
+    memset(sn, -1, res->nnfs + 1);
+    for (size_t j = 0; j < comp->nnfs; j++)
+        sn[comp->nfs[j]] = (signed char)x->sn[j];
+    double total = 0;
+    for (size_t i = 0; i < comp->ndevices; i++) {
+        const fm_solve_device *d = &res->devices[comp->devices[i]];
+        double sum = 0;
+        for (size_t k = 0; k < d->nnfs; k++) {
+            const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
+            sum += nf_cost(res, nf, nf->stateful && sn[d->nfs[k]] != 1);
+        }
+        double imb = imbalance ? imbalance[i]
+                               : fm_solve_choice_imbalance(res, d, &d->cands[x->choice[i]]);
+        total += fm_cost_device_weight(res->cost, d->name) * imb * sum;
+    }
+    free(sn);
+    return total;
+}
+
 static void evaluate(search *s, fm_solve_combo *out)
 {
     fm_solve_result *res = s->res;
@@ -86,34 +130,29 @@ static void evaluate(search *s, fm_solve_combo *out)
         fm_solve_device *d = &res->devices[comp->devices[i]];
         s->choice[comp->devices[i]] = &d->cands[out->choice[i]];
     }
-    unsigned char *shared = fm_xcalloc(res->nnfs + 1, 1);
     char why[300];
     out->nsn = 0;
-    for (size_t k = 0; k < res->nnfs; k++)
-        shared[k] = res->nfs[k].stateful; /* forced or outside: shared */
     for (size_t j = 0; j < comp->nnfs; j++) {
-        fm_nf_decision v = fm_solve_verdict(res, (size_t)comp->nfs[j], s->choice, why,
-                                            sizeof why);
-        out->sn[j] = v == FM_NF_SHARED_NOTHING;
-        shared[comp->nfs[j]] = v == FM_NF_SHARED;
+        signed char *cache = s->sn_of_cand[j];
+        int cand = cache ? out->choice[s->dev_pos[j]] : -1;
+        if (cache && cache[cand] >= 0) {
+            out->sn[j] = (unsigned char)cache[cand];
+        } else {
+            fm_nf_decision v = fm_solve_verdict(res, (size_t)comp->nfs[j], s->choice, why,
+                                                sizeof why);
+            out->sn[j] = v == FM_NF_SHARED_NOTHING;
+            if (cache)
+                cache[cand] = (signed char)out->sn[j];
+        }
         out->nsn += out->sn[j];
     }
-    double total = 0;
-    for (size_t i = 0; i < comp->ndevices; i++) {
-        const fm_solve_device *d = &res->devices[comp->devices[i]];
-        const fm_rss_choice *c = s->choice[comp->devices[i]];
-        double sum = 0;
-        for (size_t k = 0; k < d->nnfs; k++)
-            sum += nf_cost(res, &res->nfs[d->nfs[k]], shared[d->nfs[k]]);
-        double imb = c->none ? 1 : fm_cost_imbalance_bits(c->bits, d->cores);
-        total += fm_cost_device_weight(res->cost, d->name) * imb * sum;
-    }
-    out->cost = total;
-    free(shared);
+    out->cost = fm_solve_combo_cost_with(res, comp, out, NULL);
 }
 
 static int compare(const search *s, const fm_solve_combo *a, const fm_solve_combo *b)
 {
+    if (a->infeasible != b->infeasible)
+        return a->infeasible ? 1 : -1;
     double big = a->cost > b->cost ? a->cost : b->cost;
     double eps = s->res->cost->tie_epsilon * (big > 1 ? big : 1);
     if (a->cost < b->cost - eps)
@@ -157,14 +196,17 @@ static fm_solve_combo *new_combo(search *s, const int *choice)
     x->choice = fm_xmalloc((c->ndevices + 1) * sizeof *x->choice);
     memcpy(x->choice, choice, c->ndevices * sizeof *choice);
     x->sn = fm_xcalloc(c->nnfs + 1, 1);
+    x->current = x->infeasible = 0;
     evaluate(s, x);
     return x;
 }
 
-static int same_setting(const fm_rss_choice *x, const fm_rss_choice *y)
+static int same_setting(const fm_solve_result *res, const fm_rss_choice *x,
+                        const fm_rss_choice *y)
 {
     return x->none == y->none && x->set == y->set && x->fields == y->fields &&
-           x->key_kind == y->key_kind;
+           x->key_kind == y->key_kind &&
+           (x->none || !memcmp(x->key4, y->key4, res->nic->key_len));
 }
 
 /* Devices of one group (one declaration or NIC port) must get the same
@@ -177,7 +219,7 @@ static int feasible(const search *s, const int *choice)
             const fm_solve_device *a = &s->res->devices[c->devices[i]];
             const fm_solve_device *b = &s->res->devices[c->devices[j]];
             const fm_rss_choice *x = &a->cands[choice[i]], *y = &b->cands[choice[j]];
-            if (a->group == b->group && !x->none && !y->none && !same_setting(x, y))
+            if (a->group == b->group && !x->none && !y->none && !same_setting(s->res, x, y))
                 return 0;
         }
     return 1;
@@ -217,10 +259,11 @@ static int seen_combo(const search *s, const int *choice)
 
 /* The candidate of device d equal (same set, fields, key kind) to cand, or
  * -1. */
-static int same_candidate(const fm_solve_device *d, const fm_rss_choice *cand)
+static int same_candidate(const fm_solve_result *res, const fm_solve_device *d,
+                          const fm_rss_choice *cand)
 {
     for (size_t i = 0; i < d->ncands; i++)
-        if (same_setting(&d->cands[i], cand))
+        if (same_setting(res, &d->cands[i], cand))
             return (int)i;
     return -1;
 }
@@ -235,7 +278,7 @@ static int aligned_starts(search *s, int *cur)
     for (size_t v = 0; v < d0->ncands; v++) {
         int ok = 1;
         for (size_t i = 0; i < c->ndevices && ok; i++) {
-            cur[i] = same_candidate(&s->res->devices[c->devices[i]], &d0->cands[v]);
+            cur[i] = same_candidate(s->res, &s->res->devices[c->devices[i]], &d0->cands[v]);
             ok = cur[i] >= 0;
         }
         if (!ok || seen_combo(s, cur) >= 0)
@@ -287,6 +330,26 @@ static void greedy(search *s)
     free(cur);
 }
 
+/* The combination where every device keeps its current setting is always
+ * evaluated (what `flowmage simulate` compares with): found among those
+ * the search evaluated, else added — even when devices of one declaration
+ * or port disagree today (then flagged infeasible, never chosen). */
+static void add_current(search *s)
+{
+    fm_solve_component *c = s->comp;
+    int *cur = fm_xmalloc((c->ndevices + 1) * sizeof *cur);
+    for (size_t i = 0; i < c->ndevices; i++)
+        cur[i] = s->res->devices[c->devices[i]].current_cand;
+    int at = seen_combo(s, cur);
+    if (at < 0) {
+        int ok = feasible(s, cur);
+        new_combo(s, cur)->infeasible = !ok;
+        at = (int)c->ncombos - 1;
+    }
+    c->combos[at].current = 1;
+    free(cur);
+}
+
 /* CCE order: the attributes' cost_rank when both NFs have one (1 = the
  * costliest), else the per-packet cost; then the name, for a stable order. */
 static int costlier(const fm_solve_nf *a, const fm_solve_nf *b)
@@ -323,8 +386,21 @@ static void rank_nfs(search *s)
 static void solve_component(fm_solve_result *res, fm_solve_component *comp,
                             const fm_rss_choice **choice)
 {
-    search s = {res, comp, choice, NULL};
+    search s = {res, comp, choice, NULL, NULL, NULL};
     rank_nfs(&s);
+    s.sn_of_cand = fm_xcalloc(comp->nnfs + 1, sizeof *s.sn_of_cand);
+    s.dev_pos = fm_xcalloc(comp->nnfs + 1, sizeof *s.dev_pos);
+    for (size_t j = 0; j < comp->nnfs; j++) {
+        const fm_solve_nf *nf = &res->nfs[comp->nfs[j]];
+        if (nf->ndevices != 1)
+            continue;
+        for (size_t i = 0; i < comp->ndevices; i++)
+            if (comp->devices[i] == nf->devices[0])
+                s.dev_pos[j] = (int)i;
+        size_t n = res->devices[nf->devices[0]].ncands;
+        s.sn_of_cand[j] = fm_xmalloc(n + 1);
+        memset(s.sn_of_cand[j], -1, n + 1);
+    }
     unsigned long space = 1, limit = res->cost->max_combinations;
     for (size_t i = 0; i < comp->ndevices; i++) {
         size_t n = res->devices[comp->devices[i]].ncands;
@@ -341,12 +417,20 @@ static void solve_component(fm_solve_result *res, fm_solve_component *comp,
                       "in --cost-model for an exhaustive search)",
                       res->devices[comp->devices[0]].component, space, limit);
     }
+    add_current(&s);
     fm_solve_combo *tmp = fm_xmalloc((comp->ncombos + 1) * sizeof *tmp);
     merge_sort(&s, comp->combos, tmp, comp->ncombos);
     free(tmp);
+    for (size_t i = 0; i < comp->ncombos; i++)
+        if (comp->combos[i].current)
+            comp->current_combo = i;
     for (size_t i = 0; i < comp->ndevices; i++)
         res->devices[comp->devices[i]].chosen = comp->combos[0].choice[i];
     res->total_cost += comp->combos[0].cost;
+    for (size_t j = 0; j < comp->nnfs; j++)
+        free(s.sn_of_cand[j]);
+    free(s.sn_of_cand);
+    free(s.dev_pos);
     free(s.rank);
 }
 

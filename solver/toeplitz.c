@@ -317,6 +317,30 @@ int fm_toeplitz_spreads(const uint8_t *key, size_t keylen, fm_fieldset fields,
     return fm_toeplitz_reta_rank(key, keylen, fields, fields, ipv6, reta_bits) >= want;
 }
 
+int fm_rss_field_bits(fm_fieldset hashed, int ipv6, fm_fieldset field,
+                      unsigned *off, unsigned *width)
+{
+    layout l;
+    layout_make(hashed & HASHABLE, ipv6 != 0, &l);
+    const seg *sg = layout_find(&l, field);
+    if (!sg)
+        return -1;
+    *off = sg->off;
+    *width = sg->bits;
+    return 0;
+}
+
+size_t fm_toeplitz_reta_map(const uint8_t *key, size_t keylen, fm_fieldset hashed,
+                            int ipv6, unsigned reta_bits, uint32_t *col)
+{
+    layout l;
+    layout_make(hashed & HASHABLE, ipv6 != 0, &l);
+    uint32_t m = reta_mask(reta_bits);
+    for (unsigned i = 0; i < l.bits; i++)
+        col[i] = window(key, keylen, i) & m;
+    return l.bits;
+}
+
 /* ---- synthesis ---- */
 
 typedef enum { SYNTH_SYMMETRIC, SYNTH_RESTRICT } synth_kind;
@@ -371,7 +395,30 @@ typedef struct synth {
     unsigned reta_bits;
     layout l[2];
     unsigned nl;
+    const uint8_t *prefer; /* input-bit mask over l[0], or NULL */
+    int want_prefer;       /* synth_ok also asks for full rank over prefer */
 } synth;
+
+static int prefer_bit(const uint8_t *prefer, unsigned i)
+{
+    return (prefer[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/* Rank of the RETA map over the preferred input bits of layout 0. */
+static unsigned prefer_rank(const synth *y, const uint8_t *key)
+{
+    const layout *l = &y->l[0];
+    uint32_t col[FM_RSS_INPUT_MAX * 8], m = reta_mask(y->reta_bits);
+    size_t n = 0;
+    for (unsigned i = 0; i < l->n; i++) {
+        if (!(l->s[i].f & y->only))
+            continue;
+        for (unsigned k = 0; k < l->s[i].bits; k++)
+            if (prefer_bit(y->prefer, l->s[i].off + k))
+                col[n++] = window(key, y->keylen, l->s[i].off + k) & m;
+    }
+    return fm_gf2_rank32(col, n);
+}
 
 /* The candidate meets every requirement (spread included). */
 static int synth_ok(const synth *y, const uint8_t *key)
@@ -386,7 +433,60 @@ static int synth_ok(const synth *y, const uint8_t *key)
         if (fm_gf2_rank32(col, n) < y->reta_bits)
             return 0;
     }
-    return 1;
+    return !y->want_prefer || prefer_rank(y, key) >= y->reta_bits;
+}
+
+/* Augmenting path for the bipartite matching of prefer_possible. */
+static int match_from(const uint32_t *adj, unsigned i, int *owner, unsigned *seen,
+                      unsigned stamp)
+{
+    for (unsigned k = 0; k < 32; k++) {
+        if (!((adj[i] >> k) & 1) || seen[k] == stamp)
+            continue;
+        seen[k] = stamp;
+        if (owner[k] < 0 || match_from(adj, (unsigned)owner[k], owner, seen, stamp)) {
+            owner[k] = (int)i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Can any key of the system reach full rank over the preferred bits?
+ * Output bit k of preferred input bit i reads key bit i + 31 - k; if that
+ * bit is forced (a restriction pins it to zero) the entry is zero in every
+ * solution.  The largest matching between RETA bits and preferred input
+ * bits over the entries that may be non-zero bounds the rank from above
+ * (term rank), so a bound below reta_bits proves it impossible. */
+static int prefer_possible(const synth *y, const fm_gf2_sys *s)
+{
+    const layout *l = &y->l[0];
+    uint32_t adj[FM_RSS_INPUT_MAX * 8];
+    unsigned n = 0;
+    for (unsigned i = 0; i < l->n; i++) {
+        if (!(l->s[i].f & y->only))
+            continue;
+        for (unsigned k = 0; k < l->s[i].bits; k++) {
+            unsigned bit = l->s[i].off + k;
+            if (!prefer_bit(y->prefer, bit))
+                continue;
+            uint32_t a = 0;
+            for (unsigned r = 0; r < y->reta_bits; r++) {
+                unsigned j = bit + 31 - r;
+                if (j < s->nvars && fm_gf2_sys_is_free(s, j))
+                    a |= 1u << r;
+            }
+            if (a)
+                adj[n++] = a;
+        }
+    }
+    int owner[32];
+    unsigned seen[32] = {0}, matched = 0;
+    for (unsigned k = 0; k < 32; k++)
+        owner[k] = -1;
+    for (unsigned i = 0; i < n && matched < y->reta_bits; i++)
+        matched += (unsigned)match_from(adj, i, owner, seen, i + 1);
+    return matched >= y->reta_bits;
 }
 
 static uint64_t xorshift64(uint64_t *s)
@@ -401,7 +501,43 @@ static uint64_t xorshift64(uint64_t *s)
 /* Number of random candidates tried after the single-flip pass. */
 #define SEARCH_TRIES 4096
 
-static int synthesize(const synth *y, const uint8_t *base, uint8_t *out,
+/* Walk the solution space from x for a key meeting synth_ok: x itself,
+ * then x plus each single null-space vector, then random combinations from
+ * a fixed seed (reproducible).  Counts the keys tried into *tried. */
+static int walk(const synth *y, const fm_gf2_vec *x, const fm_gf2_vec *basis,
+                unsigned nfree, uint8_t *key, unsigned *tried)
+{
+    vec_to_key(x, y->keylen, key);
+    ++*tried;
+    if (synth_ok(y, key))
+        return 1;
+    fm_gf2_vec c;
+    for (unsigned k = 0; k < nfree; k++) {
+        c = *x;
+        fm_gf2_xor(&c, &basis[k]);
+        vec_to_key(&c, y->keylen, key);
+        ++*tried;
+        if (synth_ok(y, key))
+            return 1;
+    }
+    uint64_t seed = 0x9e3779b97f4a7c15ull ^ ((uint64_t)y->hashed << 40) ^
+                    ((uint64_t)y->only << 32) ^ ((uint64_t)y->reta_bits << 8) ^
+                    (uint64_t)y->kind;
+    for (unsigned a = 0; a < SEARCH_TRIES && nfree; a++) {
+        c = *x;
+        unsigned flips = 2 + a / 256;
+        for (unsigned f = 0; f < flips; f++)
+            fm_gf2_xor(&c, &basis[xorshift64(&seed) % nfree]);
+        vec_to_key(&c, y->keylen, key);
+        ++*tried;
+        if (synth_ok(y, key))
+            return 1;
+    }
+    return 0;
+}
+
+/* *preferred (may be NULL): whether the key meets the preference too. */
+static int synthesize(synth *y, const uint8_t *base, uint8_t *out, int *preferred,
                       fm_error *err)
 {
     unsigned nvars = (unsigned)y->keylen * 8;
@@ -419,21 +555,15 @@ static int synthesize(const synth *y, const uint8_t *base, uint8_t *out,
         return fm_fail(err, FM_ERR_INTERNAL, "", 0, 0,
                        "toeplitz: inconsistent key constraints");
     }
-    uint8_t key[FM_RSS_KEY_MAX];
-    vec_to_key(&x, y->keylen, key);
-    int found = synth_ok(y, key);
-
-    /* The nearest key does not spread: walk the solution space, first by
-     * flipping one free variable (plus what follows from it), then random
-     * combinations from a fixed seed, so the result is reproducible. */
-    unsigned nfree = nvars - s->rank, span = 0, tried = 1;
+    /* The null space, minus free key bits past every window the hash reads
+     * (flipping those changes nothing). */
+    unsigned nfree = nvars - s->rank, span = 0, tried = 0;
     for (unsigned i = 0; i < y->nl; i++)
         if (layout_key_bits(&y->l[i]) > span)
             span = layout_key_bits(&y->l[i]);
-    if (!found && nfree) {
-        fm_gf2_vec *basis = fm_xmalloc(nfree * sizeof *basis);
+    fm_gf2_vec *basis = fm_xmalloc((nfree + 1) * sizeof *basis);
+    if (nfree) {
         nfree = fm_gf2_sys_null_basis(s, basis);
-        /* Free key bits past every window the hash reads change nothing. */
         unsigned n = 0;
         for (unsigned k = 0; k < nfree; k++) {
             int lo = fm_gf2_lowest(&basis[k]);
@@ -441,28 +571,17 @@ static int synthesize(const synth *y, const uint8_t *base, uint8_t *out,
                 basis[n++] = basis[k];
         }
         nfree = n;
-        fm_gf2_vec c;
-        for (unsigned k = 0; k < nfree && !found; k++) {
-            c = x;
-            fm_gf2_xor(&c, &basis[k]);
-            vec_to_key(&c, y->keylen, key);
-            found = synth_ok(y, key);
-            tried++;
-        }
-        uint64_t seed = 0x9e3779b97f4a7c15ull ^ ((uint64_t)y->hashed << 40) ^
-                        ((uint64_t)y->only << 32) ^ ((uint64_t)y->reta_bits << 8) ^
-                        (uint64_t)y->kind;
-        for (unsigned a = 0; a < SEARCH_TRIES && nfree && !found; a++) {
-            c = x;
-            unsigned flips = 2 + a / 256;
-            for (unsigned f = 0; f < flips; f++)
-                fm_gf2_xor(&c, &basis[xorshift64(&seed) % nfree]);
-            vec_to_key(&c, y->keylen, key);
-            found = synth_ok(y, key);
-            tried++;
-        }
-        free(basis);
     }
+    uint8_t key[FM_RSS_KEY_MAX];
+    int found = 0;
+    y->want_prefer = y->prefer && prefer_possible(y, s);
+    if (y->want_prefer)
+        found = walk(y, &x, basis, nfree, key, &tried);
+    if (!found) { /* the plain criterion */
+        y->want_prefer = 0;
+        found = walk(y, &x, basis, nfree, key, &tried);
+    }
+    free(basis);
     unsigned free_bits = 0; /* free key bits the hash actually reads */
     for (unsigned j = 0; j < span && j < nvars; j++)
         free_bits += fm_gf2_sys_is_free(s, j);
@@ -477,6 +596,8 @@ static int synthesize(const synth *y, const uint8_t *base, uint8_t *out,
                        y->kind == SYNTH_SYMMETRIC ? "symmetric" : "restricted",
                        y->reta_bits, o, free_bits, span, tried);
     }
+    if (preferred)
+        *preferred = y->want_prefer;
     memcpy(out, key, y->keylen);
     return 0;
 }
@@ -490,6 +611,8 @@ static int synth_prepare(synth *y, fm_fieldset hashed, int ipv6, size_t keylen,
     y->ipv6 = ipv6;
     y->keylen = keylen;
     y->reta_bits = reta_bits;
+    y->prefer = NULL;
+    y->want_prefer = 0;
     if (ipv6 != FM_TOEPLITZ_IPV4 && ipv6 != FM_TOEPLITZ_IPV6 &&
         ipv6 != FM_TOEPLITZ_BOTH)
         return fm_fail(err, FM_ERR_INPUT, "", 0, 0,
@@ -547,7 +670,7 @@ int fm_toeplitz_symmetric_key(fm_fieldset hashed, int ipv6, const uint8_t *base,
     }
     uint8_t b[FM_RSS_KEY_MAX], key[FM_RSS_KEY_MAX];
     base_or_default(base, keylen, b);
-    if (synthesize(&y, b, key, err) < 0)
+    if (synthesize(&y, b, key, NULL, err) < 0)
         return -1;
     if (!fm_toeplitz_is_symmetric(key, keylen, y.hashed, ipv6))
         return fm_fail(err, FM_ERR_INTERNAL, "", 0, 0,
@@ -560,11 +683,21 @@ int fm_toeplitz_restrict_key(fm_fieldset hashed, fm_fieldset only, int ipv6,
                              const uint8_t *base, size_t keylen,
                              unsigned reta_bits, uint8_t *out, fm_error *err)
 {
+    return fm_toeplitz_restrict_key_prefer(hashed, only, ipv6, base, keylen, reta_bits,
+                                           NULL, out, NULL, err);
+}
+
+int fm_toeplitz_restrict_key_prefer(fm_fieldset hashed, fm_fieldset only, int ipv6,
+                                    const uint8_t *base, size_t keylen,
+                                    unsigned reta_bits, const uint8_t *prefer,
+                                    uint8_t *out, int *preferred, fm_error *err)
+{
     synth y;
     if (synth_prepare(&y, hashed, ipv6, keylen, reta_bits, err) < 0)
         return -1;
     y.kind = SYNTH_RESTRICT;
     y.only = only & HASHABLE;
+    y.prefer = prefer;
     if (!y.only || (y.only & ~y.hashed)) {
         char h[64], o[64];
         fm_fieldset_format(y.hashed, h, sizeof h);
@@ -575,12 +708,15 @@ int fm_toeplitz_restrict_key(fm_fieldset hashed, fm_fieldset only, int ipv6,
                        h, o);
     }
     uint8_t b[FM_RSS_KEY_MAX], key[FM_RSS_KEY_MAX];
+    int pref = 0;
     base_or_default(base, keylen, b);
-    if (synthesize(&y, b, key, err) < 0)
+    if (synthesize(&y, b, key, &pref, err) < 0)
         return -1;
     if (!fm_toeplitz_is_restricted(key, keylen, y.hashed, y.only, ipv6))
         return fm_fail(err, FM_ERR_INTERNAL, "", 0, 0,
                        "toeplitz: synthesised key still depends on excluded fields");
     memcpy(out, key, keylen);
+    if (preferred)
+        *preferred = pref;
     return 0;
 }

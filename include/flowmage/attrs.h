@@ -44,6 +44,13 @@
  * Safety contract: "fields" is never larger than the true key.  An NF may run
  * shared-nothing under RSS field set r only if r ⊆ fields (and, when
  * symmetric, the hash is symmetric).  kind "unknown" means: run shared.
+ *
+ * Kind "flow_manager": the NF's state lives in the flow table of the
+ * nearest flow manager upstream and takes that manager's key; when the
+ * NF's own "fields" are non-empty they further restrict it (its state is
+ * shared by the manager's flows that agree on them), so the effective key
+ * is the manager's key ∩ fields.  "uncertain" reasons force the NF shared
+ * whatever its key; "notes" are informational and change no decision.
  */
 #ifndef FLOWMAGE_ATTRS_H
 #define FLOWMAGE_ATTRS_H

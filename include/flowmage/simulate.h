@@ -239,8 +239,10 @@ struct fm_solve_result;
 typedef struct fm_simulate_opts {
     const char *config;      /* chain.click */
     const char *attrs;       /* attrs.json */
-    const char *nic;         /* NIC profile name or file; NULL = the solver's default */
-    const char *profile;     /* framework profile; NULL = profiles/fastclick.json */
+    const char *nic;         /* NIC profile name or file; NULL =
+                                FM_SOLVE_DEFAULT_NIC (solve.h) */
+    const char *profile;     /* framework profile name or file; NULL =
+                                fastclick (fm_solve_inputs_load) */
     const char *cost_model;  /* NULL = built-in */
     unsigned cores;          /* 0 = from the configuration */
     int directional;
@@ -262,8 +264,9 @@ typedef struct fm_sim_candidate {
     size_t combo;            /* index into its combos (0 = chosen) */
     int chosen, is_default;
     double cost;             /* the cost model's cycles per packet */
-    double cost_trace;       /* the same with the trace's imbalance in place
-                                of the model's (< 0 when not derivable) */
+    double cost_trace;       /* the same with each device's imbalance
+                                measured on the trace in place of the
+                                model's (fm_solve_combo_cost_with) */
     double tput_chosen, tput_default;             /* cost model, relative */
     double tput_trace_chosen, tput_trace_default; /* with trace imbalance;
                                                      < 0 when not derivable */
@@ -281,16 +284,20 @@ typedef struct fm_simulation {
     const fm_trace *trace;
     fm_sim_candidate *cands; /* per component, combos in the solver's order */
     size_t ncands;
-    int *default_cand;       /* per component: index into cands, or -1 when
-                                the solver did not evaluate the default */
+    int *default_cand;       /* per component: index into cands of the
+                                combination where every device keeps its
+                                pre-solve setting (the solver always
+                                evaluates it: current_combo) */
     int *chosen_cand;        /* per component: index into cands */
     size_t ncomps;
 } fm_simulation;
 
-/* Load and solve the configuration (include/flowmage/solve.h), then replay
- * the trace under every combination the solver evaluated.  "Default" is
- * what the configuration does before solving: each RSS device hashing the
- * NIC's widest native field set with the NIC's default key. */
+/* Load (fm_solve_inputs_load) and solve the configuration
+ * (include/flowmage/solve.h), then replay the trace under every combination
+ * the solver evaluated.  "Default" is what the configuration does before
+ * solving: each device's fm_solve_device.current (its flow rules file,
+ * HASHFUNC/HASHKEY, RSS off, or the NIC's default hashing); a device left
+ * alone ("none") is replayed with that setting too. */
 int fm_simulate_run(const fm_simulate_opts *o, fm_simulation *out, fm_error *err);
 void fm_simulation_free(fm_simulation *s);
 

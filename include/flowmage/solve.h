@@ -6,11 +6,13 @@
  *
  * Pipeline (fm_solve_run does 1-4):
  *   1. fm_solve_analyze     devices, NFs reached from each, keys (flow-manager
- *                           inheritance), cores, which devices can be written
+ *                           inheritance), cores, which devices can be written,
+ *                           each device's RSS setting before solving
  *   2. fm_solve_candidates  per device, the field sets the NIC can hash (and
  *                           synthesised Toeplitz keys: symmetric, restricted)
  *   3. fm_solve_search      exhaustive search per group of devices that share
- *                           NFs, cost model, tie-break on per-packet cost
+ *                           NFs, cost model, tie-break on per-packet cost;
+ *                           the all-current combination is always evaluated
  *   4. fm_solve_check_invariant   independent safety check of the decisions
  *   5. fm_solve_plan / fm_solve_commit   edits, rules files, atomic writes
  *
@@ -56,6 +58,8 @@ typedef struct fm_solver_profile {
     char *kw_thread_offset;  /* "THREADOFFSET" */
     char *fr_mode_kw, *fr_mode_value, *fr_file_kw; /* flowrules dialect */
     char *hf_kw, *hf_key_kw;                       /* hashfunc dialect */
+    fm_strset rss_off_modes; /* values of the mode keyword that turn RSS off
+                                (every packet on queue 0): "rss_off_modes" */
 } fm_solver_profile;
 
 /* Read the "solver" object of a framework profile. */
@@ -112,6 +116,14 @@ int fm_nic_find_set(const fm_nic_profile *nic, fm_fieldset fields);
 
 typedef enum { FM_SCALE_LOG2 = 0, FM_SCALE_LINEAR, FM_SCALE_FLAT } fm_core_scaling;
 
+/* Where in a field the model puts its entropy bits (docs/cost-model.md,
+ * "Spread entropy"): the least significant bits (addresses of one prefix,
+ * ephemeral ports: the default), the most significant ones, evenly over the
+ * whole field, or evenly over a range of bit positions. */
+typedef enum {
+    FM_ENTROPY_LOW = 0, FM_ENTROPY_HIGH, FM_ENTROPY_SPREAD, FM_ENTROPY_RANGE
+} fm_entropy_at;
+
 typedef struct fm_cost_model {
     char *source;             /* "built-in" or the file it was read from */
     double share[3];          /* sharing penalty by intensity (none, per-flow,
@@ -122,6 +134,9 @@ typedef struct fm_cost_model {
     double default_cost;      /* per-packet cost of NFs whose attrs say 0 */
     fm_core_scaling scaling;  /* how the penalty grows with cores */
     double entropy[4];        /* bits of src_ip, dst_ip, src_port, dst_port */
+    fm_entropy_at entropy_at[4];      /* where each field's bits vary */
+    unsigned entropy_first[4], entropy_last[4]; /* FM_ENTROPY_RANGE: bit
+                                 positions, 0 = the most significant */
     double tie_epsilon;       /* relative: costs closer than this tie */
     unsigned long max_combinations; /* exhaustive search limit */
     char **weight_names;      /* per-device traffic weights (default 1) */
@@ -149,12 +164,26 @@ double fm_cost_imbalance(const fm_cost_model *m, fm_fieldset fields,
 double fm_cost_imbalance_bits(double bits, unsigned cores);
 /* Entropy (bits) the model assumes for a field set. */
 double fm_cost_entropy(const fm_cost_model *m, fm_fieldset fields);
+/* The part of field f's entropy that the model puts at bit position `bit`
+ * (0 = the most significant, as the NIC reads it) of the field, `width`
+ * bits wide in the hash input (IPv4 layout: 32 for an address, 16 for a
+ * port).  Summed over the positions it is min(entropy, width) (for a range,
+ * min(entropy, its length)). */
+double fm_cost_bit_entropy(const fm_cost_model *m, fm_fieldset f, unsigned bit,
+                           unsigned width);
+/* "low", "high", "spread" or "range" */
+const char *fm_entropy_at_name(fm_entropy_at a);
 double fm_cost_device_weight(const fm_cost_model *m, const char *device);
 
 /* ---- solving ---- */
 
 typedef enum { FM_DIALECT_FLOWRULES = 0, FM_DIALECT_HASHFUNC } fm_dialect;
-typedef enum { FM_RSSKEY_DEFAULT = 0, FM_RSSKEY_SYMMETRIC, FM_RSSKEY_RESTRICTED } fm_rss_key;
+/* The Toeplitz key of a setting: the NIC's default key, a synthesised
+ * symmetric or restricted one, or (only for what a configuration already
+ * sets, see fm_solve_device.current) some other key it names. */
+typedef enum {
+    FM_RSSKEY_DEFAULT = 0, FM_RSSKEY_SYMMETRIC, FM_RSSKEY_RESTRICTED, FM_RSSKEY_CUSTOM
+} fm_rss_key;
 
 const char *fm_dialect_name(fm_dialect d);
 const char *fm_rss_key_name(fm_rss_key k);
@@ -178,8 +207,14 @@ typedef struct fm_rss_choice {
     uint8_t key4[FM_RSS_KEY_MAX], key6[FM_RSS_KEY_MAX];
     unsigned reta_inputs;    /* input bits of `fields` that reach the RETA
                                 index under the key (IPv4 layout) */
+    double reach_bits;       /* entropy the cost model puts at those bit
+                                positions (fm_cost_bit_entropy) */
+    unsigned vary_rank;      /* rank of the RETA map over the positions
+                                that carry entropy (at most log2 RETA) */
     double bits;             /* spread entropy used by the cost model:
-                                min(entropy of fields, reta_inputs) */
+                                min(entropy of fields, reach_bits), and at
+                                most vary_rank when that is below log2 RETA
+                                (docs/cost-model.md) */
 } fm_rss_choice;
 
 typedef struct fm_solve_device {
@@ -207,6 +242,18 @@ typedef struct fm_solve_device {
     size_t nexcluded;
     int chosen;              /* index into cands */
     char *rules_path;        /* set by fm_solve_plan (flowrules) */
+    /* What the configuration does before solving (fm_solve_analyze): from
+     * the mode keyword and the rules file it names (flowrules), or HASHFUNC
+     * / HASHKEY (hashfunc), else the NIC's default hashing (its widest set,
+     * its default key).  none: one queue, not an RSS input, or RSS off (a
+     * mode in the profile's rss_off_modes: every packet on queue 0).  set is
+     * -1 when the NIC profile has no set hashing it. */
+    fm_rss_choice current;
+    char current_from[320];  /* where `current` comes from, for reports */
+    int current_cand;        /* index into cands of the candidate that keeps
+                                `current`: an equal setting, else "none"
+                                (leave the device alone); always valid after
+                                fm_solve_candidates */
 } fm_solve_device;
 
 typedef enum {
@@ -242,6 +289,10 @@ typedef struct fm_solve_combo {
     double cost;
     unsigned char *sn;       /* per component NF: 1 if shared-nothing */
     size_t nsn;
+    int current;             /* every device keeps its current setting */
+    int infeasible;          /* devices of one declaration or port differ:
+                                evaluated (it is what runs today) but ordered
+                                after every feasible one, never chosen */
 } fm_solve_combo;
 
 typedef struct fm_solve_component {
@@ -253,6 +304,9 @@ typedef struct fm_solve_component {
     size_t ncombos;
     unsigned long space;     /* size of the product of candidates */
     int exhaustive;          /* 0: greedy search (space too large) */
+    size_t current_combo;    /* index into combos of the combination where
+                                every device keeps its current setting:
+                                always evaluated, greedy search included */
 } fm_solve_component;
 
 typedef struct fm_solve_result {
@@ -293,6 +347,19 @@ void fm_solve_result_free(fm_solve_result *res);
 void fm_solve_note(fm_solve_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const fm_rss_choice *fm_solve_chosen(const fm_solve_device *d);
+/* The cost model's load imbalance (busiest core / mean) of device d under
+ * choice c: fm_cost_imbalance_bits of its spread bits over d's cores; a
+ * "none" choice keeps d->current (1 when threads share queues or one core
+ * reads; `cores` when RSS is off). */
+double fm_solve_choice_imbalance(const fm_solve_result *res, const fm_solve_device *d,
+                                 const fm_rss_choice *c);
+/* Cycles per packet of combination x of component comp (docs/cost-model.md)
+ * with imbalance[i], for the i-th device of comp, in place of the model's
+ * estimate: e.g. the imbalance a trace replay measured.  NULL: the model's
+ * own, which is x->cost. */
+double fm_solve_combo_cost_with(const fm_solve_result *res,
+                                const fm_solve_component *comp,
+                                const fm_solve_combo *x, const double *imbalance);
 /* "src_ip,dst_ip" for a choice; "none" when none. */
 void fm_rss_choice_format(const fm_rss_choice *c, char *out, size_t n);
 
@@ -339,6 +406,30 @@ char *fm_solve_dot(const fm_solve_result *res);
 /* The machine-readable report (docs/solve.md), for `flowmage simulate`. */
 char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *out,
                            const fm_click_config *cfg, const char *output_path);
+
+/* ---- loading the inputs (everything but the attributes) ---- */
+
+/* The NIC profile assumed when none is named. */
+#define FM_SOLVE_DEFAULT_NIC "mlx5"
+
+typedef struct fm_solve_inputs {
+    fm_click_config cfg;
+    fm_click_graph graph;
+    fm_solver_profile prof;
+    fm_nic_profile nic;
+    fm_cost_model cost;
+    int have_cfg, have_graph, have_prof, have_nic, have_cost;
+} fm_solve_inputs;
+
+/* Load, in this order, the configuration (parsed, graph built), the
+ * framework profile's "solver" object (profile: a file path, or a name
+ * looked up as profiles/NAME.json among the data files; NULL: fastclick),
+ * the NIC profile (NULL: FM_SOLVE_DEFAULT_NIC) and the cost model (NULL:
+ * built-in).  On failure nothing stays allocated. */
+int fm_solve_inputs_load(fm_solve_inputs *in, const char *config,
+                         const char *profile, const char *nic,
+                         const char *cost_model, fm_error *err);
+void fm_solve_inputs_free(fm_solve_inputs *in);
 
 #ifdef __cplusplus
 }

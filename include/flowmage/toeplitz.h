@@ -133,6 +133,39 @@ unsigned fm_toeplitz_reta_inputs(const uint8_t *key, size_t keylen,
                                  fm_fieldset hashed, fm_fieldset over,
                                  int ipv6, unsigned reta_bits);
 
+/* Where field `field` (one bit) sits in the RSS input of `hashed` in the
+ * layout `ipv6` (0 or 1; ports counted as present): its first input bit
+ * (0 = most significant bit of the first byte) and its width in bits (32 or
+ * 128 for addresses, 16 for ports).  Returns 0, or -1 if it is not hashed. */
+int fm_rss_field_bits(fm_fieldset hashed, int ipv6, fm_fieldset field,
+                      unsigned *off, unsigned *width);
+
+/* The RETA index as a linear map of the input bits: col[i] is the low
+ * reta_bits bits of window W_i, i.e. the RETA index bits that flipping input
+ * bit i of the layout of `hashed` (ipv6 0 or 1) flips.  col must hold
+ * FM_RSS_INPUT_MAX * 8 entries; returns the number of input bits.  What
+ * fm_toeplitz_reta_rank and fm_toeplitz_reta_inputs summarise, bit by bit:
+ * the solver's cost model weighs each column by the entropy the traffic
+ * carries at that bit position (docs/cost-model.md). */
+size_t fm_toeplitz_reta_map(const uint8_t *key, size_t keylen, fm_fieldset hashed,
+                            int ipv6, unsigned reta_bits, uint32_t *col);
+
+/* fm_toeplitz_restrict_key with a preference: among the restricted keys,
+ * look first for one under which the RETA index has full rank over the
+ * input bits marked in `prefer` (the bit positions where the traffic really
+ * varies, e.g. the low-order bits of addresses; input bit i is bit
+ * 7 - i % 8 of prefer[i / 8], in the layout of `hashed` for IPv4 — for
+ * FM_TOEPLITZ_IPV6 alone, the IPv6 layout; with FM_TOEPLITZ_BOTH the IPv6
+ * layout keeps the plain criterion).  When the constraints make that
+ * impossible (a quick rank bound over the key bits left free says so) or
+ * the search finds none, falls back to the plain criterion: the result is
+ * then exactly fm_toeplitz_restrict_key's.  *preferred (may be NULL) says
+ * which criterion the returned key meets.  prefer NULL: no preference. */
+int fm_toeplitz_restrict_key_prefer(fm_fieldset hashed, fm_fieldset only, int ipv6,
+                                    const uint8_t *base, size_t keylen,
+                                    unsigned reta_bits, const uint8_t *prefer,
+                                    uint8_t *out, int *preferred, fm_error *err);
+
 /* 1 if, with the NIC hashing `hashed`, the hash depends on no field outside
  * `only` (checked algebraically: those fields' key windows are zero). */
 int fm_toeplitz_is_restricted(const uint8_t *key, size_t keylen,

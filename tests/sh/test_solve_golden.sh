@@ -30,6 +30,8 @@ run_case() {
 
 run_case scan16 scan16
 run_case scan16-ixgbe scan16 --nic ixgbe
+cp "$S/cm-src-high.json" .   # relative, so the golden text names no checkout path
+run_case scan16-ixgbe-high scan16 --nic ixgbe --cost-model cm-src-high.json
 run_case policer policer
 run_case nat nat
 run_case nat-hashfunc nat --dialect hashfunc
@@ -48,4 +50,4 @@ assert_golden scan16.json "$S/scan16.json.expected" "scan16: --json report"
     --rules-file branchy.rules -q --dry-run --dot branchy.dot
 assert_golden branchy.dot "$S/branchy.dot.expected" "branchy: --dot drawing"
 
-t_done "golden outputs of 12 solve runs (configs, rules, explain), a JSON report, a DOT drawing"
+t_done "golden outputs of 13 solve runs (configs, rules, explain), a JSON report, a DOT drawing"

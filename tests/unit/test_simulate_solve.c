@@ -55,7 +55,8 @@ static const char *root(void)
     return r ? r : ".";
 }
 
-static void run_case(const char *config, const char *attrs, const char *nic, const char *spec)
+static void run_case(const char *config, const char *attrs, const char *nic, const char *spec,
+                     int want_default)
 {
     char cfg[1024], at[1024], prof[1024], nicp[1024];
     snprintf(cfg, sizeof cfg, "%s/%s", root(), config);
@@ -142,13 +143,40 @@ static void run_case(const char *config, const char *attrs, const char *nic, con
             continue;
         const fm_sim_candidate *df = &s.cands[di];
         CHECK(fabs(df->tput_default - 1) < 1e-12, "default vs itself");
+        CHECK(df->combo == res->comps[c].current_combo, "default = the solver's all-current");
         for (size_t r = 0; r < df->nruns; r++) {
             const fm_solve_device *d = &res->devices[df->runs[r].device];
             const fm_rss_choice *ch = &d->cands[df->runs[r].cand];
-            CHECK(ch->none || (ch->key_kind == FM_RSSKEY_DEFAULT &&
-                               ch->hashed == (FM_F_SRC_IP | FM_F_DST_IP | FM_F_SRC_PORT | FM_F_DST_PORT)),
-                  "default is the 4-tuple with the NIC key");
+            CHECK(df->runs[r].cand == d->current_cand, "%s keeps its setting", d->name);
+            /* what runs is the pre-solve setting: the candidate equal to
+             * it, or "none" (left alone, replayed as d->current) */
+            const fm_rss_choice *run = ch->none ? &d->current : ch;
+            CHECK(run->none == d->current.none && run->hashed == d->current.hashed &&
+                      !memcmp(run->key4, d->current.key4, res->nic->key_len),
+                  "%s: default replays the configuration's own setting", d->name);
+            if (want_default)
+                CHECK(!d->current.none && d->current.key_kind == FM_RSSKEY_DEFAULT &&
+                          d->current.hashed == (FM_F_SRC_IP | FM_F_DST_IP | FM_F_SRC_PORT |
+                                                FM_F_DST_PORT),
+                      "no RSS keyword: the NIC's default hashing, the 4-tuple");
         }
+    }
+    /* The trace's imbalance in place of the model's, for every group
+     * (multi-device ones too): the solver's own cost function. */
+    for (size_t i = 0; i < s.ncands; i++) {
+        const fm_sim_candidate *c = &s.cands[i];
+        const fm_solve_component *cp = &res->comps[c->comp];
+        double imb[8];
+        for (size_t r = 0; r < c->nruns && r < 8; r++)
+            imb[r] = c->runs[r].res.load.imbalance;
+        double want = fm_solve_combo_cost_with(res, cp, &cp->combos[c->combo], imb);
+        CHECK(c->cost_trace >= 0 && fabs(c->cost_trace - want) < 1e-9 * (1 + want),
+              "cost on the trace, combination %zu: %g vs %g", c->combo, c->cost_trace, want);
+        if (c->nruns == 1)
+            CHECK(fabs(c->cost_trace - c->cost / c->runs[0].imb_model *
+                                           c->runs[0].res.load.imbalance) < 1e-6 * (1 + want),
+                  "one device: cost scaled by trace/model imbalance");
+        CHECK(c->tput_trace_default > 0 && c->tput_trace_chosen > 0, "trace ratios defined");
     }
     /* Renderings: well-formed enough and deterministic. */
     char *csv = fm_simulation_csv(&s), *json = fm_simulation_json(&s);
@@ -176,13 +204,75 @@ static void run_case(const char *config, const char *attrs, const char *nic, con
     fm_trace_free(&t);
 }
 
+/* A configuration that sets its RSS before solving: the default rows are
+ * its own settings — port a hashing src_ip (HASHFUNC), port b with RSS off
+ * (every packet on queue 0) — and the chosen ones beat them on the trace. */
+static void test_presolve(const char *spec)
+{
+    char cfg[1024], at[1024];
+    snprintf(cfg, sizeof cfg, "%s/tests/sh/simulate/presolve.click", root());
+    snprintf(at, sizeof at, "%s/tests/sh/simulate/attrs.json", root());
+    fm_synth_spec sp;
+    fm_trace t;
+    fm_error e = {0};
+    CHECK_INT(fm_synth_parse(spec, &sp, &e), 0);
+    CHECK_INT(fm_synth_generate(&sp, &t, &e), 0);
+    fm_simulate_opts o = {cfg, at, NULL, NULL, NULL, 0, 0, &t};
+    fm_simulation s;
+    if (fm_simulate_run(&o, &s, &e) != 0) {
+        CHECK(0, "presolve.click: %s", e.msg);
+        fm_simulation_free(&s);
+        fm_trace_free(&t);
+        return;
+    }
+    const fm_solve_result *res = s.solve;
+    CHECK_STR(res->nic->name, FM_SOLVE_DEFAULT_NIC);
+    size_t seen = 0;
+    for (size_t c = 0; c < s.ncomps; c++) {
+        const fm_sim_candidate *df = &s.cands[s.default_cand[c]];
+        for (size_t r = 0; r < df->nruns; r++) {
+            const fm_solve_device *d = &res->devices[df->runs[r].device];
+            const fm_sim_result *rr = &df->runs[r].res;
+            if (!strcmp(d->name, "a")) {
+                seen++;
+                const fm_rss_choice *ch = &d->cands[df->runs[r].cand];
+                CHECK(!ch->none && ch->hashed == FM_F_SRC_IP, "a: default hashes src_ip");
+                /* flows of one source share a core: per-core counts follow
+                 * the sources alone */
+                uint64_t want[4] = {0};
+                for (size_t f = 0; f < t.nflows; f++)
+                    want[naive_core(&t.flows[f], FM_F_SRC_IP,
+                                    t.flows[f].ipv6 ? ch->key6 : ch->key4, res->nic->key_len,
+                                    res->nic->reta_size, 4)] += t.flow_pkts[f];
+                CHECK(rr->cores == 4 && !memcmp(rr->core_pkts, want, sizeof want),
+                      "a: default per-core counts = src_ip hashing");
+            } else {
+                seen++;
+                CHECK(d->current.none, "b: RSS off before solving");
+                CHECK(rr->core_pkts[0] == t.npkts && rr->load.imbalance == 4,
+                      "b: default puts every packet on queue 0 (imbalance %g)",
+                      rr->load.imbalance);
+                CHECK(df->runs[r].imb_model == 4, "b: and the model says so");
+            }
+        }
+        const fm_sim_candidate *ch = &s.cands[s.chosen_cand[c]];
+        CHECK(ch->tput_trace_default >= 1, "chosen at least as fast as the default on the "
+              "trace (%g)", ch->tput_trace_default);
+    }
+    CHECK_INT(seen, 2);
+    fm_simulation_free(&s);
+    fm_trace_free(&t);
+}
+
 int main(void)
 {
     const char *spec = "flows=1500,packets=20000,srcs=300,dsts=40,reverse=0.4,ipv6=0.2,"
                        "proto=tcp:0.7+udp:0.25+other:0.05,seed=3";
-    run_case("tests/sh/simulate/chain.click", "tests/sh/simulate/attrs.json", "ixgbe", spec);
-    run_case("tests/sh/simulate/chain.click", "tests/sh/simulate/attrs.json", "mlx5", spec);
-    run_case("tests/sh/simulate/twoports.click", "tests/sh/simulate/attrs.json", "mlx5", spec);
+    run_case("tests/sh/simulate/chain.click", "tests/sh/simulate/attrs.json", "ixgbe", spec, 1);
+    run_case("tests/sh/simulate/chain.click", "tests/sh/simulate/attrs.json", "mlx5", spec, 1);
+    run_case("tests/sh/simulate/twoports.click", "tests/sh/simulate/attrs.json", "mlx5", spec, 1);
+    run_case("tests/sh/simulate/presolve.click", "tests/sh/simulate/attrs.json", "mlx5", spec, 0);
+    test_presolve(spec);
 
     /* Bad input comes back as an error, not a crash. */
     fm_trace t;
@@ -202,5 +292,7 @@ int main(void)
                      "= bit-by-bit Toeplitz of the solver's candidates (ixgbe, mlx5; IPv4 "
                      "and IPv6; symmetric and restricted keys); NF modes = solver flags; "
                      "no shared-nothing state split on a trace with replies; tput = cost "
-                     "ratios; default = 4-tuple; renderings deterministic");
+                     "ratios; trace costs via fm_solve_combo_cost_with (multi-device too); "
+                     "default = the configuration's own pre-solve setting (NIC default, "
+                     "HASHFUNC, RSS off); renderings deterministic");
 }

@@ -45,6 +45,78 @@ static int parse_model(const char *text, fm_cost_model *m, fm_error *err)
     return fm_cost_model_parse(text, strlen(text), "cm.json", m, err);
 }
 
+/* Where a field's entropy sits: by default its least significant bits
+ * (addresses of one prefix, ephemeral ports); "high", "spread" and a
+ * [first, last] range move it.  Summed over the field it is the entropy
+ * (capped by the width or the range). */
+static double sum_bits(const fm_cost_model *m, fm_fieldset f, unsigned width,
+                       unsigned from, unsigned to)
+{
+    double s = 0;
+    for (unsigned b = from; b <= to; b++)
+        s += fm_cost_bit_entropy(m, f, b, width);
+    return s;
+}
+
+static void test_bit_entropy(void)
+{
+    fm_cost_model m;
+    fm_error err;
+    fm_cost_model_default(&m);
+    CHECK(m.entropy_at[0] == FM_ENTROPY_LOW && m.entropy_at[3] == FM_ENTROPY_LOW,
+          "default: the low-order bits vary");
+    CHECK(sum_bits(&m, FM_F_SRC_IP, 32, 0, 15) == 0 && sum_bits(&m, FM_F_SRC_IP, 32, 16, 31) == 16,
+          "src_ip: 16 bits, all in the last 16 positions");
+    CHECK(fm_cost_bit_entropy(&m, FM_F_SRC_IP, 31, 32) == 1 &&
+              fm_cost_bit_entropy(&m, FM_F_SRC_IP, 15, 32) == 0,
+          "one bit at the last position, none at position 15");
+    CHECK(sum_bits(&m, FM_F_SRC_PORT, 16, 0, 1) == 0 && sum_bits(&m, FM_F_SRC_PORT, 16, 2, 15) == 14,
+          "src_port: 14 low bits");
+    m.entropy[3] = 2.5;
+    CHECK(fabs(fm_cost_bit_entropy(&m, FM_F_DST_PORT, 13, 16) - 0.5) < 1e-12 &&
+              fm_cost_bit_entropy(&m, FM_F_DST_PORT, 14, 16) == 1,
+          "a fractional entropy: half a bit above two full ones");
+    CHECK(fm_cost_bit_entropy(&m, FM_F_PROTO, 0, 8) == 0 &&
+              fm_cost_bit_entropy(&m, FM_F_SRC_IP, 32, 32) == 0,
+          "proto and out-of-range positions carry nothing");
+    fm_cost_model_free(&m);
+    const char *pos = "{\"flowmage_cost_model\": 1, \"field_entropy_bits\": {\"dst_ip\": 8},"
+                      " \"field_entropy_position\": {\"src_ip\": \"high\", \"dst_ip\": [8, 23],"
+                      " \"src_port\": \"spread\"}}";
+    CHECK(parse_model(pos, &m, &err) == 0, "positions: %s", err.msg);
+    CHECK(m.entropy_at[0] == FM_ENTROPY_HIGH && m.entropy_at[1] == FM_ENTROPY_RANGE &&
+              m.entropy_at[2] == FM_ENTROPY_SPREAD && m.entropy_at[3] == FM_ENTROPY_LOW,
+          "parsed");
+    CHECK(sum_bits(&m, FM_F_SRC_IP, 32, 0, 15) == 16 && sum_bits(&m, FM_F_SRC_IP, 32, 16, 31) == 0,
+          "high: the first 16 positions");
+    CHECK(sum_bits(&m, FM_F_DST_IP, 32, 0, 7) == 0 && sum_bits(&m, FM_F_DST_IP, 32, 24, 31) == 0 &&
+              fabs(fm_cost_bit_entropy(&m, FM_F_DST_IP, 8, 32) - 0.5) < 1e-12 &&
+              fabs(sum_bits(&m, FM_F_DST_IP, 32, 8, 23) - 8) < 1e-9,
+          "range: 8 bits over positions 8..23");
+    CHECK(fabs(fm_cost_bit_entropy(&m, FM_F_SRC_PORT, 0, 16) - 14.0 / 16) < 1e-12,
+          "spread: 14/16 of a bit everywhere");
+    CHECK_STR(fm_entropy_at_name(m.entropy_at[1]), "range");
+    fm_cost_model_free(&m);
+    static const char *const bad[][2] = {
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": {\"src_ip\": \"middle\"}}",
+         "is not \"low\""},
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": {\"src_port\": [4, 16]}}",
+         "last < 16"},
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": {\"src_ip\": [9, 3]}}",
+         "first <= last"},
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": {\"proto\": \"low\"}}",
+         "\"proto\" is not src_ip"},
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": {\"src_ip\": [24, 31]}}",
+         "field_entropy_bits.src_ip (16) is more than the 8 bits"},
+        {"{\"flowmage_cost_model\": 1, \"field_entropy_position\": [\"low\"]}", "must be an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(parse_model(bad[i][0], &m, &err) != 0, "bad position %zu rejected", i);
+        CHECK(strstr(err.msg, bad[i][1]) != NULL, "bad position %zu: '%s' lacks '%s'", i,
+              err.msg, bad[i][1]);
+    }
+}
+
 static void test_parse(void)
 {
     fm_cost_model m;
@@ -133,8 +205,9 @@ int main(void)
     test_penalties();
     test_imbalance();
     test_parse();
+    test_bit_entropy();
     test_override_changes_choice();
     test_greedy();
-    return fm_t_done("test_solve_cost", "sharing penalties, imbalance, model overrides "
+    return fm_t_done("test_solve_cost", "sharing penalties, imbalance, entropy positions, model overrides "
                      "and validation, override flips a decision, greedy search");
 }

@@ -503,6 +503,162 @@ static void test_restrict(void)
     CHECK(memcmp(key + 16, fm_rss_ms_key + 16, 24) == 0, "bits past the IPv4 windows changed");
 }
 
+/* ---- the RETA map bit by bit, and keys that favour the varying bits ---- */
+
+/* Low `n` bits of every address and port of the IPv4 layout of `hashed`
+ * restricted to `only`, as an input-bit mask. */
+static void low_mask(fm_fieldset hashed, fm_fieldset only, unsigned n_ip, unsigned n_port,
+                     uint8_t *mask)
+{
+    memset(mask, 0, FM_RSS_INPUT_MAX);
+    for (int f = 0; f < 4; f++) {
+        unsigned off, w;
+        if (!(only & (1u << f)) || fm_rss_field_bits(hashed, 0, 1u << f, &off, &w) != 0)
+            continue;
+        unsigned n = f < 2 ? n_ip : n_port;
+        for (unsigned b = w - n; b < w; b++)
+            mask[(off + b) / 8] |= (uint8_t)(0x80u >> ((off + b) % 8));
+    }
+}
+
+static unsigned masked_rank(const uint8_t *key, fm_fieldset hashed, const uint8_t *mask,
+                            unsigned reta_bits)
+{
+    uint32_t col[FM_RSS_INPUT_MAX * 8];
+    size_t n = fm_toeplitz_reta_map(key, 40, hashed, 0, reta_bits, col), k = 0;
+    uint32_t v[FM_RSS_INPUT_MAX * 8];
+    for (size_t i = 0; i < n; i++)
+        if ((mask[i / 8] >> (7 - i % 8)) & 1)
+            v[k++] = col[i];
+    /* Gaussian elimination on at most 32-bit columns */
+    unsigned r = 0;
+    for (int bit = 31; bit >= 0; bit--) {
+        size_t p = k;
+        for (size_t i = r; i < k; i++)
+            if ((v[i] >> bit) & 1) {
+                p = i;
+                break;
+            }
+        if (p == k)
+            continue;
+        uint32_t t = v[p];
+        v[p] = v[r];
+        v[r] = t;
+        for (size_t i = 0; i < k; i++)
+            if (i != r && ((v[i] >> bit) & 1))
+                v[i] ^= v[r];
+        r++;
+    }
+    return r;
+}
+
+static void test_reta_map(void)
+{
+    unsigned off, w;
+    CHECK(fm_rss_field_bits(TUPLE4, 0, FM_F_DST_IP, &off, &w) == 0 && off == 32 && w == 32,
+          "v4 dst_ip at bit 32, 32 wide (%u, %u)", off, w);
+    CHECK(fm_rss_field_bits(TUPLE4, 1, FM_F_DST_PORT, &off, &w) == 0 && off == 272 && w == 16,
+          "v6 dst_port at bit 272, 16 wide (%u, %u)", off, w);
+    CHECK(fm_rss_field_bits(FM_F_SRC_IP | FM_F_DST_PORT, 0, FM_F_DST_PORT, &off, &w) == 0 &&
+              off == 32,
+          "an unhashed field takes no room (%u)", off);
+    CHECK(fm_rss_field_bits(TUPLE2, 0, FM_F_SRC_PORT, &off, &w) == -1, "not hashed: -1");
+    /* Column i is what flipping input bit i does to the RETA index, on the
+     * hash itself (linearity), for both layouts. */
+    uint32_t col[FM_RSS_INPUT_MAX * 8];
+    unsigned bad = 0;
+    for (int v6 = 0; v6 <= 1; v6++) {
+        size_t n = fm_toeplitz_reta_map(fm_rss_ms_key, 40, TUPLE4, v6, 9, col);
+        CHECK_INT(n, v6 ? 288 : 96);
+        for (size_t i = 0; i < n; i++) {
+            fm_flow_tuple a;
+            rand_tuple(&a, v6);
+            uint8_t in[FM_RSS_INPUT_MAX], in2[FM_RSS_INPUT_MAX];
+            size_t len = fm_rss_input(&a, TUPLE4, in);
+            memcpy(in2, in, len);
+            in2[i / 8] ^= (uint8_t)(0x80u >> (i % 8));
+            uint32_t d = fm_toeplitz(fm_rss_ms_key, 40, in, len) ^
+                         fm_toeplitz(fm_rss_ms_key, 40, in2, len);
+            bad += (d & 511u) != col[i];
+        }
+    }
+    CHECK_INT(bad, 0);
+    /* Its non-zero columns are what fm_toeplitz_reta_inputs counts. */
+    uint8_t key[40];
+    fm_error err = {0};
+    CHECK(fm_toeplitz_restrict_key(TUPLE4, FM_F_SRC_IP, 0, fm_rss_ms_key, 40, 7, key, &err) == 0,
+          "%s", err.msg);
+    size_t n = fm_toeplitz_reta_map(key, 40, TUPLE4, 0, 7, col);
+    unsigned nz = 0, first = 0;
+    for (size_t i = 0; i < 32 && i < n; i++)
+        if (col[i])
+            nz++, first += i < 7;
+    CHECK(nz == fm_toeplitz_reta_inputs(key, 40, TUPLE4, FM_F_SRC_IP, 0, 7) && nz == 7 && first == 7,
+          "a src_ip restriction: the first 7 address bits reach the index (%u, %u)", nz, first);
+}
+
+static void test_restrict_prefer(void)
+{
+    uint8_t mask[FM_RSS_INPUT_MAX], plain[40], pref[40], weak[40];
+    fm_error err = {0};
+    int preferred = -1;
+    /* The Microsoft key: the nearest restricted key already lets the low 16
+     * bits of both addresses reach the index, so the preference is free. */
+    low_mask(TUPLE4, TUPLE2, 16, 0, mask);
+    CHECK(fm_toeplitz_restrict_key(TUPLE4, TUPLE2, 0, fm_rss_ms_key, 40, 7, plain, &err) == 0,
+          "%s", err.msg);
+    CHECK(fm_toeplitz_restrict_key_prefer(TUPLE4, TUPLE2, 0, fm_rss_ms_key, 40, 7, mask, pref,
+                                          &preferred, &err) == 0, "%s", err.msg);
+    CHECK(preferred == 1 && !memcmp(plain, pref, 40), "MS key: same key, preference met");
+    /* A base weak in bytes 2..7: the nearest key spreads over the address
+     * bits as a whole (their first bits), but not over their last 16 bits,
+     * where addresses vary.  The preference finds a key that does. */
+    memcpy(weak, fm_rss_ms_key, 40);
+    memset(weak + 2, 0, 6);
+    CHECK(fm_toeplitz_restrict_key(TUPLE4, TUPLE2, 0, weak, 40, 7, plain, &err) == 0, "%s",
+          err.msg);
+    CHECK(masked_rank(plain, TUPLE4, mask, 7) < 7, "plain key: rank over the low bits %u",
+          masked_rank(plain, TUPLE4, mask, 7));
+    preferred = -1;
+    CHECK(fm_toeplitz_restrict_key_prefer(TUPLE4, TUPLE2, 0, weak, 40, 7, mask, pref,
+                                          &preferred, &err) == 0, "%s", err.msg);
+    CHECK_INT(preferred, 1);
+    CHECK_INT(masked_rank(pref, TUPLE4, mask, 7), 7);
+    CHECK(fm_toeplitz_is_restricted(pref, 40, TUPLE4, TUPLE2, 0), "still restricted");
+    CHECK(fm_toeplitz_spreads(pref, 40, TUPLE2, 0, 7) &&
+              fm_toeplitz_reta_rank(pref, 40, TUPLE4, TUPLE2, 0, 7) == 7,
+          "still spreads over the kept fields");
+    /* Empirically: flows differing only in the last 16 bits of their
+     * addresses now reach all 128 RETA entries; under the plain key fewer. */
+    unsigned char hit_p[128] = {0}, hit_k[128] = {0};
+    unsigned np = 0, nk = 0;
+    for (int i = 0; i < 20000; i++) {
+        fm_flow_tuple t;
+        rand_tuple(&t, 0);
+        t.src[0] = 10, t.src[1] = 1, t.dst[0] = 192, t.dst[1] = 168;
+        unsigned a = fm_rss_hash(pref, 40, &t, TUPLE4) & 127, b = fm_rss_hash(plain, 40, &t, TUPLE4) & 127;
+        np += !hit_p[a], hit_p[a] = 1;
+        nk += !hit_k[b], hit_k[b] = 1;
+    }
+    CHECK(np == 128 && nk < 128, "RETA entries hit: preferred %u, plain %u", np, nk);
+    /* Impossible preference (src_ip of a 4-tuple: only its first 7 bits can
+     * reach the index): the plain key, flagged as such. */
+    low_mask(TUPLE4, FM_F_SRC_IP, 16, 0, mask);
+    CHECK(fm_toeplitz_restrict_key(TUPLE4, FM_F_SRC_IP, FM_TOEPLITZ_BOTH, fm_rss_ms_key, 40, 7,
+                                   plain, &err) == 0, "%s", err.msg);
+    preferred = -1;
+    CHECK(fm_toeplitz_restrict_key_prefer(TUPLE4, FM_F_SRC_IP, FM_TOEPLITZ_BOTH, fm_rss_ms_key,
+                                          40, 7, mask, pref, &preferred, &err) == 0, "%s",
+          err.msg);
+    CHECK(preferred == 0 && !memcmp(plain, pref, 40), "impossible: plain key (%d)", preferred);
+    /* NULL mask: exactly fm_toeplitz_restrict_key. */
+    CHECK(fm_toeplitz_restrict_key_prefer(TUPLE4, TUPLE2, 0, weak, 40, 7, NULL, pref, NULL,
+                                          &err) == 0 &&
+              fm_toeplitz_restrict_key(TUPLE4, TUPLE2, 0, weak, 40, 7, plain, &err) == 0 &&
+              !memcmp(plain, pref, 40),
+          "no preference, no change");
+}
+
 /* ---- impossible or malformed requests ---- */
 
 static void expect_fail(int rc, const uint8_t *out, const char *what, const char *needle,
@@ -567,10 +723,13 @@ int main(void)
     test_symmetric_crosscheck();
     test_known_keys();
     test_restrict();
+    test_reta_map();
+    test_restrict_prefer();
     test_impossible();
     return fm_t_done("test_toeplitz",
                      "MS RSS vectors v4/v6 2- and 4-tuple via 4 paths, reference "
                      "agreement, input layout, linearity, symmetric keys (10^5 "
-                     "flows, 7/9 RETA bits, v4/v6/both), restricted keys, "
+                     "flows, 7/9 RETA bits, v4/v6/both), restricted keys, RETA map per "
+                     "input bit, restricted keys preferring the varying bits, "
                      "impossible requests, known keys");
 }
