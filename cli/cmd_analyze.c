@@ -11,6 +11,9 @@
 #include "flowmage/llm.h"
 #include "flowmage/summary.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char help[] =
 "usage: flowmage analyze SUMMARY_DIR -o ATTRS.json [OPTIONS]\n"
 "\n"
@@ -43,9 +46,13 @@ static const char help[] =
 "  --samples N              answers per NF, majority vote (default 5, 1..64)\n"
 "  --temperature T          sampling temperature (default 0.5)\n"
 "  --max-tokens N           completion budget per answer (default 1024)\n"
-"  --source-root DIR        also show the source lines of each NF's own\n"
-"                           per-packet functions (and of those its evidence\n"
-"                           points into), found under DIR; never whole files\n"
+"  --source-root DIR        also show source lines from the files under DIR:\n"
+"                           in each NF's per-packet functions, the lines its\n"
+"                           evidence points at, a line of context and the\n"
+"                           signatures (its own code when no state was\n"
+"                           found); no comments, never whole files\n"
+"  --source-budget BYTES    at most BYTES of such lines per NF (default\n"
+"                           " STR(FM_LLM_DEFAULT_SOURCE_BUDGET) "; 0: none)\n"
 "  --only NAME[,NAME...]    ask only about these NFs (others stay static)\n"
 "  --no-cost-compare        skip the pairwise cost question (asked for NFs\n"
 "                           whose static costs are within the tie fraction)\n"
@@ -88,7 +95,7 @@ static const char help[] =
 enum {
     O_ENDPOINT = 256, O_NO_LLM, O_MODEL, O_KEYFILE, O_ALLOW_KEY, O_SAMPLES,
     O_TEMP, O_MAXTOK, O_ROOT, O_ONLY, O_NO_CMP, O_TIE, O_PARALLEL, O_TIMEOUT,
-    O_RETRIES, O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS, O_QUIET
+    O_RETRIES, O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS, O_QUIET, O_BUDGET
 };
 
 static const struct option longopts[] = {
@@ -102,6 +109,7 @@ static const struct option longopts[] = {
     {"temperature", required_argument, 0, O_TEMP},
     {"max-tokens", required_argument, 0, O_MAXTOK},
     {"source-root", required_argument, 0, O_ROOT},
+    {"source-budget", required_argument, 0, O_BUDGET},
     {"only", required_argument, 0, O_ONLY},
     {"no-cost-compare", no_argument, 0, O_NO_CMP},
     {"tie-fraction", required_argument, 0, O_TIE},
@@ -176,6 +184,12 @@ int fm_cmd_analyze(int argc, char **argv)
         case O_TEMP: bad = num("--temperature", optarg, 0, 2, &o.llm.temperature); break;
         case O_MAXTOK: bad = inum("--max-tokens", optarg, 16, 1000000, &o.llm.max_tokens); break;
         case O_ROOT: o.source_root = optarg; break;
+        case O_BUDGET: {
+            int v = 0;
+            bad = inum("--source-budget", optarg, 0, 1 << 20, &v);
+            o.source_budget = (size_t)v;
+            break;
+        }
         case O_ONLY: {
             char *copy = strdup(optarg), *save = NULL;
             for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))

@@ -79,7 +79,8 @@ static size_t add_compare_tasks(const fm_summary_set *sums, const int *asked,
         fm_llm_task_init(t, FM_Q_COMPARE, label, o->llm.samples);
         t->nf = a;
         t->nf_b = b;
-        fm_llm_prompt_compare(&sums->v[a], &sums->v[b], o->source_root, t);
+        fm_prompt_opts po = {o->source_root, o->source_budget};
+        fm_llm_prompt_compare(&sums->v[a], &sums->v[b], &po, t);
     }
     free(v);
     return nt;
@@ -121,7 +122,11 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
         return -1;
     fm_buf tsv;
     fm_buf_init(&tsv);
-    fm_buf_puts(&tsv, "kind\tname\tprompt_bytes\tnf_bytes\tfile\n");
+    /* user_bytes: the NF-specific part (the user message, DATA blocks);
+     * system_bytes: the part shared by every NF; source_bytes: the source
+     * excerpt inside the user message */
+    fm_buf_puts(&tsv, "kind\tname\tprompt_bytes\tuser_bytes\tsystem_bytes\t"
+                      "source_bytes\tfile\n");
     int rc = 0;
     for (size_t i = 0; i < nt && rc == 0; i++) {
         fm_llm_task *t = &tasks[i];
@@ -146,9 +151,10 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
         if (rc == 0)
             rc = fm_write_file_atomic(path, body, strlen(body), err);
         free(body);
-        fm_buf_printf(&tsv, "%s\t%s\t%zu\t%zu\t%s\n",
+        fm_buf_printf(&tsv, "%s\t%s\t%zu\t%zu\t%zu\t%zu\t%s\n",
                       t->q == FM_Q_ATTRS ? "nf" : "compare", t->label,
-                      strlen(t->system) + strlen(t->user), t->facts_bytes,
+                      strlen(t->system) + strlen(t->user), strlen(t->user),
+                      strlen(t->system), t->source_bytes,
                       t->q == FM_Q_ATTRS ? own_file(&sums->v[t->nf]) : "-");
     }
     if (rc == 0) {
@@ -322,7 +328,8 @@ int fm_analyze(const fm_summary_set *sums, const fm_analyze_opts *o,
         fm_llm_task *t = &tasks[nt++];
         fm_llm_task_init(t, FM_Q_ATTRS, sums->v[i].a.name, c->samples);
         t->nf = i;
-        fm_llm_prompt_attrs(&sums->v[i], o->source_root, t);
+        fm_prompt_opts po = {o->source_root, o->source_budget};
+        fm_llm_prompt_attrs(&sums->v[i], &po, t);
     }
     if (o->compare_costs)
         nt = add_compare_tasks(sums, asked, o, tasks, nt);

@@ -34,6 +34,7 @@ void fm_analyze_opts_init(fm_analyze_opts *o)
     fm_llm_config_init(&o->llm);
     o->compare_costs = 1;
     o->tie_fraction = 0.10;
+    o->source_budget = FM_LLM_DEFAULT_SOURCE_BUDGET;
 }
 
 void fm_llm_url_redact(const char *url, char *out, size_t n)

@@ -78,7 +78,8 @@ typedef struct fm_llm_task {
     char *label;               /* NF name, or "A vs B" */
     size_t nf, nf_b;           /* index of the NF(s) in the summary set */
     char *system, *user;       /* the two messages */
-    size_t facts_bytes;        /* bytes of the user message taken from the NF */
+    size_t facts_bytes;        /* bytes of the user message taken from the NF(s) */
+    size_t source_bytes;       /* of which source excerpt (fn/N| lines) */
     int nsamples;
     fm_sample_state *state;
     char **content;            /* the raw reply of every OK sample */
@@ -92,12 +93,18 @@ void fm_llm_task_init(fm_llm_task *t, fm_question q, const char *label,
 void fm_llm_task_free(fm_llm_task *t);
 
 /* ---- prompt.c ---- */
-/* Build the messages of the attributes question for s. */
-void fm_llm_prompt_attrs(const fm_summary *s, const char *source_root,
+typedef struct fm_prompt_opts {
+    const char *source_root;   /* NULL: facts only */
+    size_t source_budget;      /* bytes of source excerpt per NF */
+} fm_prompt_opts;
+/* The system message of question q: the same for every NF (and pair). */
+const char *fm_llm_system_message(fm_question q);
+/* Build the messages of the attributes question for s (po may be NULL). */
+void fm_llm_prompt_attrs(const fm_summary *s, const fm_prompt_opts *po,
                          fm_llm_task *t);
 /* Build the messages of the cost comparison of a and b ("A" and "B"). */
 void fm_llm_prompt_compare(const fm_summary *a, const fm_summary *b,
-                           const char *source_root, fm_llm_task *t);
+                           const fm_prompt_opts *po, fm_llm_task *t);
 /* Request body.  caps decides the optional parts; n > 1 asks for n choices,
  * seed >= 0 adds a seed.  canonical = 1 builds the form hashed for the cache
  * key (full response_format, max_tokens, no n, no seed) whatever caps say. */
@@ -105,6 +112,25 @@ char *fm_llm_request_body(const fm_llm_config *c, const fm_llm_caps *caps,
                           const fm_llm_task *t, int n, int seed);
 void fm_llm_cache_key(const fm_llm_config *c, const fm_llm_task *t, int sample,
                       char out[65]);
+
+/* ---- excerpt.c ---- */
+/* Append the source lines of s's per-packet functions that bear on the
+ * answers (evidence lines, signatures, a line of context), comments and
+ * blank lines removed, files resolved under root: at most budget bytes.
+ * Returns the bytes appended (0 when root is NULL or unusable). */
+size_t fm_llm_excerpt(const fm_summary *s, const char *root, size_t budget,
+                      fm_buf *b);
+/* Append at most n bytes of s, control characters turned into spaces. */
+void fm_llm_put_clean(fm_buf *b, const char *s, size_t n);
+/* Length of a function's name without its parameter list. */
+size_t fm_llm_func_name_len(const char *function);
+/* How a source file is named in a prompt: relative to root (realpath'd,
+ * may be NULL) when it resolves under it, else without leading "./" and
+ * "../".  buf has PATH_MAX bytes. */
+const char *fm_llm_show_path(const char *root, const char *file, char *buf);
+/* Append n bytes of a C++ name with long template arguments shortened to
+ * "<...>" ("RateEWMAX<...>::update_time"; "<Bucket>" stays). */
+void fm_llm_put_name(fm_buf *b, const char *name, size_t n);
 
 /* ---- cache.c ---- */
 /* Entries: DIR/responses/xx/KEY.json, mode 0600, written to a temporary

@@ -29,6 +29,9 @@ extern "C" {
 /* Responses larger than this are refused (a misbehaving server must not be
  * able to make flowmage allocate without bound). */
 #define FM_LLM_DEFAULT_MAX_RESPONSE (4u << 20)
+/* Upper bound of the source lines shown per NF with a source root
+ * (--source-budget). */
+#define FM_LLM_DEFAULT_SOURCE_BUDGET 1024
 
 /* How to reach the server.  Strings are borrowed (not copied). */
 typedef struct fm_llm_config {
@@ -83,6 +86,8 @@ typedef struct fm_analyze_stats {
 typedef struct fm_analyze_opts {
     fm_llm_config llm;
     const char *source_root;     /* show per-packet source lines from here */
+    size_t source_budget;        /* at most this many bytes of them per NF
+                                    (FM_LLM_DEFAULT_SOURCE_BUDGET) */
     const char *cache_dir;       /* NULL: $XDG_CACHE_HOME/flowmage or ~/.cache/flowmage */
     int no_cache;                /* neither read nor write the cache */
     const char *print_prompts_dir; /* write every prompt here (no network needed) */

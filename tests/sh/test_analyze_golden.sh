@@ -26,15 +26,29 @@ assert cmp -s "$T/a1.json" "$T/a3.json"
 "$FM_BIN" analyze "$A/chain" --print-prompts "$T/p" --source-root "$A/src"
 assert_eq "$?" 0 "--print-prompts exit status"
 pol=$(cat "$T/p/nf-Policer.txt")
-assert_contains "$pol" "20|    Bucket &b = _buckets.find_insert" "per-packet line in the prompt"
+assert_contains "$pol" "20| Bucket &b = _buckets.find_insert" "per-packet line in the prompt"
+assert_contains "$pol" "key dst_ip (Policer::simple_action nfs/policer.cc:20)" "key field with its evidence"
 assert_not_contains "$pol" "read_mp" "configure() not in the prompt"
 assert_not_contains "$pol" "#include" "no file header in the prompt"
+assert_not_contains "$pol" "never shown" "no comment in the prompt"
 assert_contains "$(cat "$T/p/nf-Policer.json")" '"type":"json_schema"' "request body asks for a JSON schema"
 assert_eq "$(wc -l <"$T/p/prompts.tsv" | tr -d ' ')" 8 "6 NF prompts + 1 comparison + header"
+assert_eq "$(head -1 "$T/p/prompts.tsv")" "$(printf 'kind\tname\tprompt_bytes\tuser_bytes\tsystem_bytes\tsource_bytes\tfile')" "index columns"
+# one system message for every NF: same size on every row
+assert_eq "$(awk -F'\t' '$1=="nf"{print $5}' "$T/p/prompts.tsv" | sort -u | wc -l | tr -d ' ')" 1 "one system message"
 src_bytes=$(cat "$A/src/nfs/policer.cc" "$A/src/nfs/policer.hh" | wc -c)
 nf_bytes=$(awk -F'\t' '$2=="Policer"{print $4}' "$T/p/prompts.tsv")
 assert [ "$nf_bytes" -gt 0 ]
 assert [ "$nf_bytes" -lt "$src_bytes" ]
+assert [ "$(awk -F'\t' '$2=="Policer"{print $6}' "$T/p/prompts.tsv")" -le 1024 ]   # default budget
+
+# --source-budget bounds the excerpt of every NF
+"$FM_BIN" analyze "$A/chain" --print-prompts "$T/p2" --source-root "$A/src" --source-budget 80
+assert_eq "$?" 0 "--source-budget exit status"
+assert_eq "$(awk -F'\t' '$1=="nf" && $6>80' "$T/p2/prompts.tsv")" "" "every excerpt within 80 bytes"
+assert [ "$(awk -F'\t' '$2=="Policer"{print $6}' "$T/p2/prompts.tsv")" -gt 0 ]
+"$FM_BIN" analyze "$A/chain" --print-prompts "$T/p3" --source-budget lots 2>/dev/null
+assert_eq "$?" 2 "a bad --source-budget is a usage error"
 
 # nothing listens on port 1: exit 3, one line naming the URL, no output
 "$FM_BIN" analyze "$A/chain" -o "$T/dead.json" --endpoint http://127.0.0.1:1/v1 \
@@ -50,4 +64,4 @@ printf 'sk-shelltest-123456\n' >"$T/key"; chmod 644 "$T/key"
     --api-key-file "$T/key" 2>"$T/err"
 assert_eq "$?" 2 "group/other-readable key file refused"
 assert_not_contains "$(cat "$T/err")" "sk-shelltest" "refusal does not print the key"
-t_done "static golden, determinism, --no-llm, prompts hold per-packet lines only, dead endpoint exit 3, key file mode"
+t_done "static golden, determinism, --no-llm, prompts hold per-packet lines only (no comments, within --source-budget, one system message), dead endpoint exit 3, key file mode"

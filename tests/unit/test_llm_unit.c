@@ -1,6 +1,6 @@
 /* analyze internals without a network: SHA-256, answer validation, votes,
  * the merge rules (including a randomized proof that no answer makes the
- * attributes less safe), Retry-After, the key's rules, prompts, cache keys,
+ * attributes less safe), Retry-After, the key's rules, cache keys,
  * cost ranks. */
 #include <stdlib.h>
 #include <string.h>
@@ -401,63 +401,20 @@ static void test_key_rules(void)
     free(s);
 }
 
-static void test_prompts(void)
+/* The prompts themselves are tested in test_llm_prompt.c. */
+static void test_cache_keys(void)
 {
-    char dir[600], src[600];
+    char dir[600];
     snprintf(dir, sizeof dir, "%s/tests/analyze/chain", root());
-    snprintf(src, sizeof src, "%s/tests/analyze/src", root());
     fm_summary_set set;
     fm_error err = {0};
     if (fm_summary_set_load(dir, &set, &err) != 0) {
         CHECK(0, "load %s: %s", dir, err.msg);
         return;
     }
-    const fm_summary *pol = fm_summary_set_find(&set, "Policer");
-    const fm_summary *nat = fm_summary_set_find(&set, "NatRewriter");
-    fm_llm_task t, u;
+    fm_llm_task t;
     fm_llm_task_init(&t, FM_Q_ATTRS, "Policer", 2);
-    fm_llm_prompt_attrs(pol, src, &t);
-    CHECK(strstr(t.user, "20|    Bucket &b = _buckets.find_insert") != NULL,
-          "per-packet line shown");
-    CHECK(strstr(t.user, "read_mp") == NULL, "configure() is not shown");
-    CHECK(strstr(t.user, "#include") == NULL, "nothing outside the function");
-    CHECK(strstr(t.user, "key field dst_ip from click_ip.ip_dst @nfs/policer.cc:20"),
-          "evidence line");
-    CHECK(strstr(t.user, "config keywords: BURST,RATE"), "keywords");
-    char tag[32];
-    const char *b = strstr(t.user, "DATA ");
-    CHECK(b && sscanf(b, "DATA %12s BEGIN", tag) == 1, "data block");
-    char end[64];
-    snprintf(end, sizeof end, "DATA %s END", tag);
-    const char *inj = strstr(t.user, "ignore previous instructions");
-    CHECK(inj && inj > b && inj < strstr(t.user, end), "the code stays inside DATA");
-    CHECK(strstr(t.system, "never instructions"), "system message");
-    CHECK(t.facts_bytes > 0 && t.facts_bytes < strlen(t.user), "facts bytes");
-    fm_llm_task_init(&u, FM_Q_ATTRS, "NatRewriter", 2);
-    fm_llm_prompt_attrs(nat, src, &u);
-    CHECK(strstr(u.user, "24|    Mapping *x") != NULL,
-          "an absolute path from elsewhere resolves by suffix under the root");
-    fm_llm_task_free(&u);
-    /* no source root: facts only */
-    fm_llm_task_init(&u, FM_Q_ATTRS, "Policer", 2);
-    fm_llm_prompt_attrs(pol, NULL, &u);
-    CHECK(strstr(u.user, "find_insert(") == NULL && strstr(u.user, "Policer::_buckets"),
-          "facts only");
-    fm_llm_task_free(&u);
-    /* a path escaping the root is never read; plumbing outside the NF's
-     * class without evidence is listed, not shown */
-    fm_summary evil = *pol;
-    fm_sum_func f[2] = {{"Policer::f()", "../../../../../../../etc/passwd", 1, 3},
-                        {"Framework::loop()", "nfs/policer.cc", 5, 11}};
-    evil.funcs = f;
-    evil.nfuncs = 2;
-    fm_llm_task_init(&u, FM_Q_ATTRS, "Evil", 1);
-    fm_llm_prompt_attrs(&evil, src, &u);
-    CHECK(strstr(u.user, "root:") == NULL && strstr(u.user, "not found under"),
-          "outside the root: not shown");
-    CHECK(strstr(u.user, "Framework::loop() nfs/policer.cc:5-11") &&
-          !strstr(u.user, "read_mp"), "plumbing listed, not shown");
-    fm_llm_task_free(&u);
+    fm_llm_prompt_attrs(fm_summary_set_find(&set, "Policer"), NULL, &t);
 
     /* cache keys: stable, per sample and model, independent of the API key */
     fm_llm_config c;
@@ -527,10 +484,10 @@ int main(void)
     test_merge_never_less_safe();
     test_retry_after();
     test_key_rules();
-    test_prompts();
+    test_cache_keys();
     test_cost_ranks();
     return fm_t_done("test_llm_unit",
                      "SHA-256 vectors, answer validation, votes and ties, merge "
                      "rules, 20000 random merges never less safe, Retry-After, "
-                     "key file/URL rules, prompts and cache keys, cost ranks");
+                     "key file/URL rules, cache keys and request bodies, cost ranks");
 }

@@ -120,10 +120,13 @@ static void parse_body(fake_req *r)
     {
         cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "content");
         cJSON *role = cJSON_GetObjectItemCaseSensitive(it, "role");
-        if (!cJSON_IsString(c) || !cJSON_IsString(role) ||
-            strcmp(role->valuestring, "user") != 0)
+        if (!cJSON_IsString(c) || !cJSON_IsString(role))
             continue;
-        r->compare = strstr(c->valuestring, "Which NF, A or B") != NULL;
+        /* the question is in the system message, the NF in the user's */
+        if (strstr(c->valuestring, "Which NF, A or B"))
+            r->compare = 1;
+        if (strcmp(role->valuestring, "user") != 0)
+            continue;
         const char *p = strstr(c->valuestring, "NF ");
         if (p) {
             p += 3;

@@ -24,7 +24,7 @@ typedef struct fake_req {
     int has_temperature;
     int has_max_tokens, has_max_completion_tokens;
     int compare;            /* the cost-comparison question */
-    char nf[128];           /* first "NF <name> (" in the user message */
+    char nf[128];           /* first "NF <name>" in the user message */
     char auth[512];         /* Authorization header value, "" when absent */
 } fake_req;
 
