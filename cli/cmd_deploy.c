@@ -1,12 +1,592 @@
-/* flowmage deploy — placeholder until its stage lands. */
+/* flowmage deploy — summarize + analyze + solve in one go, through the
+ * stages' libraries.  Every input is loaded and every stage run before the
+ * first byte is written; then the work directory (the intermediate results)
+ * and finally the configuration are written, each file atomically. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "flowmage/attrs.h"
+#include "flowmage/click.h"
+#include "flowmage/facts.h"
+#include "flowmage/llm.h"
+#include "flowmage/profile.h"
+#include "flowmage/solve.h"
+#include "flowmage/summary.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char help[] =
+"usage: flowmage deploy --build PATH... --config CHAIN.click [-o OUT.click]\n"
+"                       [--work DIR] [OPTIONS]\n"
+"\n"
+"From a build to a configuration in one command: reads the facts the\n"
+"flowmage GCC plugin stored in the build (summarize), derives every\n"
+"element's attributes (analyze: from the static facts alone, offline,\n"
+"unless --endpoint is given), chooses the header fields each input device's\n"
+"NIC hashes (RSS) so that the most, and the most expensive, stateful NFs\n"
+"run shared-nothing, and writes that choice into the configuration with\n"
+"minimal edits (solve).  Every input is checked and every stage run before\n"
+"anything is written; a failure leaves every file as it was.  The\n"
+"intermediate results stay in the work directory, to inspect or to rerun\n"
+"one stage by hand:\n"
+"\n"
+"  WORK/summaries/  index.json + one summary per element (docs/summaries.md)\n"
+"  WORK/attrs.json  the attributes solve used (docs/attributes.md)\n"
+"  WORK/solve.json  the solver's report (docs/solve.md)\n"
+"\n"
+"Input and output:\n"
+"  --build PATH           object files, archives, a directory of them\n"
+"                         (searched recursively) or a linked binary, compiled\n"
+"                         with -fplugin=flowmage; repeatable, and every\n"
+"                         non-option argument is one more PATH (required)\n"
+"  --config FILE          the Click configuration to optimise (required)\n"
+"  -o, --output FILE      the rewritten configuration (default\n"
+"                         CONFIG.opt.click); may be CONFIG itself\n"
+"  --work DIR             where the intermediate results go (default\n"
+"                         .flowmage/ in OUTPUT's directory)\n"
+"  --profile NAME|FILE    framework profile for summarize and solve, with a\n"
+"                         \"solver\" object (default fastclick; docs/profiles.md)\n"
+"\n"
+"Analyze (as 'flowmage analyze'; docs/analyze.md):\n"
+"  --endpoint URL         also ask an OpenAI-compatible server (base URL\n"
+"                         ending in /v1); without it nothing touches the\n"
+"                         network ($OPENAI_BASE_URL is not read by deploy)\n"
+"  --model NAME           model (default " FM_LLM_DEFAULT_MODEL ")\n"
+"  --api-key-file FILE    API key file (mode 600); default $OPENAI_API_KEY;\n"
+"                         sent only to " FM_LLM_DEFAULT_BASE_URL " unless\n"
+"  --allow-key-to-custom-endpoint   is given\n"
+"  --samples N            answers per NF, majority vote (default 5)\n"
+"  --temperature T        sampling temperature (default 0.5)\n"
+"  --max-tokens N         completion budget per answer (default 1024)\n"
+"  --source-root DIR      show the NFs' per-packet source lines from DIR\n"
+"  --source-budget BYTES  at most BYTES of such lines per NF (default " STR(FM_LLM_DEFAULT_SOURCE_BUDGET) ")\n"
+"  --only NAME[,NAME...]  ask only about these NFs\n"
+"  --no-cost-compare      skip the pairwise cost question for near ties\n"
+"  --tie-fraction F       near-tie threshold for costs (default 0.10)\n"
+"  --parallel P           requests in flight (default 4)\n"
+"  --timeout S            seconds per request attempt (default 300)\n"
+"  --retries R            retries after transient failures (default 3)\n"
+"  --backoff S            first backoff delay (default 1)\n"
+"  --cache-dir DIR        answer cache (default ~/.cache/flowmage)\n"
+"  --no-cache             neither read nor write the cache\n"
+"  --print-prompts DIR    also write every prompt into DIR\n"
+"\n"
+"Solve (as 'flowmage solve'; docs/solve.md):\n"
+"  --nic NAME|FILE        NIC profile (default " FM_SOLVE_DEFAULT_NIC "; docs/nic-profiles.md)\n"
+"  --cores N              cores reading each RSS device (default: the\n"
+"                         devices' N_QUEUES / MAXTHREADS)\n"
+"  --dialect D            flowrules (default: MODE flow + FLOW_RULES_FILE and\n"
+"                         a testpmd rules file) or hashfunc (HASHFUNC keyword)\n"
+"  --rules-file PATH      where the flow rules go (\"{dev}\": the device name;\n"
+"                         default: the device's FLOW_RULES_FILE, else OUTPUT\n"
+"                         without .click + .rules)\n"
+"  --directional          each input device carries one traffic direction\n"
+"  --cost-model FILE      cost-model constants (docs/cost-model.md)\n"
+"  --explain              print every candidate's cost and the table of NFs:\n"
+"                         key, intensity, cost, decision and why\n"
+"  --dot FILE             the chain and the decisions as Graphviz DOT\n"
+"  --json FILE            the solver's report also here ('-': stdout)\n"
+"  --dry-run              decide and explain; write only the work directory,\n"
+"                         no configuration and no rules file\n"
+"\n"
+"  -q, --quiet            no stage lines on stderr, no summary on stdout\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: 0 deployed (some NFs may stay shared: that is a result);\n"
+"2 bad usage or input (configuration errors as FILE:LINE:COL, a build\n"
+"without flowmage facts, corrupt objects); 3 environment (data files not\n"
+"found, the LLM endpoint unusable).\n"
+"\n"
+"Examples:\n"
+"  flowmage deploy --build ~/fastclick/userlevel --config router.click \\\n"
+"      -o router.opt.click --explain\n"
+"  flowmage deploy --build bin/click --config router.click --cores 8 \\\n"
+"      --endpoint http://127.0.0.1:8080/v1          # + llama-server\n";
+
+enum {
+    O_BUILD = 256, O_CONFIG, O_WORK, O_PROFILE,
+    /* analyze */
+    O_ENDPOINT, O_MODEL, O_KEYFILE, O_ALLOW_KEY, O_SAMPLES, O_TEMP, O_MAXTOK,
+    O_ROOT, O_BUDGET, O_ONLY, O_NO_CMP, O_TIE, O_PARALLEL, O_TIMEOUT, O_RETRIES,
+    O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS,
+    /* solve */
+    O_NIC, O_CORES, O_DIALECT, O_RULES, O_DIR, O_COST, O_EXPLAIN, O_DOT,
+    O_JSON, O_DRY
+};
+
+static const struct option longopts[] = {
+    {"build", required_argument, 0, O_BUILD},
+    {"config", required_argument, 0, O_CONFIG},
+    {"output", required_argument, 0, 'o'},
+    {"work", required_argument, 0, O_WORK},
+    {"profile", required_argument, 0, O_PROFILE},
+    {"endpoint", required_argument, 0, O_ENDPOINT},
+    {"model", required_argument, 0, O_MODEL},
+    {"api-key-file", required_argument, 0, O_KEYFILE},
+    {"allow-key-to-custom-endpoint", no_argument, 0, O_ALLOW_KEY},
+    {"samples", required_argument, 0, O_SAMPLES},
+    {"temperature", required_argument, 0, O_TEMP},
+    {"max-tokens", required_argument, 0, O_MAXTOK},
+    {"source-root", required_argument, 0, O_ROOT},
+    {"source-budget", required_argument, 0, O_BUDGET},
+    {"only", required_argument, 0, O_ONLY},
+    {"no-cost-compare", no_argument, 0, O_NO_CMP},
+    {"tie-fraction", required_argument, 0, O_TIE},
+    {"parallel", required_argument, 0, O_PARALLEL},
+    {"timeout", required_argument, 0, O_TIMEOUT},
+    {"retries", required_argument, 0, O_RETRIES},
+    {"backoff", required_argument, 0, O_BACKOFF},
+    {"cache-dir", required_argument, 0, O_CACHE},
+    {"no-cache", no_argument, 0, O_NO_CACHE},
+    {"print-prompts", required_argument, 0, O_PROMPTS},
+    {"nic", required_argument, 0, O_NIC},
+    {"cores", required_argument, 0, O_CORES},
+    {"dialect", required_argument, 0, O_DIALECT},
+    {"rules-file", required_argument, 0, O_RULES},
+    {"directional", no_argument, 0, O_DIR},
+    {"cost-model", required_argument, 0, O_COST},
+    {"explain", no_argument, 0, O_EXPLAIN},
+    {"dot", required_argument, 0, O_DOT},
+    {"json", required_argument, 0, O_JSON},
+    {"dry-run", no_argument, 0, O_DRY},
+    {"quiet", no_argument, 0, 'q'},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+typedef struct args {
+    const char **builds;
+    size_t nbuilds;
+    const char *config, *output, *work, *profile;
+    const char *endpoint, *keyfile;
+    const char *nic, *cost, *dot, *json;
+    int explain, dry_run, quiet, profile_given;
+    fm_analyze_opts an;
+    fm_strset only;
+    fm_solve_options so;
+    char *owned_output, *owned_work; /* derived defaults */
+} args;
+
+static void args_free(args *a)
+{
+    free(a->builds);
+    fm_strset_free(&a->only);
+    free(a->owned_output);
+    free(a->owned_work);
+}
+
+/* A number in lo..hi (an integer when `integer`); prints a usage error. */
+static int number(const char *opt, const char *s, double lo, double hi,
+                  int integer, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi ||
+        (integer && v != floor(v))) {
+        fm_cli_usage_error("deploy", "%s needs %s in %g..%g, got '%s'", opt,
+                           integer ? "an integer" : "a number", lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int inumber(const char *opt, const char *s, double lo, double hi, int *out)
+{
+    double v;
+    if (number(opt, s, lo, hi, 1, &v) != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* OUT's directory + "/.flowmage" (".flowmage" when OUT has no directory). */
+static char *default_work(const char *output)
+{
+    const char *slash = strrchr(output, '/');
+    if (!slash)
+        return fm_xstrdup(".flowmage");
+    size_t n = (size_t)(slash - output);
+    char *s = fm_xmalloc(n + sizeof "/.flowmage");
+    memcpy(s, output, n);
+    strcpy(s + n, "/.flowmage"); /* "/x.click": "/.flowmage" */
+    return s;
+}
+
+static char *default_output(const char *config)
+{
+    size_t n = strlen(config);
+    if (n > 6 && !strcmp(config + n - 6, ".click"))
+        n -= 6;
+    char *s = fm_xmalloc(n + 11);
+    memcpy(s, config, n);
+    strcpy(s + n, ".opt.click");
+    return s;
+}
+
+static void add_build(args *a, const char *path)
+{
+    a->builds = fm_xrealloc(a->builds, (a->nbuilds + 1) * sizeof *a->builds);
+    a->builds[a->nbuilds++] = path;
+}
+
+/* 0 ok, 1 help printed, else an exit code (a usage error was printed). */
+static int parse_args(int argc, char **argv, args *a)
+{
+    fm_analyze_opts_init(&a->an);
+    a->profile = "fastclick";
+    double d;
+    int c, bad = 0;
+    optind = 1;
+    opterr = 0;
+    while (!bad && (c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_BUILD: add_build(a, optarg); break;
+        case O_CONFIG: a->config = optarg; break;
+        case 'o': a->output = optarg; break;
+        case O_WORK: a->work = optarg; break;
+        case O_PROFILE: a->profile = optarg; a->profile_given = 1; break;
+        case O_ENDPOINT: a->endpoint = optarg; break;
+        case O_MODEL: a->an.llm.model = optarg; break;
+        case O_KEYFILE: a->keyfile = optarg; break;
+        case O_ALLOW_KEY: a->an.llm.allow_key_to_custom_endpoint = 1; break;
+        case O_SAMPLES: bad = inumber("--samples", optarg, 1, 64, &a->an.llm.samples); break;
+        case O_TEMP: bad = number("--temperature", optarg, 0, 2, 0, &a->an.llm.temperature); break;
+        case O_MAXTOK: bad = inumber("--max-tokens", optarg, 16, 1000000, &a->an.llm.max_tokens); break;
+        case O_ROOT: a->an.source_root = optarg; break;
+        case O_BUDGET: {
+            int v = 0;
+            bad = inumber("--source-budget", optarg, 0, 1 << 20, &v);
+            a->an.source_budget = (size_t)v;
+            break;
+        }
+        case O_ONLY: {
+            char *copy = fm_xstrdup(optarg), *save = NULL;
+            for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+                fm_strset_add(&a->only, t);
+            free(copy);
+            a->an.only = &a->only;
+            break;
+        }
+        case O_NO_CMP: a->an.compare_costs = 0; break;
+        case O_TIE: bad = number("--tie-fraction", optarg, 0, 1, 0, &a->an.tie_fraction); break;
+        case O_PARALLEL: bad = inumber("--parallel", optarg, 1, 256, &a->an.llm.parallel); break;
+        case O_TIMEOUT:
+            bad = number("--timeout", optarg, 0.001, 86400, 0, &a->an.llm.timeout_s);
+            if (!bad && a->an.llm.connect_timeout_s > a->an.llm.timeout_s)
+                a->an.llm.connect_timeout_s = a->an.llm.timeout_s;
+            break;
+        case O_RETRIES: bad = inumber("--retries", optarg, 0, 100, &a->an.llm.retries); break;
+        case O_BACKOFF:
+            bad = number("--backoff", optarg, 0, 3600, 0, &d);
+            a->an.llm.backoff_base_s = d;
+            if (!bad && a->an.llm.backoff_max_s < d)
+                a->an.llm.backoff_max_s = d;
+            break;
+        case O_CACHE: a->an.cache_dir = optarg; break;
+        case O_NO_CACHE: a->an.no_cache = 1; break;
+        case O_PROMPTS: a->an.print_prompts_dir = optarg; break;
+        case O_NIC: a->nic = optarg; break;
+        case O_CORES: {
+            int n = 0;
+            bad = inumber("--cores", optarg, 1, 65535, &n);
+            a->so.cores = (unsigned)n;
+            break;
+        }
+        case O_DIALECT:
+            if (!strcmp(optarg, "flowrules"))
+                a->so.dialect = FM_DIALECT_FLOWRULES;
+            else if (!strcmp(optarg, "hashfunc"))
+                a->so.dialect = FM_DIALECT_HASHFUNC;
+            else
+                return fm_cli_usage_error("deploy", "--dialect must be flowrules or "
+                                          "hashfunc, got '%s'", optarg);
+            break;
+        case O_RULES: a->so.rules_file = optarg; break;
+        case O_DIR: a->so.directional = 1; break;
+        case O_COST: a->cost = optarg; break;
+        case O_EXPLAIN: a->explain = 1; break;
+        case O_DOT: a->dot = optarg; break;
+        case O_JSON: a->json = optarg; break;
+        case O_DRY: a->dry_run = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(help, stdout); return 1;
+        case ':':
+            return fm_cli_usage_error("deploy", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return fm_cli_usage_error("deploy", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (bad)
+        return FM_EXIT_INPUT;
+    for (int i = optind; i < argc; i++)
+        add_build(a, argv[i]);
+    if (!a->nbuilds)
+        return fm_cli_usage_error("deploy", "no build given (--build PATH: objects, "
+                                  "archives, a directory or a binary)");
+    if (!a->config)
+        return fm_cli_usage_error("deploy", "--config CHAIN.click is required");
+    if (a->an.cache_dir && a->an.no_cache)
+        return fm_cli_usage_error("deploy", "--cache-dir and --no-cache exclude each other");
+    if (a->endpoint && !*a->endpoint)
+        a->endpoint = NULL;
+    if (!a->output)
+        a->output = a->owned_output = default_output(a->config);
+    if (!a->work)
+        a->work = a->owned_work = default_work(a->output);
+    a->so.output = a->output;
+    a->an.llm.base_url = a->endpoint;
+    return 0;
+}
+
+/* Everything one run holds; freed by state_free(). */
+typedef struct state {
+    fm_profile prof;
+    fm_solve_inputs in;
+    fm_program *program;
+    fm_summary_set sums;
+    fm_attrs attrs;
+    fm_analyze_stats stats;
+    fm_solve_result res;
+    fm_solve_output out;
+    int have_prof, have_in, have_sums, have_attrs;
+    char *key;
+    char sums_dir[4096], attrs_path[4096], report_path[4096];
+} state;
+
+static void state_free(state *s)
+{
+    fm_solve_output_free(&s->out);
+    fm_solve_result_free(&s->res);
+    if (s->have_attrs)
+        fm_attrs_free(&s->attrs);
+    if (s->have_sums)
+        fm_summary_set_free(&s->sums);
+    if (s->program)
+        fm_program_free(s->program);
+    if (s->have_in)
+        fm_solve_inputs_free(&s->in);
+    if (s->have_prof)
+        fm_profile_free(&s->prof);
+    fm_llm_key_free(s->key);
+}
+
+static void show_progress(void *ud, long done, long total)
+{
+    (void)ud;
+    fprintf(stderr, "\rflowmage: deploy: analyze: %ld/%ld samples", done, total);
+    fflush(stderr);
+}
+
+/* Stage 2: the build's facts into summaries (in memory). */
+static int summarize(const args *a, state *s, fm_error *err)
+{
+    s->program = fm_program_new();
+    for (size_t i = 0; i < a->nbuilds; i++)
+        if (fm_program_load(s->program, a->builds[i], err) != 0)
+            return -1;
+    fm_program_stats st = fm_program_get_stats(s->program);
+    if (st.units == 0)
+        return fm_fail(err, FM_ERR_INPUT, a->builds[0], 0, 0,
+                       "no flowmage facts in the build (%zu input%s, %zu file%s without "
+                       "a .flowmage section): compile it with -fplugin=flowmage "
+                       "(docs/fastclick.md)", st.inputs, st.inputs == 1 ? "" : "s",
+                       st.skipped_files, st.skipped_files == 1 ? "" : "s");
+    if (fm_summarize(s->program, &s->prof, &s->sums, err) != 0)
+        return -1;
+    s->have_sums = 1;
+    return 0;
+}
+
+/* Stage 3: attributes (static unless an endpoint was given). */
+static int analyze(const args *a, state *s, fm_error *err)
+{
+    fm_analyze_opts o = a->an;
+    if (a->endpoint) {
+        if (a->keyfile) {
+            if (!(s->key = fm_llm_key_file_read(a->keyfile, err)))
+                return -1;
+        } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
+            s->key = fm_xstrdup(getenv("OPENAI_API_KEY"));
+        }
+        o.llm.api_key = s->key;
+        if (s->key && !fm_llm_key_allowed(&o.llm) && !a->quiet) {
+            char u[1024];
+            fm_llm_url_redact(a->endpoint, u, sizeof u);
+            fprintf(stderr, "flowmage: deploy: note: the API key is not sent to %s "
+                            "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
+                            "--allow-key-to-custom-endpoint)\n", u);
+        }
+        if (isatty(2) && !a->quiet)
+            o.progress = show_progress;
+    }
+    int rc = fm_analyze(&s->sums, &o, &s->attrs, &s->stats, err);
+    if (o.progress && s->stats.requests + s->stats.cache_hits > 0)
+        fputs("\r\033[K", stderr);
+    if (rc != 0)
+        return -1;
+    s->have_attrs = 1;
+    return 0;
+}
+
+/* Stage 4: decide and plan the edits (nothing written yet). */
+static int solve(const args *a, state *s, fm_error *err)
+{
+    fm_solve_inputs *in = &s->in;
+    if (fm_solve_run(&in->cfg, &in->graph, &s->attrs, &in->prof, &in->nic, &in->cost,
+                     &a->so, &s->res, err) != 0)
+        return -1;
+    if (fm_solve_plan(&in->cfg, &s->res, &in->prof, &s->out, err) != 0)
+        return -1;
+    /* the invariant once more, right before anything is written */
+    return fm_solve_check_invariant(&s->res, err);
+}
+
+static int emit(const char *path, char *text, fm_error *err)
+{
+    int rc = 0;
+    if (!strcmp(path, "-"))
+        fputs(text, stdout);
+    else
+        rc = fm_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+/* Stage 5: the work directory first, the configuration last. */
+static int write_all(const args *a, state *s, fm_error *err)
+{
+    snprintf(s->sums_dir, sizeof s->sums_dir, "%s/summaries", a->work);
+    snprintf(s->attrs_path, sizeof s->attrs_path, "%s/attrs.json", a->work);
+    snprintf(s->report_path, sizeof s->report_path, "%s/solve.json", a->work);
+    if (fm_mkdirs(a->work, err) != 0 || fm_summary_set_save(s->sums_dir, &s->sums, err) != 0 ||
+        fm_attrs_save(s->attrs_path, &s->attrs, err) != 0)
+        return -1;
+    const fm_solve_inputs *in = &s->in;
+    if (emit(s->report_path, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
+             err) != 0)
+        return -1;
+    if (!a->dry_run && fm_solve_commit(&s->out, a->output, err) != 0)
+        return -1;
+    if (a->json && emit(a->json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
+                        err) != 0)
+        return -1;
+    if (a->dot && emit(a->dot, fm_solve_dot(&s->res), err) != 0)
+        return -1;
+    return 0;
+}
+
+static void report_stages(const args *a, const state *s)
+{
+    size_t stateful = 0;
+    for (size_t i = 0; i < s->sums.n; i++)
+        stateful += s->sums.v[i].a.stateful != 0;
+    fm_program_stats st = fm_program_get_stats(s->program);
+    fprintf(stderr, "flowmage: deploy: summarize: %zu elements (%zu stateful) from %zu "
+                    "units -> %s\n", s->sums.n, stateful, st.units, s->sums_dir);
+    if (a->endpoint) {
+        char line[400], u[1024];
+        fm_analyze_stats_format(&s->stats, line, sizeof line);
+        fm_llm_url_redact(a->endpoint, u, sizeof u);
+        fprintf(stderr, "flowmage: deploy: analyze: %s (%s) -> %s\n", line, u, s->attrs_path);
+    } else {
+        fprintf(stderr, "flowmage: deploy: analyze: static attributes (no --endpoint) "
+                        "-> %s\n", s->attrs_path);
+    }
+    size_t edits = 0;
+    for (size_t i = 0; i < s->out.nedits; i++)
+        edits += s->out.edits[i].keyword != NULL;
+    fprintf(stderr, "flowmage: deploy: solve: %zu device%s, %zu edit%s -> %s\n",
+            s->res.ndevices, s->res.ndevices == 1 ? "" : "s", edits, edits == 1 ? "" : "s",
+            s->report_path);
+}
+
+/* What was decided, one line per device, and what was written (stdout). */
+static void report_result(const args *a, const state *s)
+{
+    const fm_solve_result *res = &s->res;
+    for (size_t i = 0; i < res->ndevices; i++) {
+        const fm_solve_device *d = &res->devices[i];
+        char f[96];
+        fm_rss_choice_format(fm_solve_chosen(d), f, sizeof f);
+        printf("%s: %s", d->name, f);
+        for (int want = FM_NF_SHARED_NOTHING; want >= FM_NF_SHARED; want--) {
+            size_t n = 0;
+            for (size_t k = 0; k < d->nnfs; k++) {
+                const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
+                if ((int)nf->decision == want)
+                    printf("%s%s", n++ ? ", " : want == FM_NF_SHARED ? "; shared: "
+                                                                     : "; shared-nothing: ",
+                           nf->name);
+            }
+        }
+        printf("\n");
+    }
+    size_t edits = 0;
+    for (size_t i = 0; i < s->out.nedits; i++)
+        edits += s->out.edits[i].keyword != NULL;
+    if (a->dry_run)
+        printf("dry run: %zu edit%s not written\n", edits, edits == 1 ? "" : "s");
+    else
+        printf("wrote %s (%zu edit%s)%s", a->output, edits, edits == 1 ? "" : "s",
+               s->out.nfiles ? ", rules:" : "\n");
+    for (size_t i = 0; !a->dry_run && i < s->out.nfiles; i++)
+        printf(" %s%s", s->out.files[i].path, i + 1 == s->out.nfiles ? "\n" : "");
+    printf("work: %s (summaries/, attrs.json, solve.json)\n", a->work);
+    for (size_t i = 0; !a->explain && i < res->nnotes; i++) /* --explain lists them */
+        printf("note: %s\n", res->notes[i]);
+}
+
+static int run(const args *a, state *s, fm_error *err)
+{
+    /* Inputs first, the user's configuration before anything slow. */
+    if (fm_profile_load(a->profile, &s->prof, err) != 0) {
+        if (!a->profile_given) /* the shipped profile is missing: environment */
+            err->kind = FM_ERR_ENV;
+        return -1;
+    }
+    s->have_prof = 1;
+    if (fm_solve_inputs_load(&s->in, a->config, s->prof.path, a->nic, a->cost, err) != 0)
+        return -1;
+    s->have_in = 1;
+    if (summarize(a, s, err) != 0 || analyze(a, s, err) != 0 || solve(a, s, err) != 0 ||
+        write_all(a, s, err) != 0)
+        return -1;
+    if (!a->quiet)
+        report_stages(a, s);
+    if (a->explain) {
+        char *t = fm_solve_explain(&s->res, &s->out);
+        fputs(t, stdout);
+        free(t);
+    }
+    if (!a->quiet)
+        report_result(a, s);
+    return 0;
+}
 
 int fm_cmd_deploy(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "flowmage: deploy: not built yet\n");
-    return FM_EXIT_INPUT;
+    args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        args_free(&a);
+        return rc == 1 ? FM_EXIT_OK : rc;
+    }
+    state s;
+    memset(&s, 0, sizeof s);
+    fm_error err;
+    memset(&err, 0, sizeof err);
+    rc = run(&a, &s, &err) == 0 ? FM_EXIT_OK : fm_cli_report(&err);
+    state_free(&s);
+    args_free(&a);
+    return rc;
 }
