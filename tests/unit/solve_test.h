@@ -95,6 +95,23 @@ static inline int st_solve(st_ctx *c, const char *config, const char *attrs,
     return rc;
 }
 
+/* Load and solve with a cost model given as JSON text (NULL: built-in). */
+static inline int st_solve_model(st_ctx *c, const char *config, const char *attrs,
+                                 const char *nic, const char *model)
+{
+    int rc = st_load(c, config, attrs, nic);
+    if (rc == 0 && model) {
+        fm_cost_model_free(&c->cost);
+        rc = fm_cost_model_parse(model, strlen(model), "cm.json", &c->cost, &c->err);
+        if (rc != 0)
+            fm_cost_model_default(&c->cost); /* st_free frees it */
+    }
+    if (rc == 0)
+        rc = st_run(c, NULL);
+    CHECK(rc == 0, "solve failed: %s", c->err.msg);
+    return rc;
+}
+
 static inline void st_free(st_ctx *c)
 {
     if (c->loaded & 64)
