@@ -357,8 +357,6 @@ static void fill_nf(walk *w, int k)
         nf->key_kind = FM_KEY_UNKNOWN;
     if (nf->key_kind == FM_KEY_FLOW_MANAGER)
         inherit_key(w, k, nf);
-    if (nf->global_state)
-        set_forced(nf, "writes global (not per-flow) state on the packet path");
     if (nf->key_kind == FM_KEY_UNKNOWN)
         set_forced(nf, "its key is unknown");
     else if (nf->key_kind == FM_KEY_FIELDS && !(nf->key & ~FM_F_PROTO))

@@ -75,12 +75,12 @@ static double nf_cost(const fm_solve_result *res, const fm_solve_nf *nf, int sha
 {
     const fm_cost_model *m = res->cost;
     double c = nf->cost;
+    /* global (not per-flow) state is contended whatever RSS does */
+    if (nf->global_state && nf->cores > 1)
+        c += m->global_state * fm_cost_core_factor(m, nf->cores);
     if (!shared || !nf->stateful || nf->cores <= 1)
         return c;
-    c += fm_cost_share_penalty(m, nf->intensity, nf->pointer_chasing, nf->cores);
-    if (nf->global_state)
-        c += m->global_state * fm_cost_core_factor(m, nf->cores);
-    return c;
+    return c + fm_cost_share_penalty(m, nf->intensity, nf->pointer_chasing, nf->cores);
 }
 
 double fm_solve_choice_imbalance(const fm_solve_result *res, const fm_solve_device *d,

@@ -277,6 +277,28 @@ static void test_notes_vs_uncertain(void)
     free(unsure);
 }
 
+/* A global counter is written by every core whatever RSS does: it costs,
+ * but does not make the per-flow state shared. */
+static void test_global_state(void)
+{
+    static const char *const cfg = "fd :: FromDPDKDevice(0, N_QUEUES 8);\n"
+                                   "fd -> src :: SourceCounter -> Discard;\n";
+    static const char *const old = "\"pointer_chasing\": false, \"cost\": 25,";
+    char *counting = replace(attrs, old, "\"pointer_chasing\": false, \"cost\": 25,"
+                             " \"global_state\": true,");
+    st_ctx c, base;
+    int ok = st_solve(&base, cfg, attrs, "mlx5", NULL) == 0;
+    if (st_solve(&c, cfg, counting, "mlx5", NULL) == 0 && ok) {
+        CHECK_DECISION(&c, "src", SN);
+        CHECK(!st_nf(&c, "src")->forced, "global state forces nothing");
+        CHECK(c.res.total_cost > base.res.total_cost, "but it costs: %.2f vs %.2f",
+              c.res.total_cost, base.res.total_cost);
+    }
+    st_free(&c);
+    st_free(&base);
+    free(counting);
+}
+
 static void test_missing_and_uncertain(void)
 {
     st_ctx c;
@@ -573,6 +595,7 @@ int main(void)
     test_flow_manager();
     test_flow_manager_fields();
     test_notes_vs_uncertain();
+    test_global_state();
     test_missing_and_uncertain();
     test_keyword_not_accepted();
     test_cores();
