@@ -410,6 +410,8 @@ static void operand_origins(tree t, oset *out)
         break;
     }
     case INTEGER_CST:
+        oset_add(out, pack(FM_OR_CONST, 0, integer_zerop(t) ? 0 : 1));
+        return;
     case REAL_CST:
     case COMPLEX_CST:
     case VECTOR_CST:

@@ -50,7 +50,8 @@ typedef struct fieldref {
 
 /* ---- atoms: kind 4 bits | flags 8 bits | payload ---- */
 typedef uint64_t atom;
-enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN };
+enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN,
+       AK_CONST /* payload 0: zero/null, 1: another integer */ };
 enum {
     AF_MASKED = 1, AF_MIXED = 2, AF_SYMJOIN = 4, AF_SELECT = 8, /* = FM_OF_* */
     AF_OPAQUE = 16 /* went through a function flowmage cannot see */

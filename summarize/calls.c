@@ -212,8 +212,34 @@ static void translate_atoms(site *c, const vset *in, vset *out)
     }
 }
 
-static void translate_guards(site *c, const guards *in, guards *out)
+/* A guard the call site settles: its tested side is only constants (a
+ * flag the caller passes as a literal).  Returns 1 if it cannot hold. */
+static int guard_false(const guard *g)
 {
+    const vset *side = (g->zflags & FM_CONDF_RHS_ZERO) ? &g->lhs
+                     : (g->zflags & FM_CONDF_LHS_ZERO) ? &g->rhs : NULL;
+    if (!side || !side->n || (g->cmp != FM_CMP_EQ && g->cmp != FM_CMP_NE))
+        return 0;
+    int zero = 0, nonzero = 0;
+    for (uint32_t i = 0; i < side->n; i++) {
+        if (atom_kind(side->v[i]) != AK_CONST || (atom_flags(side->v[i]) & ~AF_SELECT))
+            return 0; /* not only plain constants: unknown */
+        if (atom_payload(side->v[i]))
+            nonzero = 1;
+        else
+            zero = 1;
+    }
+    if (zero && nonzero)
+        return 0;
+    int holds = g->cmp == FM_CMP_EQ ? zero : nonzero;
+    return holds != g->pol;
+}
+
+/* Translate a callee effect's guards; returns 1 if the effect is dead at
+ * this call site. */
+static int translate_guards(site *c, const guards *in, guards *out)
+{
+    int dead = 0;
     for (uint32_t i = 0; i < in->n; i++) {
         guard g = {0};
         translate_atoms(c, &in->g[i].lhs, &g.lhs);
@@ -221,10 +247,12 @@ static void translate_guards(site *c, const guards *in, guards *out)
         g.cmp = in->g[i].cmp;
         g.zflags = in->g[i].zflags;
         g.pol = in->g[i].pol;
+        dead |= guard_false(&g);
         guards_add(out, &g);
         vs_free(&g.lhs);
         vs_free(&g.rhs);
     }
+    return dead;
 }
 
 /* Identity of an effect lifted from call event k, the callee's record i:
@@ -255,7 +283,8 @@ static void apply_accesses(site *c, const summary *S)
         vset keyv = {0};
         translate_atoms(c, &a->k.unresolved, &keyv);
         guards gd = {0};
-        translate_guards(c, &a->gd, &gd);
+        if (translate_guards(c, &a->gd, &gd))
+            nt = 0; /* settled false by a constant argument */
         F->tres_map[c->k][i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
             rec_access *r = fa_access(F, lifted_id(c->k, i), ts[t], a->api,
@@ -303,7 +332,8 @@ static void apply_stores(site *c, const summary *S, int agg_result)
         vset v = {0};
         translate_atoms(c, &st->val, &v);
         guards gd = {0};
-        translate_guards(c, &st->gd, &gd);
+        if (translate_guards(c, &st->gd, &gd))
+            nd = 0; /* settled false by a constant argument */
         uint64_t s = lifted_id(c->k, i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
@@ -333,7 +363,8 @@ static void apply_rest(site *c, const summary *S)
         vset v = {0};
         translate_atoms(c, &x->idx, &v);
         guards gd = {0};
-        translate_guards(c, &x->gd, &gd);
+        if (translate_guards(c, &x->gd, &gd))
+            n = 0; /* settled false by a constant argument */
         for (uint32_t j = 0; j < n; j++)
             fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
                      &gd, x->ev);

@@ -31,6 +31,9 @@ static void origin_text(const fm_program *p, const fm_func *f, const fm_origin *
     case FM_OR_STR:
         fm_buf_printf(b, "\"%s\"", fm_program_str(p, o->index));
         break;
+    case FM_OR_CONST:
+        fm_buf_puts(b, o->index ? "const" : "0");
+        break;
     default:
         fm_buf_puts(b, "?");
     }

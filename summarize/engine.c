@@ -133,6 +133,9 @@ void fa_operand(fa *F, const fm_opnd *o, vset *out)
         case FM_OR_STR:
             vs_add(out, mk_atom(AK_STR, 0, x->index));
             break;
+        case FM_OR_CONST:
+            vs_add(out, mk_atom(AK_CONST, 0, x->index));
+            break;
         }
     }
 }
@@ -172,7 +175,8 @@ void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
     }
     case AK_STR:
     case AK_TRES:
-        return; /* markers, not addresses */
+    case AK_CONST:
+        return; /* markers and constants, not addresses */
     default:
         l = loc_root(A, LR_UNKNOWN, 0);
     }
@@ -757,6 +761,16 @@ static int forwarded(fa *F, uint32_t k, uint32_t loc, vset *out)
 
 /* An access with a non-constant array index: which element is chosen by
  * what (arrays indexed by packet data are per-key tables). */
+/* Constants choose no element by data: only the rest of an index counts. */
+static void drop_consts(vset *v)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (atom_kind(v->v[i]) != AK_CONST)
+            v->v[n++] = v->v[i];
+    v->n = n;
+}
+
 static void record_indexed(fa *F, uint32_t k, const uint32_t *locs, uint32_t n, int is_write)
 {
     const fm_event *e = &F->f->events[k];
@@ -764,6 +778,7 @@ static void record_indexed(fa *F, uint32_t k, const uint32_t *locs, uint32_t n, 
         return;
     vset idx = {0};
     fa_operand(F, &e->index, &idx);
+    drop_consts(&idx);
     for (uint32_t i = 0; i < n; i++)
         fa_index(F, k, locs[i], &idx, is_write, k, NULL, ev_of(F, k));
     vs_free(&idx);
@@ -857,6 +872,7 @@ static void eval_ptradd(fa *F, uint32_t k)
     vset base = {0}, off = {0}, v = {0};
     fa_operand(F, &e->a, &base);
     fa_operand(F, &e->b, &off);
+    drop_consts(&off); /* p + 8 is a member, not an element chosen by data */
     uint32_t locs[MAXL], n = 0;
     for (uint32_t i = 0; i < base.n; i++)
         fa_atom_locs(F, base.v[i], locs, &n, MAXL);

@@ -258,6 +258,10 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
             else
                 x->index = u->global_map[idx];
             break;
+        case FM_OR_CONST:
+            if (idx > 1)
+                cur_fail(c, "bad constant origin");
+            break;
         case FM_OR_STR:
             if (idx >= u->nstr)
                 cur_fail(c, "string index out of range");

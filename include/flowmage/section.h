@@ -71,7 +71,9 @@
  *             aggregate or an address-taken parameter);
  *             EVENT: event index (earlier or later in the same function: phis
  *             make flow cyclic); LOCAL: address of local i; GLOBAL: address of
- *             global i; STR: string index of a string literal.
+ *             global i; STR: string index of a string literal; CONST: an
+ *             integer constant, index 0 if it is zero (or null), 1 if not
+ *             (so a call site's constant flag can settle a callee's branch).
  */
 #ifndef FLOWMAGE_SECTION_H
 #define FLOWMAGE_SECTION_H
@@ -151,7 +153,8 @@ enum { FM_CONDF_RHS_ZERO = 1, FM_CONDF_LHS_ZERO = 2 };
 /* origin kinds (low 4 bits) and flags (high bits) */
 enum {
     FM_OR_PARAM = 1, FM_OR_EVENT = 2, FM_OR_LOCAL = 3, FM_OR_GLOBAL = 4,
-    FM_OR_STR = 5, FM_OR_PARAMADDR = 6
+    FM_OR_STR = 5, FM_OR_PARAMADDR = 6,
+    FM_OR_CONST = 7 /* an integer constant: index 0 if zero (or null), 1 if not */
 };
 /* How a value was transformed between its origin and its use.  Only the
  * first transforming operation after the origin decides (see docs). */
