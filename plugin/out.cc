@@ -220,11 +220,24 @@ void fm_emit_unit(void)
 {
     if (fm_stats.functions == 0 && fm_stats.decls == 0)
         return; /* e.g. lto1: nothing was collected in this process */
+    fm_wbuf raw = {};
+    unit_payload(&raw);
+    /* facts compress about 3x: store them deflated (raw size first) */
     fm_wbuf pay = {};
-    unit_payload(&pay);
+    uLongf zlen = compressBound((uLong)raw.len);
+    unsigned char *z = (unsigned char *)xmalloc(zlen);
+    unsigned flags = 0;
+    if (compress2(z, &zlen, raw.p, (uLong)raw.len, 6) == Z_OK && zlen + 4 < raw.len) {
+        fm_w_u32le(&pay, (uint32_t)raw.len);
+        fm_w_bytes(&pay, z, zlen);
+        flags = FM_HDR_DEFLATE;
+    } else {
+        fm_w_bytes(&pay, raw.p, raw.len);
+    }
+    free(z);
     fm_wbuf unit = {};
     fm_w_bytes(&unit, FM_SECTION_MAGIC, 4);
-    unsigned char ver[4] = {FM_SECTION_MAJOR, FM_SECTION_MINOR, 0, 0};
+    unsigned char ver[4] = {FM_SECTION_MAJOR, FM_SECTION_MINOR, (unsigned char)flags, 0};
     fm_w_bytes(&unit, ver, 4);
     fm_w_u32le(&unit, (uint32_t)pay.len);
     fm_w_u32le(&unit, (uint32_t)crc32(0L, pay.p, (uInt)pay.len));
@@ -240,10 +253,11 @@ void fm_emit_unit(void)
     if (fm_opt.verbose)
         fprintf(stderr,
                 "flowmage: %s: %u functions, %u declarations, %u events, "
-                "%u types, %u skipped trees, %u truncated, %zu bytes\n",
+                "%u types, %u skipped trees, %u truncated, %zu bytes (%zu raw)\n",
                 main_input_filename, fm_stats.functions, fm_stats.decls,
                 fm_stats.events, fm_type_count(), fm_stats.skipped,
-                fm_stats.truncated, unit.len);
+                fm_stats.truncated, unit.len, raw.len);
+    fm_w_free(&raw);
     fm_w_free(&pay);
     fm_w_free(&unit);
 }

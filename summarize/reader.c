@@ -497,9 +497,31 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
                                      "truncated .flowmage unit: %u payload bytes announced, "
                                      "%zu present", plen, len - off - FM_SECTION_HEADER_SIZE);
         const unsigned char *pay = b + off + FM_SECTION_HEADER_SIZE;
+        unsigned flags = (unsigned)b[off + 6] | (unsigned)b[off + 7] << 8;
+        if (flags & ~(unsigned)FM_HDR_DEFLATE)
+            return fm_fail_at_offset(err, source, at,
+                                     ".flowmage unit with unknown flags 0x%x (newer plugin?)", flags);
         if ((uint32_t)crc32(0L, pay, plen) != crc)
             return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
-        if (read_unit(p, pay, plen, source, at + FM_SECTION_HEADER_SIZE, err) != 0)
+        int rc;
+        if (flags & FM_HDR_DEFLATE) {
+            /* offsets in errors then point into the inflated payload,
+             * counted from the unit's start */
+            uint32_t raw = plen >= 4 ? le32(pay) : 0;
+            uLongf got = raw;
+            unsigned char *buf = raw && raw <= FM_SECTION_MAX_RAW ? malloc(raw) : NULL;
+            if (!buf || uncompress(buf, &got, pay + 4, plen - 4) != Z_OK || got != raw) {
+                free(buf);
+                return fm_fail_at_offset(err, source, at,
+                                         "corrupt .flowmage unit: compressed payload does not inflate");
+            }
+            rc = read_unit(p, buf, raw, source, at + FM_SECTION_HEADER_SIZE, err);
+            p->stats.bytes += plen - raw; /* count what is stored */
+            free(buf);
+        } else {
+            rc = read_unit(p, pay, plen, source, at + FM_SECTION_HEADER_SIZE, err);
+        }
+        if (rc != 0)
             return -1;
         off += FM_SECTION_HEADER_SIZE + plen;
     }

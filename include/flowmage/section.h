@@ -8,8 +8,10 @@
  *
  *   unit   := header payload
  *   header := magic[4] = 7f 'F' 'M' 'G'
- *             u8 major (FM_SECTION_MAJOR)  u8 minor  u16 flags (LE, 0)
+ *             u8 major (FM_SECTION_MAJOR)  u8 minor  u16 flags (LE, FM_HDR_*)
  *             u32 payload_size (LE)  u32 crc32(payload) (LE, zlib)
+ *   With FM_HDR_DEFLATE the stored payload is u32 raw_size (LE) followed by
+ *   the zlib stream of the raw payload; size and CRC cover what is stored.
  *
  * A reader rejects a different major version ("future version"), accepts any
  * minor (minors only append optional trailing data), and rejects a CRC
@@ -83,6 +85,10 @@
 #define FM_SECTION_MAJOR 1
 #define FM_SECTION_MINOR 0
 #define FM_SECTION_HEADER_SIZE 16
+#define FM_SECTION_MAX_RAW (256u << 20) /* a larger unit is corrupt */
+
+/* header flags; a reader rejects bits it does not know */
+enum { FM_HDR_DEFLATE = 1 };
 
 /* unit flags */
 enum { FM_UNIT_LTO = 1, FM_UNIT_OPTIMIZED = 2 };

@@ -27,6 +27,8 @@ patched future 4 '\011'
 expect_error "$T/future.o" "format version 9.0" "future version"
 patched magic 1 'Q'
 expect_error "$T/magic.o" "offset $off: corrupt .flowmage section: bad magic" "bad magic"
+patched flags 7 '\200'
+expect_error "$T/flags.o" "offset $off: .flowmage unit with unknown flags 0x8001" "unknown header flags"
 head -c 200 "$T/good.bin" >"$T/short.bin"
 cp "$src" "$T/short.o"
 objcopy --update-section .flowmage="$T/short.bin" "$T/short.o"

@@ -38,6 +38,29 @@ int main(void)
     CHECK(len > FM_SECTION_HEADER_SIZE + 100, "section too small: %zu", len);
     if (len <= FM_SECTION_HEADER_SIZE + 100)
         return fm_t_done("test_reader_fuzz", "no section to mutate");
+    /* mutate the decoder's input, not the compressed stream: store the
+     * unit uncompressed (flags 0) first */
+    unsigned char *d = (unsigned char *)data;
+    CHECK(d[6] & FM_HDR_DEFLATE, "the plugin compresses units");
+    if (d[6] & FM_HDR_DEFLATE) {
+        uLongf raw = (uLongf)d[16] | (uLongf)d[17] << 8 | (uLongf)d[18] << 16 | (uLongf)d[19] << 24;
+        unsigned char *u = malloc(FM_SECTION_HEADER_SIZE + raw);
+        memcpy(u, d, FM_SECTION_HEADER_SIZE);
+        uLongf got = raw;
+        size_t stored = (size_t)d[8] | (size_t)d[9] << 8 | (size_t)d[10] << 16 | (size_t)d[11] << 24;
+        CHECK(uncompress(u + FM_SECTION_HEADER_SIZE, &got, d + 20, stored - 4) == Z_OK && got == raw,
+              "inflate");
+        u[6] = 0;
+        put32(u + 8, (uint32_t)raw);
+        put32(u + 12, (uint32_t)crc32(0, u + FM_SECTION_HEADER_SIZE, (uInt)raw));
+        free(data);
+        data = (char *)u;
+        len = FM_SECTION_HEADER_SIZE + raw;
+    }
+    /* the uncompressed form loads as well as the compressed one */
+    fm_program *p0 = fm_program_new();
+    CHECK(fm_program_load_bytes(p0, data, len, "plain", 0, &err) == 0, "%s", err.msg);
+    fm_program_free(p0);
     unsigned char *buf = malloc(len);
     srand(12345);
     int loaded = 0, failed = 0;
