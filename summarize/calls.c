@@ -409,14 +409,6 @@ static void apply_summary(site *c, const fm_func *g, const summary *S)
     vs_free(&v);
     apply_rest(c, S);
     fa_reach(F, g);
-    double w = (e->call_flags & FM_CALLF_IN_LOOP) ? 4.0 : 1.0;
-    summary *o = F->out;
-    o->cost += w * S->cost;
-    o->statements += S->statements;
-    o->loops += S->loops;
-    o->calls += S->calls + 1;
-    o->table_ops += S->table_ops;
-    o->pointer_loads += S->pointer_loads;
 }
 
 /* ---- primitives ---- */
@@ -481,9 +473,6 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
     fa_set_val(F, k, &res);
     vs_free(&res);
     vs_free(&keyv);
-    F->out->table_ops++;
-    double base = m->op == FM_OP_LOOKUP ? 30 : m->op == FM_OP_INSERT ? 50 : 40;
-    F->out->cost += api->node_based ? base * 1.5 : base;
 }
 
 static void opaque(site *c, int hash_fn)
@@ -511,8 +500,6 @@ static void opaque(site *c, int hash_fn)
     }
     fa_set_val(F, c->k, &v);
     vs_free(&v);
-    F->out->calls++;
-    F->out->cost += 10;
 }
 
 static int is_any(const char *name, const char *const *list)

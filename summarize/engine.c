@@ -1160,9 +1160,6 @@ static void build_summary(fa *F)
     s->ret = r;
     compact_records(F);
     coarsen_records(F);
-    s->statements += F->f->nstmts;
-    s->loops += F->f->nloops;
-    s->cost += F->f->nstmts + 8.0 * F->f->nloops;
 }
 
 static void fa_free(fa *F)
@@ -1207,8 +1204,6 @@ static void analyse(an *A, const fm_func *f, summary *out)
     fa_reach(&F, f);
     for (int iter = 0; iter < FM_MAX_ITER; iter++) {
         F.changed = 0;
-        out->cost = 0;
-        out->statements = out->loops = out->calls = out->table_ops = out->pointer_loads = 0;
         for (uint32_t k = 0; k < f->nevents && !A->over_budget; k++)
             eval_event(&F, k);
         if (A->budget && A->work > A->budget)
@@ -1226,9 +1221,6 @@ static void analyse(an *A, const fm_func *f, summary *out)
             break;
         }
     }
-    for (uint32_t i = 0; i < out->ntouch; i++)
-        out->pointer_loads++;
-    out->cost += 3.0 * out->pointer_loads;
     build_summary(&F);
     an_trace(A, f, out);
     fa_free(&F);

@@ -99,8 +99,6 @@ typedef struct summary {
     evid label_ev[32];        /* where each label was first read */
     const fm_func **reach;    /* functions on the path (not system headers) */
     uint32_t nreach;
-    double cost;
-    long statements, loops, calls, table_ops, pointer_loads;
     fm_strset notes;          /* reasons for uncertainty */
     int ctx_dependent;        /* a virtual call was resolved through the NF */
 } summary;

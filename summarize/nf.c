@@ -524,27 +524,41 @@ static void add_keywords(nfstate *S, const summary *sm)
     }
 }
 
+/* The NF's own per-packet functions: those of its class and of the
+ * classes between it and the element base, or free functions outside
+ * system headers.  Listed for the LLM (per_packet_functions), and the
+ * basis of the cost estimate: framework plumbing is the same for every NF
+ * and would only drown the differences. */
+static int own_function(nfstate *S, int32_t cls, const fm_func *f)
+{
+    if (f->flags & FM_FN_SYSTEM)
+        return 0;
+    if (f->cls < 0 || cls < 0)
+        return f->line_end > 0;
+    return type_derives(S->N.P, cls, f->cls) &&
+           !fm_strset_has(&S->N.prof->element_bases,
+                          fm_program_type_at(S->N.P, (size_t)f->cls)->tmpl);
+}
+
 static void add_functions(nfstate *S, int32_t cls)
 {
     fm_summary *o = S->out;
+    const fm_func **seen = NULL;
+    size_t nseen = 0;
     for (uint32_t e = 0; e < S->nentries; e++) {
         const summary *sm = S->sum[e];
         for (uint32_t i = 0; i < sm->nreach; i++) {
             const fm_func *f = sm->reach[i];
-            int mine = f->cls >= 0 && cls >= 0 && type_derives(S->N.P, cls, f->cls) &&
-                       !fm_strset_has(&S->N.prof->element_bases,
-                                      fm_program_type_at(S->N.P, (size_t)f->cls)->tmpl);
-            if (cls < 0 || f->cls < 0)
-                mine = !(f->flags & FM_FN_SYSTEM) && f->line_end > 0 &&
-                       (f->cls < 0 || cls < 0);
-            if (!mine || o->nfuncs >= 64)
-                continue;
             int dup = 0;
-            for (size_t k = 0; k < o->nfuncs; k++)
-                if (!strcmp(o->funcs[k].function, f->printable) &&
-                    !strcmp(o->funcs[k].file, f->file) && o->funcs[k].begin == f->line_begin)
-                    dup = 1;
-            if (dup)
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == f;
+            if (dup || !own_function(S, cls, f))
+                continue;
+            seen = fm_xrealloc(seen, (nseen + 1) * sizeof *seen);
+            seen[nseen++] = f;
+            o->cost.statements += f->nstmts;
+            o->cost.loops += f->nloops;
+            if (o->nfuncs >= 64)
                 continue;
             o->funcs = fm_xrealloc(o->funcs, (o->nfuncs + 1) * sizeof *o->funcs);
             fm_sum_func *x = &o->funcs[o->nfuncs++];
@@ -554,23 +568,28 @@ static void add_functions(nfstate *S, int32_t cls)
             x->end = f->line_end;
         }
     }
+    free(seen);
 }
 
+/* Per-packet cost, in rough cycles: the NF's own statements, loops, table
+ * operations, pointers followed, calls out.  Used to rank NFs (which one
+ * should get to be shared-nothing on a tie) and by the cost model. */
 static void conclude_cost(nfstate *S)
 {
     fm_summary *o = S->out;
     for (uint32_t e = 0; e < S->nentries; e++) {
         const summary *sm = S->sum[e];
-        if (sm->cost <= o->cost.score)
-            continue;
-        o->cost.score = sm->cost;
-        o->cost.statements = sm->statements;
-        o->cost.loops = sm->loops;
-        o->cost.calls = sm->calls;
-        o->cost.table_ops = sm->table_ops;
-        o->cost.pointer_loads = sm->pointer_loads;
+        if ((long)sm->nacc > o->cost.table_ops)
+            o->cost.table_ops = sm->nacc;
+        if ((long)sm->ntouch > o->cost.pointer_loads)
+            o->cost.pointer_loads = sm->ntouch;
+        if ((long)sm->nreach > o->cost.calls)
+            o->cost.calls = sm->nreach;
     }
-    o->a.cost = (double)(long)(o->cost.score * 10 + 0.5) / 10.0;
+    double score = (double)o->cost.statements + 8.0 * o->cost.loops +
+                   40.0 * o->cost.table_ops + 3.0 * o->cost.pointer_loads +
+                   2.0 * o->cost.calls;
+    o->a.cost = (double)(long)(score * 10 + 0.5) / 10.0;
     o->cost.score = o->a.cost;
 }
 
@@ -587,8 +606,8 @@ static void conclude(nfstate *S, int32_t cls)
     }
     conclude_key(S);
     conclude_globals(S);
-    conclude_cost(S);
     add_functions(S, cls);
+    conclude_cost(S);
     for (uint32_t i = 0; i < S->nt; i++)
         fill_table(S, &S->t[i], fm_summary_add_table(o));
     /* evidence: entries, key fields, state */
