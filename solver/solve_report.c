@@ -157,6 +157,28 @@ static void explain_edits(const fm_solve_output *out, fm_buf *b)
         fm_buf_printf(b, "rules file: %s\n", out->files[i].path);
 }
 
+void fm_solve_decisions(const fm_solve_result *res, fm_buf *b)
+{
+    for (size_t i = 0; i < res->ndevices; i++) {
+        const fm_solve_device *d = &res->devices[i];
+        char f[96];
+        fm_rss_choice_format(fm_solve_chosen(d), f, sizeof f);
+        fm_buf_printf(b, "%s: %s", d->name, f);
+        for (int want = FM_NF_SHARED_NOTHING; want >= FM_NF_SHARED; want--) {
+            size_t n = 0;
+            for (size_t k = 0; k < d->nnfs; k++) {
+                const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
+                if ((int)nf->decision == want)
+                    fm_buf_printf(b, "%s%s", n++ ? ", "
+                                             : want == FM_NF_SHARED ? "; shared: "
+                                                                    : "; shared-nothing: ",
+                                  nf->name);
+            }
+        }
+        fm_buf_puts(b, "\n");
+    }
+}
+
 char *fm_solve_explain(const fm_solve_result *res, const fm_solve_output *out)
 {
     fm_buf b;

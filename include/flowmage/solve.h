@@ -403,6 +403,8 @@ void fm_solve_output_free(fm_solve_output *out);
 
 char *fm_solve_explain(const fm_solve_result *res, const fm_solve_output *out);
 char *fm_solve_dot(const fm_solve_result *res);
+/* One line per device: "NAME: FIELDS; shared-nothing: a, b; shared: c". */
+void fm_solve_decisions(const fm_solve_result *res, fm_buf *out);
 /* The machine-readable report (docs/solve.md), for `flowmage simulate`. */
 char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *out,
                            const fm_click_config *cfg, const char *output_path);
