@@ -1,7 +1,5 @@
 /* flowmage analyze — attributes from summaries (+ optional LLM cross-check). */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,64 +90,16 @@ static const char help[] =
 "      --model qwen2.5-coder:7b                             # Ollama\n"
 "More in docs/analyze.md.\n";
 
-enum {
-    O_ENDPOINT = 256, O_NO_LLM, O_MODEL, O_KEYFILE, O_ALLOW_KEY, O_SAMPLES,
-    O_TEMP, O_MAXTOK, O_ROOT, O_ONLY, O_NO_CMP, O_TIE, O_PARALLEL, O_TIMEOUT,
-    O_RETRIES, O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS, O_QUIET, O_BUDGET
-};
+enum { O_NO_LLM = 256, O_QUIET };
 
-static const struct option longopts[] = {
+/* Besides the shared analyze/LLM flags (fm_cli_llm_options). */
+static const struct option own_options[] = {
     {"output", required_argument, 0, 'o'},
-    {"endpoint", required_argument, 0, O_ENDPOINT},
     {"no-llm", no_argument, 0, O_NO_LLM},
-    {"model", required_argument, 0, O_MODEL},
-    {"api-key-file", required_argument, 0, O_KEYFILE},
-    {"allow-key-to-custom-endpoint", no_argument, 0, O_ALLOW_KEY},
-    {"samples", required_argument, 0, O_SAMPLES},
-    {"temperature", required_argument, 0, O_TEMP},
-    {"max-tokens", required_argument, 0, O_MAXTOK},
-    {"source-root", required_argument, 0, O_ROOT},
-    {"source-budget", required_argument, 0, O_BUDGET},
-    {"only", required_argument, 0, O_ONLY},
-    {"no-cost-compare", no_argument, 0, O_NO_CMP},
-    {"tie-fraction", required_argument, 0, O_TIE},
-    {"parallel", required_argument, 0, O_PARALLEL},
-    {"timeout", required_argument, 0, O_TIMEOUT},
-    {"retries", required_argument, 0, O_RETRIES},
-    {"backoff", required_argument, 0, O_BACKOFF},
-    {"cache-dir", required_argument, 0, O_CACHE},
-    {"no-cache", no_argument, 0, O_NO_CACHE},
-    {"print-prompts", required_argument, 0, O_PROMPTS},
     {"quiet", no_argument, 0, O_QUIET},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
-
-static int num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fm_cli_usage_error("analyze", "%s: \"%s\" is not a number in %g..%g",
-                           opt, s, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int inum(const char *opt, const char *s, long lo, long hi, int *out)
-{
-    double v;
-    if (num(opt, s, (double)lo, (double)hi, &v) != 0)
-        return -1;
-    if (v != floor(v))
-        return fm_cli_usage_error("analyze", "%s: \"%s\" is not an integer", opt, s),
-               -1;
-    *out = (int)v;
-    return 0;
-}
 
 static void show_progress(void *ud, long done, long total)
 {
@@ -160,106 +110,71 @@ static void show_progress(void *ud, long done, long total)
 
 int fm_cmd_analyze(int argc, char **argv)
 {
-    fm_analyze_opts o;
-    fm_analyze_opts_init(&o);
-    const char *out = NULL, *endpoint = NULL, *keyfile = NULL;
-    int no_llm = 0, quiet = 0, bad = 0;
-    double d;
-    fm_strset only = {0};
+    fm_cli_llm l;
+    fm_cli_llm_init(&l, "analyze", FM_CLI_NUM_IS_NOT);
+    fm_analyze_opts *o = &l.opts;
+    struct option longopts[FM_CLI_LLM_OPTIONS_LEN(own_options)];
+    fm_cli_llm_options_join(longopts, own_options);
+    const char *out = NULL;
+    int no_llm = 0, quiet = 0;
     optind = 1;
     int c;
-    while (!bad && (c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        int r = fm_cli_llm_flag(&l, c, optarg);
+        if (r == FM_CLI_FLAG_BAD) {
+            fm_cli_llm_free(&l);
+            return FM_EXIT_INPUT;
+        }
+        if (r == FM_CLI_FLAG_DONE)
+            continue;
         switch (c) {
         case 'o': out = optarg; break;
         case 'h':
             fputs(help, stdout);
-            fm_strset_free(&only);
+            fm_cli_llm_free(&l);
             return FM_EXIT_OK;
-        case O_ENDPOINT: endpoint = optarg; break;
         case O_NO_LLM: no_llm = 1; break;
-        case O_MODEL: o.llm.model = optarg; break;
-        case O_KEYFILE: keyfile = optarg; break;
-        case O_ALLOW_KEY: o.llm.allow_key_to_custom_endpoint = 1; break;
-        case O_SAMPLES: bad = inum("--samples", optarg, 1, 64, &o.llm.samples); break;
-        case O_TEMP: bad = num("--temperature", optarg, 0, 2, &o.llm.temperature); break;
-        case O_MAXTOK: bad = inum("--max-tokens", optarg, 16, 1000000, &o.llm.max_tokens); break;
-        case O_ROOT: o.source_root = optarg; break;
-        case O_BUDGET: {
-            int v = 0;
-            bad = inum("--source-budget", optarg, 0, 1 << 20, &v);
-            o.source_budget = (size_t)v;
-            break;
-        }
-        case O_ONLY: {
-            char *copy = strdup(optarg), *save = NULL;
-            for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-                fm_strset_add(&only, t);
-            free(copy);
-            o.only = &only;
-            break;
-        }
-        case O_NO_CMP: o.compare_costs = 0; break;
-        case O_TIE: bad = num("--tie-fraction", optarg, 0, 1, &o.tie_fraction); break;
-        case O_PARALLEL: bad = inum("--parallel", optarg, 1, 256, &o.llm.parallel); break;
-        case O_TIMEOUT:
-            bad = num("--timeout", optarg, 0.001, 86400, &o.llm.timeout_s);
-            if (!bad && o.llm.connect_timeout_s > o.llm.timeout_s)
-                o.llm.connect_timeout_s = o.llm.timeout_s;
-            break;
-        case O_RETRIES: bad = inum("--retries", optarg, 0, 100, &o.llm.retries); break;
-        case O_BACKOFF:
-            bad = num("--backoff", optarg, 0, 3600, &d);
-            o.llm.backoff_base_s = d;
-            if (o.llm.backoff_max_s < d)
-                o.llm.backoff_max_s = d;
-            break;
-        case O_CACHE: o.cache_dir = optarg; break;
-        case O_NO_CACHE: o.no_cache = 1; break;
-        case O_PROMPTS: o.print_prompts_dir = optarg; break;
         case O_QUIET: quiet = 1; break;
         default:
-            fm_strset_free(&only);
+            fm_cli_llm_free(&l);
             return fm_cli_usage_error("analyze", "unknown or incomplete option");
         }
     }
-    if (bad) {
-        fm_strset_free(&only);
-        return FM_EXIT_INPUT;
-    }
     if (optind != argc - 1) {
-        fm_strset_free(&only);
+        fm_cli_llm_free(&l);
         return fm_cli_usage_error("analyze", optind >= argc
                                   ? "missing SUMMARY_DIR" : "one SUMMARY_DIR only");
     }
-    if (!out && !o.print_prompts_dir) {
-        fm_strset_free(&only);
+    if (!out && !o->print_prompts_dir) {
+        fm_cli_llm_free(&l);
         return fm_cli_usage_error("analyze", "missing -o ATTRS.json");
     }
-    if (o.cache_dir && o.no_cache) {
-        fm_strset_free(&only);
+    if (o->cache_dir && o->no_cache) {
+        fm_cli_llm_free(&l);
         return fm_cli_usage_error("analyze", "--cache-dir and --no-cache exclude each other");
     }
     const char *dir = argv[optind];
 
+    const char *endpoint = l.endpoint;
     if (!endpoint)
         endpoint = getenv("OPENAI_BASE_URL");
     if (no_llm || (endpoint && !*endpoint))
         endpoint = NULL;
-    o.llm.base_url = endpoint;
+    o->llm.base_url = endpoint;
     char *key = NULL;
     fm_error err = {0};
     int rc = FM_EXIT_OK;
-    if (keyfile) {
-        key = fm_llm_key_file_read(keyfile, &err);
+    if (l.keyfile) {
+        key = fm_llm_key_file_read(l.keyfile, &err);
         if (!key) {
-            fm_strset_free(&only);
+            fm_cli_llm_free(&l);
             return fm_cli_report(&err);
         }
     } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
         key = strdup(getenv("OPENAI_API_KEY"));
     }
-    o.llm.api_key = key;
-    if (endpoint && key && !fm_llm_key_allowed(&o.llm) && !quiet) {
+    o->llm.api_key = key;
+    if (endpoint && key && !fm_llm_key_allowed(&o->llm) && !quiet) {
         char u[1024];
         fm_llm_url_redact(endpoint, u, sizeof u);
         fprintf(stderr, "flowmage: analyze: note: the API key is not sent to %s "
@@ -268,8 +183,8 @@ int fm_cmd_analyze(int argc, char **argv)
     }
     int tty = isatty(2) && !quiet;
     if (tty && endpoint) {
-        o.progress = show_progress;
-        o.progress_ud = NULL;
+        o->progress = show_progress;
+        o->progress_ud = NULL;
     }
 
     fm_summary_set sums;
@@ -279,7 +194,7 @@ int fm_cmd_analyze(int argc, char **argv)
         rc = fm_cli_report(&err);
         goto out;
     }
-    int r = fm_analyze(&sums, &o, &attrs, &st, &err);
+    int r = fm_analyze(&sums, o, &attrs, &st, &err);
     if (tty && endpoint && st.requests + st.cache_hits > 0)
         fputs("\r\033[K", stderr);
     fm_summary_set_free(&sums);
@@ -300,6 +215,6 @@ int fm_cmd_analyze(int argc, char **argv)
     }
 out:
     fm_llm_key_free(key);
-    fm_strset_free(&only);
+    fm_cli_llm_free(&l);
     return rc;
 }

@@ -2,9 +2,7 @@
  * stages' libraries.  Every input is loaded and every stage run before the
  * first byte is written; then the work directory (the intermediate results)
  * and finally the configuration are written, each file atomically. */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,40 +110,18 @@ static const char help[] =
 
 enum {
     O_BUILD = 256, O_CONFIG, O_WORK, O_PROFILE,
-    /* analyze */
-    O_ENDPOINT, O_MODEL, O_KEYFILE, O_ALLOW_KEY, O_SAMPLES, O_TEMP, O_MAXTOK,
-    O_ROOT, O_BUDGET, O_ONLY, O_NO_CMP, O_TIE, O_PARALLEL, O_TIMEOUT, O_RETRIES,
-    O_BACKOFF, O_CACHE, O_NO_CACHE, O_PROMPTS,
     /* solve */
     O_NIC, O_CORES, O_DIALECT, O_RULES, O_DIR, O_COST, O_EXPLAIN, O_DOT,
     O_JSON, O_DRY
 };
 
-static const struct option longopts[] = {
+/* Besides analyze's flags (fm_cli_llm_options). */
+static const struct option own_options[] = {
     {"build", required_argument, 0, O_BUILD},
     {"config", required_argument, 0, O_CONFIG},
     {"output", required_argument, 0, 'o'},
     {"work", required_argument, 0, O_WORK},
     {"profile", required_argument, 0, O_PROFILE},
-    {"endpoint", required_argument, 0, O_ENDPOINT},
-    {"model", required_argument, 0, O_MODEL},
-    {"api-key-file", required_argument, 0, O_KEYFILE},
-    {"allow-key-to-custom-endpoint", no_argument, 0, O_ALLOW_KEY},
-    {"samples", required_argument, 0, O_SAMPLES},
-    {"temperature", required_argument, 0, O_TEMP},
-    {"max-tokens", required_argument, 0, O_MAXTOK},
-    {"source-root", required_argument, 0, O_ROOT},
-    {"source-budget", required_argument, 0, O_BUDGET},
-    {"only", required_argument, 0, O_ONLY},
-    {"no-cost-compare", no_argument, 0, O_NO_CMP},
-    {"tie-fraction", required_argument, 0, O_TIE},
-    {"parallel", required_argument, 0, O_PARALLEL},
-    {"timeout", required_argument, 0, O_TIMEOUT},
-    {"retries", required_argument, 0, O_RETRIES},
-    {"backoff", required_argument, 0, O_BACKOFF},
-    {"cache-dir", required_argument, 0, O_CACHE},
-    {"no-cache", no_argument, 0, O_NO_CACHE},
-    {"print-prompts", required_argument, 0, O_PROMPTS},
     {"nic", required_argument, 0, O_NIC},
     {"cores", required_argument, 0, O_CORES},
     {"dialect", required_argument, 0, O_DIALECT},
@@ -165,11 +141,9 @@ typedef struct args {
     const char **builds;
     size_t nbuilds;
     const char *config, *output, *work, *profile;
-    const char *endpoint, *keyfile;
     const char *nic, *cost, *dot, *json;
     int explain, dry_run, quiet, profile_given;
-    fm_analyze_opts an;
-    fm_strset only;
+    fm_cli_llm llm; /* analyze's flags */
     fm_solve_options so;
     char *owned_output, *owned_work; /* derived defaults */
 } args;
@@ -177,35 +151,9 @@ typedef struct args {
 static void args_free(args *a)
 {
     free(a->builds);
-    fm_strset_free(&a->only);
+    fm_cli_llm_free(&a->llm);
     free(a->owned_output);
     free(a->owned_work);
-}
-
-/* A number in lo..hi (an integer when `integer`); prints a usage error. */
-static int number(const char *opt, const char *s, double lo, double hi,
-                  int integer, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi ||
-        (integer && v != floor(v))) {
-        fm_cli_usage_error("deploy", "%s needs %s in %g..%g, got '%s'", opt,
-                           integer ? "an integer" : "a number", lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int inumber(const char *opt, const char *s, double lo, double hi, int *out)
-{
-    double v;
-    if (number(opt, s, lo, hi, 1, &v) != 0)
-        return -1;
-    *out = (int)v;
-    return 0;
 }
 
 /* OUT's directory + "/.flowmage" (".flowmage" when OUT has no directory). */
@@ -241,66 +189,33 @@ static void add_build(args *a, const char *path)
 /* 0 ok, 1 help printed, else an exit code (a usage error was printed). */
 static int parse_args(int argc, char **argv, args *a)
 {
-    fm_analyze_opts_init(&a->an);
+    fm_cli_llm_init(&a->llm, "deploy", FM_CLI_NUM_NEEDS);
     a->profile = "fastclick";
+    struct option longopts[FM_CLI_LLM_OPTIONS_LEN(own_options)];
+    fm_cli_llm_options_join(longopts, own_options);
     double d;
-    int c, bad = 0;
+    int c;
     optind = 1;
     opterr = 0;
-    while (!bad && (c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        int r = fm_cli_llm_flag(&a->llm, c, optarg);
+        if (r == FM_CLI_FLAG_BAD)
+            return FM_EXIT_INPUT;
+        if (r == FM_CLI_FLAG_DONE)
+            continue;
         switch (c) {
         case O_BUILD: add_build(a, optarg); break;
         case O_CONFIG: a->config = optarg; break;
         case 'o': a->output = optarg; break;
         case O_WORK: a->work = optarg; break;
         case O_PROFILE: a->profile = optarg; a->profile_given = 1; break;
-        case O_ENDPOINT: a->endpoint = optarg; break;
-        case O_MODEL: a->an.llm.model = optarg; break;
-        case O_KEYFILE: a->keyfile = optarg; break;
-        case O_ALLOW_KEY: a->an.llm.allow_key_to_custom_endpoint = 1; break;
-        case O_SAMPLES: bad = inumber("--samples", optarg, 1, 64, &a->an.llm.samples); break;
-        case O_TEMP: bad = number("--temperature", optarg, 0, 2, 0, &a->an.llm.temperature); break;
-        case O_MAXTOK: bad = inumber("--max-tokens", optarg, 16, 1000000, &a->an.llm.max_tokens); break;
-        case O_ROOT: a->an.source_root = optarg; break;
-        case O_BUDGET: {
-            int v = 0;
-            bad = inumber("--source-budget", optarg, 0, 1 << 20, &v);
-            a->an.source_budget = (size_t)v;
-            break;
-        }
-        case O_ONLY: {
-            char *copy = fm_xstrdup(optarg), *save = NULL;
-            for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-                fm_strset_add(&a->only, t);
-            free(copy);
-            a->an.only = &a->only;
-            break;
-        }
-        case O_NO_CMP: a->an.compare_costs = 0; break;
-        case O_TIE: bad = number("--tie-fraction", optarg, 0, 1, 0, &a->an.tie_fraction); break;
-        case O_PARALLEL: bad = inumber("--parallel", optarg, 1, 256, &a->an.llm.parallel); break;
-        case O_TIMEOUT:
-            bad = number("--timeout", optarg, 0.001, 86400, 0, &a->an.llm.timeout_s);
-            if (!bad && a->an.llm.connect_timeout_s > a->an.llm.timeout_s)
-                a->an.llm.connect_timeout_s = a->an.llm.timeout_s;
-            break;
-        case O_RETRIES: bad = inumber("--retries", optarg, 0, 100, &a->an.llm.retries); break;
-        case O_BACKOFF:
-            bad = number("--backoff", optarg, 0, 3600, 0, &d);
-            a->an.llm.backoff_base_s = d;
-            if (!bad && a->an.llm.backoff_max_s < d)
-                a->an.llm.backoff_max_s = d;
-            break;
-        case O_CACHE: a->an.cache_dir = optarg; break;
-        case O_NO_CACHE: a->an.no_cache = 1; break;
-        case O_PROMPTS: a->an.print_prompts_dir = optarg; break;
         case O_NIC: a->nic = optarg; break;
-        case O_CORES: {
-            int n = 0;
-            bad = inumber("--cores", optarg, 1, 65535, &n);
-            a->so.cores = (unsigned)n;
+        case O_CORES:
+            if (fm_cli_number("deploy", FM_CLI_NUM_NEEDS, "--cores", optarg, 1, 65535, 1,
+                              &d) != 0)
+                return FM_EXIT_INPUT;
+            a->so.cores = (unsigned)d;
             break;
-        }
         case O_DIALECT:
             if (!strcmp(optarg, "flowrules"))
                 a->so.dialect = FM_DIALECT_FLOWRULES;
@@ -325,8 +240,6 @@ static int parse_args(int argc, char **argv, args *a)
             return fm_cli_usage_error("deploy", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (bad)
-        return FM_EXIT_INPUT;
     for (int i = optind; i < argc; i++)
         add_build(a, argv[i]);
     if (!a->nbuilds)
@@ -334,16 +247,16 @@ static int parse_args(int argc, char **argv, args *a)
                                   "archives, a directory or a binary)");
     if (!a->config)
         return fm_cli_usage_error("deploy", "--config CHAIN.click is required");
-    if (a->an.cache_dir && a->an.no_cache)
+    if (a->llm.opts.cache_dir && a->llm.opts.no_cache)
         return fm_cli_usage_error("deploy", "--cache-dir and --no-cache exclude each other");
-    if (a->endpoint && !*a->endpoint)
-        a->endpoint = NULL;
+    if (a->llm.endpoint && !*a->llm.endpoint)
+        a->llm.endpoint = NULL;
     if (!a->output)
         a->output = a->owned_output = default_output(a->config);
     if (!a->work)
         a->work = a->owned_work = default_work(a->output);
     a->so.output = a->output;
-    a->an.llm.base_url = a->endpoint;
+    a->llm.opts.llm.base_url = a->llm.endpoint;
     return 0;
 }
 
@@ -409,10 +322,10 @@ static int summarize(const args *a, state *s, fm_error *err)
 /* Stage 3: attributes (static unless an endpoint was given). */
 static int analyze(const args *a, state *s, fm_error *err)
 {
-    fm_analyze_opts o = a->an;
-    if (a->endpoint) {
-        if (a->keyfile) {
-            if (!(s->key = fm_llm_key_file_read(a->keyfile, err)))
+    fm_analyze_opts o = a->llm.opts;
+    if (a->llm.endpoint) {
+        if (a->llm.keyfile) {
+            if (!(s->key = fm_llm_key_file_read(a->llm.keyfile, err)))
                 return -1;
         } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
             s->key = fm_xstrdup(getenv("OPENAI_API_KEY"));
@@ -420,7 +333,7 @@ static int analyze(const args *a, state *s, fm_error *err)
         o.llm.api_key = s->key;
         if (s->key && !fm_llm_key_allowed(&o.llm) && !a->quiet) {
             char u[1024];
-            fm_llm_url_redact(a->endpoint, u, sizeof u);
+            fm_llm_url_redact(a->llm.endpoint, u, sizeof u);
             fprintf(stderr, "flowmage: deploy: note: the API key is not sent to %s "
                             "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
                             "--allow-key-to-custom-endpoint)\n", u);
@@ -492,10 +405,10 @@ static void report_stages(const args *a, const state *s)
     fm_program_stats st = fm_program_get_stats(s->program);
     fprintf(stderr, "flowmage: deploy: summarize: %zu elements (%zu stateful) from %zu "
                     "units -> %s\n", s->sums.n, stateful, st.units, s->sums_dir);
-    if (a->endpoint) {
+    if (a->llm.endpoint) {
         char line[400], u[1024];
         fm_analyze_stats_format(&s->stats, line, sizeof line);
-        fm_llm_url_redact(a->endpoint, u, sizeof u);
+        fm_llm_url_redact(a->llm.endpoint, u, sizeof u);
         fprintf(stderr, "flowmage: deploy: analyze: %s (%s) -> %s\n", line, u, s->attrs_path);
     } else {
         fprintf(stderr, "flowmage: deploy: analyze: static attributes (no --endpoint) "
@@ -513,23 +426,11 @@ static void report_stages(const args *a, const state *s)
 static void report_result(const args *a, const state *s)
 {
     const fm_solve_result *res = &s->res;
-    for (size_t i = 0; i < res->ndevices; i++) {
-        const fm_solve_device *d = &res->devices[i];
-        char f[96];
-        fm_rss_choice_format(fm_solve_chosen(d), f, sizeof f);
-        printf("%s: %s", d->name, f);
-        for (int want = FM_NF_SHARED_NOTHING; want >= FM_NF_SHARED; want--) {
-            size_t n = 0;
-            for (size_t k = 0; k < d->nnfs; k++) {
-                const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
-                if ((int)nf->decision == want)
-                    printf("%s%s", n++ ? ", " : want == FM_NF_SHARED ? "; shared: "
-                                                                     : "; shared-nothing: ",
-                           nf->name);
-            }
-        }
-        printf("\n");
-    }
+    fm_buf lines;
+    fm_buf_init(&lines);
+    fm_solve_decisions(res, &lines);
+    fputs(fm_buf_cstr(&lines), stdout);
+    fm_buf_free(&lines);
     size_t edits = 0;
     for (size_t i = 0; i < s->out.nedits; i++)
         edits += s->out.edits[i].keyword != NULL;

@@ -64,10 +64,11 @@ int fm_cmd_dump(int argc, char **argv)
         fm_buf b;
         fm_buf_init(&b);
         fm_buf_printf(&b,
-                      "inputs %zu\nunits %zu\nfiles_without_facts %zu\nfunctions %zu\n"
-                      "declarations %zu\nduplicate_definitions %zu\ntypes %zu\nbytes %zu\n",
-                      s.inputs, s.units, s.skipped_files, s.funcs, s.decls, s.duplicates,
-                      fm_program_ntypes(p), s.bytes);
+                      "inputs %zu\nunits %zu\nduplicate_units %zu\nfiles_without_facts %zu\n"
+                      "functions %zu\ndeclarations %zu\nduplicate_definitions %zu\ntypes %zu\n"
+                      "bytes %zu\n",
+                      s.inputs, s.units, s.duplicate_units, s.skipped_files, s.funcs, s.decls,
+                      s.duplicates, fm_program_ntypes(p), s.bytes);
         text = (char *)fm_buf_cstr(&b);
     } else {
         text = fm_program_dump_json(p, filter, types, decls);

@@ -199,23 +199,11 @@ static int write_text(const char *path, char *text, fm_error *err)
 static void summary(const fm_solve_result *res, const fm_solve_output *out,
                     const args *a)
 {
-    for (size_t i = 0; i < res->ndevices; i++) {
-        const fm_solve_device *d = &res->devices[i];
-        char f[96];
-        fm_rss_choice_format(fm_solve_chosen(d), f, sizeof f);
-        printf("%s: %s", d->name, f);
-        for (int want = FM_NF_SHARED_NOTHING; want >= FM_NF_SHARED; want--) {
-            size_t n = 0;
-            for (size_t k = 0; k < d->nnfs; k++) {
-                const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
-                if ((int)nf->decision == want)
-                    printf("%s%s", n++ ? ", " : want == FM_NF_SHARED ? "; shared: "
-                                                                     : "; shared-nothing: ",
-                           nf->name);
-            }
-        }
-        printf("\n");
-    }
+    fm_buf lines;
+    fm_buf_init(&lines);
+    fm_solve_decisions(res, &lines);
+    fputs(fm_buf_cstr(&lines), stdout);
+    fm_buf_free(&lines);
     size_t edits = 0;
     for (size_t i = 0; i < out->nedits; i++)
         edits += out->edits[i].keyword != NULL;

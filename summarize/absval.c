@@ -371,8 +371,10 @@ uint32_t field_id(an *A, const char *rec, const char *field)
     if (A->nfields == A->capfields) {
         A->capfields *= 2;
         A->fields = fm_xrealloc(A->fields, A->capfields * sizeof *A->fields);
+        A->field_label = fm_xrealloc(A->field_label, A->capfields * sizeof *A->field_label);
     }
     A->fields[A->nfields] = (fieldref){rec, field};
+    A->field_label[A->nfields] = -1;
     A->field_slots[h] = A->nfields;
     return A->nfields++;
 }

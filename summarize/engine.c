@@ -369,16 +369,22 @@ int fa_liftable_root(const an *A, uint32_t loc)
 
 /* A header field anywhere on the location's path (e.g. the bytes of
  * click_ether.ether_shost read through a pointer to them). */
+static int32_t field_header(an *A, uint32_t fid)
+{
+    if (A->field_label[fid] < 0) {
+        const fieldref *f = field_get(A, fid);
+        const char *h = fm_profile_header(A->prof, f->rec, f->field);
+        A->field_label[fid] = h ? (int32_t)label_id(A, h) + 1 : 0;
+    }
+    return A->field_label[fid];
+}
+
 static const char *loc_header(an *A, uint32_t loc)
 {
     for (uint32_t l = loc; l; l = loc_get(A, l)->parent) {
         const aloc *x = loc_get(A, l);
-        if (x->kind != LS_FIELD)
-            continue;
-        const fieldref *f = field_get(A, x->arg);
-        const char *h = fm_profile_header(A->prof, f->rec, f->field);
-        if (h)
-            return h;
+        if (x->kind == LS_FIELD && field_header(A, x->arg))
+            return label_name(A, (uint32_t)field_header(A, x->arg) - 1);
     }
     return NULL;
 }

@@ -127,6 +127,7 @@ struct an {
     uint32_t *loc_slots;      /* hash: id */
     uint32_t nloc_slots;
     fieldref *fields;
+    int32_t *field_label;     /* per field: header label id + 1, 0 none, -1 not yet */
     uint32_t nfields, capfields;
     uint32_t *field_slots;
     uint32_t nfield_slots;

@@ -165,6 +165,7 @@ void fm_program_free(fm_program *p)
     free(p->globals);
     free(p->funcs);
     free(p->units);
+    free(p->seen_units);
     free(p->pool.str);
     free(p->pool.slots);
     fm_index_free(&p->type_ix);

@@ -49,6 +49,8 @@ struct fm_program {
     fm_unit_info *units;
     size_t nunits, capunits;
     fm_program_stats stats;
+    uint64_t *seen_units;     /* (crc << 32 | size) of units already read */
+    size_t nseen, capseen;
 };
 
 uint32_t fm_pool_id(fm_program *p, const char *s, size_t n);

@@ -503,6 +503,22 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
                                      ".flowmage unit with unknown flags 0x%x (newer plugin?)", flags);
         if ((uint32_t)crc32(0L, pay, plen) != crc)
             return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
+        /* a directory holds the objects and the archives and binaries made
+         * of them: read each unit once */
+        uint64_t id = (uint64_t)crc << 32 | plen;
+        int dup = 0;
+        for (size_t i = 0; i < p->nseen && !dup; i++)
+            dup = p->seen_units[i] == id;
+        if (dup) {
+            p->stats.duplicate_units++;
+            off += FM_SECTION_HEADER_SIZE + plen;
+            continue;
+        }
+        if (p->nseen == p->capseen) {
+            p->capseen = p->capseen ? p->capseen * 2 : 256;
+            p->seen_units = fm_xrealloc(p->seen_units, p->capseen * sizeof *p->seen_units);
+        }
+        p->seen_units[p->nseen++] = id;
         int rc;
         if (flags & FM_HDR_DEFLATE) {
             /* offsets in errors then point into the inflated payload,
@@ -516,7 +532,7 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
                                          "corrupt .flowmage unit: compressed payload does not inflate");
             }
             rc = read_unit(p, buf, raw, source, at + FM_SECTION_HEADER_SIZE, err);
-            p->stats.bytes += plen - raw; /* count what is stored */
+            p->stats.bytes = p->stats.bytes - raw + plen; /* count what is stored */
             free(buf);
         } else {
             rc = read_unit(p, pay, plen, source, at + FM_SECTION_HEADER_SIZE, err);

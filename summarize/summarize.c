@@ -16,6 +16,7 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->nlocs = 1; /* id 0: none */
     A->capfields = 1024;
     A->fields = fm_xcalloc(A->capfields, sizeof *A->fields);
+    A->field_label = fm_xcalloc(A->capfields, sizeof *A->field_label);
     A->nfields = 1;
     A->ctx = -2;
     A->budget = FM_SUMMARIZE_BUDGET;
@@ -54,6 +55,7 @@ void an_free(an *A)
     free(A->locs);
     free(A->loc_slots);
     free(A->fields);
+    free(A->field_label);
     free(A->field_slots);
     for (uint32_t i = 0; i < A->nlabels; i++)
         free(A->labels[i]);

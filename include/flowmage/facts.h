@@ -155,6 +155,7 @@ const fm_unit_info *fm_program_unit_at(const fm_program *p, size_t i);
 const char *fm_program_str(const fm_program *p, uint32_t id);
 typedef struct fm_program_stats {
     size_t inputs, units, skipped_files, funcs, decls, duplicates, bytes;
+    size_t duplicate_units;   /* identical units met again (archive, binary) */
 } fm_program_stats;
 fm_program_stats fm_program_get_stats(const fm_program *p);
 

@@ -42,6 +42,13 @@ expect_error "$T/missing.o" "missing.o: No such file" "missing file"
 gcc -c -x c /dev/null -o "$T/empty.o"
 assert_contains "$("$FM_BIN" dump --stats "$T/empty.o")" "files_without_facts 1" "object without facts"
 # two units back to back with padding between (what ld produces)
-{ cat "$T/good.bin"; printf '\0\0\0'; cat "$T/good.bin"; } >"$T/two.fmg"
+objcopy --dump-section .flowmage="$T/other.bin" "$FM_BUILD/fixtures/O0/symconnmarker.o" "$T/scratch.o"
+{ cat "$T/good.bin"; printf '\0\0\0'; cat "$T/other.bin"; } >"$T/two.fmg"
 assert_contains "$("$FM_BIN" dump --stats "$T/two.fmg")" "units 2" "padded units"
+# the same unit twice (an object and the archive made of it) is read once
+{ cat "$T/good.bin"; printf '\0'; cat "$T/good.bin"; } >"$T/dup.fmg"
+st=$("$FM_BIN" dump --stats "$T/dup.fmg")
+assert_contains "$st" "units 1" "repeated unit read once"
+assert_contains "$st" "duplicate_units 1" "repeated unit counted"
+assert_contains "$st" "bytes $(($(stat -c %s "$T/good.bin") - 16))" "stored payload bytes (16-byte header)"
 t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding"
