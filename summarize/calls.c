@@ -95,11 +95,23 @@ const fm_func *class_method_named(const an *A, int32_t t, const char *name)
 
 /* ---- translating a callee's terms into the caller's ---- */
 
+/* What one callee atom became at this call site.  A callee summary
+ * repeats the same few atoms (its parameters, their contents) across
+ * hundreds of records and guards, and the caller's fixpoint applies it
+ * again every round: each atom is translated once per site. */
+typedef struct tmemo {
+    atom a;                  /* 0: empty slot */
+    uint32_t wgen;           /* caller memory generation it was read at */
+    vset out;
+} tmemo;
+
 typedef struct site {
     fa *F;
     uint32_t k;              /* call event */
     vset *args;
     uint32_t nargs;
+    tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
+    uint32_t nmemo, usedmemo;
 } site;
 
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max);
@@ -159,57 +171,110 @@ static void add_composed(vset *out, atom a, unsigned outer)
     vs_add(out, a);
 }
 
+static void translate_atom(site *c, atom a, vset *out)
+{
+    fa *F = c->F;
+    unsigned f = atom_flags(a);
+    uint32_t locs[MAXL], n;
+    switch (atom_kind(a)) {
+    case AK_PTR:
+        n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
+        break;
+    case AK_CONTENT: {
+        const aloc *r = loc_get(F->A, loc_get(F->A, (uint32_t)atom_payload(a))->root);
+        if (r->kind == LR_SLOT && r->arg < c->nargs)
+            /* part of an aggregate passed by value as a scalar value
+             * (e.g. a header field copied whole): that value */
+            for (uint32_t t = 0; t < c->args[r->arg].n; t++)
+                if (atom_kind(c->args[r->arg].v[t]) != AK_PTR)
+                    add_composed(out, c->args[r->arg].v[t], f);
+        n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+        for (uint32_t j = 0; j < n; j++) {
+            vset tmp = {0};
+            fa_read(F, locs[j], &tmp);
+            for (uint32_t t = 0; t < tmp.n; t++)
+                add_composed(out, tmp.v[t], f);
+            vs_free(&tmp);
+        }
+        break;
+    }
+    case AK_PARAM: {
+        uint32_t p = (uint32_t)atom_payload(a);
+        if (p < c->nargs)
+            for (uint32_t t = 0; t < c->args[p].n; t++)
+                add_composed(out, c->args[p].v[t], f);
+        else
+            vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+        break;
+    }
+    case AK_TRES: {
+        uint32_t x = (uint32_t)atom_payload(a);
+        if (F->tres_map && F->tres_map[c->k] && x < F->tres_n[c->k])
+            vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
+        break;
+    }
+    default:
+        vs_add(out, a);
+    }
+}
+
+static tmemo *memo_slot(site *c, atom a)
+{
+    if ((c->usedmemo + 1) * 2 > c->nmemo) {
+        uint32_t ns = c->nmemo ? c->nmemo * 2 : 64;
+        tmemo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < c->nmemo; i++) {
+            if (!c->memo[i].a)
+                continue;
+            uint32_t h = (uint32_t)((c->memo[i].a * 0x9E3779B97F4A7C15ULL) >> 32) & (ns - 1);
+            while (m[h].a)
+                h = (h + 1) & (ns - 1);
+            m[h] = c->memo[i];
+        }
+        free(c->memo);
+        c->memo = m;
+        c->nmemo = ns;
+    }
+    uint32_t h = (uint32_t)((a * 0x9E3779B97F4A7C15ULL) >> 32) & (c->nmemo - 1);
+    while (c->memo[h].a && c->memo[h].a != a)
+        h = (h + 1) & (c->nmemo - 1);
+    return &c->memo[h];
+}
+
 static void translate_atoms(site *c, const vset *in, vset *out)
 {
     fa *F = c->F;
     F->A->work += 1 + in->n;
     for (uint32_t i = 0; i < in->n; i++) {
         atom a = in->v[i];
-        unsigned f = atom_flags(a);
-        uint32_t locs[MAXL], n;
-        switch (atom_kind(a)) {
-        case AK_PTR:
-            n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
-            for (uint32_t j = 0; j < n; j++)
-                vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
-            break;
-        case AK_CONTENT: {
-            const aloc *r = loc_get(F->A, loc_get(F->A, (uint32_t)atom_payload(a))->root);
-            if (r->kind == LR_SLOT && r->arg < c->nargs)
-                /* part of an aggregate passed by value as a scalar value
-                 * (e.g. a header field copied whole): that value */
-                for (uint32_t t = 0; t < c->args[r->arg].n; t++)
-                    if (atom_kind(c->args[r->arg].v[t]) != AK_PTR)
-                        add_composed(out, c->args[r->arg].v[t], f);
-            n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
-            for (uint32_t j = 0; j < n; j++) {
-                vset tmp = {0};
-                fa_read(F, locs[j], &tmp);
-                for (uint32_t t = 0; t < tmp.n; t++)
-                    add_composed(out, tmp.v[t], f);
-                vs_free(&tmp);
-            }
-            break;
+        unsigned k = atom_kind(a);
+        if (k == AK_TRES || k == AK_LABEL || k == AK_STR || k == AK_CONST || k == AK_UNKNOWN) {
+            translate_atom(c, a, out); /* cheap, or (lookups) still changing */
+            continue;
         }
-        case AK_PARAM: {
-            uint32_t p = (uint32_t)atom_payload(a);
-            if (p < c->nargs)
-                for (uint32_t t = 0; t < c->args[p].n; t++)
-                    add_composed(out, c->args[p].v[t], f);
-            else
-                vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
-            break;
+        tmemo *m = memo_slot(c, a);
+        if (!m->a || (k == AK_CONTENT && m->wgen != F->wgen)) {
+            if (!m->a)
+                c->usedmemo++;
+            m->a = a;
+            m->wgen = F->wgen;
+            vs_clear(&m->out);
+            translate_atom(c, a, &m->out);
         }
-        case AK_TRES: {
-            uint32_t x = (uint32_t)atom_payload(a);
-            if (F->tres_map && F->tres_map[c->k] && x < F->tres_n[c->k])
-                vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
-            break;
-        }
-        default:
-            vs_add(out, a);
-        }
+        if (!out->n)
+            vs_copy(out, &m->out);
+        else
+            vs_union(out, &m->out);
     }
+}
+
+static void memo_free(site *c)
+{
+    for (uint32_t i = 0; i < c->nmemo; i++)
+        vs_free(&c->memo[i].out);
+    free(c->memo);
 }
 
 /* A guard the call site settles: its tested side is only constants (a
@@ -663,6 +728,26 @@ static int param_derived(fa *F, const vset *obj)
     return 0;
 }
 
+/* 1 if some NF context could resolve a virtual call of class vclass: a
+ * call through a class no element derives from (an ErrorHandler, a
+ * visitor) resolves the same way in every context, so the summary that
+ * makes it stays shared across NFs. */
+static int vclass_in_contexts(an *A, int32_t vclass)
+{
+    if (vclass < 0)
+        return 1;
+    if (A->prof->elements_are_functions)
+        return 0; /* the context is always "no NF" */
+    if (A->vclass_ctx[vclass] < 0) {
+        int in = 0;
+        for (size_t t = 0; t < fm_program_ntypes(A->P) && !in; t++)
+            in = type_derives(A->P, (int32_t)t, vclass) &&
+                 type_derives_named(A->P, (int32_t)t, &A->prof->element_bases);
+        A->vclass_ctx[vclass] = (int8_t)in;
+    }
+    return A->vclass_ctx[vclass];
+}
+
 static const fm_func *resolve_virtual(fa *F, const fm_event *e)
 {
     an *A = F->A;
@@ -672,6 +757,8 @@ static const fm_func *resolve_virtual(fa *F, const fm_event *e)
     vs_free(&obj);
     if (!this_like)
         return NULL; /* another object (e.g. the next element): not followed */
+    if (!vclass_in_contexts(A, e->vclass))
+        return NULL;
     F->out->ctx_dependent = 1;
     if (A->ctx < 0 || !type_derives(A->P, A->ctx, e->vclass))
         return NULL;
@@ -690,7 +777,7 @@ void fa_call(fa *F, uint32_t k)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
-    site c = {F, k, NULL, e->nargs};
+    site c = {F, k, NULL, e->nargs, NULL, 0, 0};
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
         fa_operand(F, &e->args[i], &c.args[i]);
@@ -719,4 +806,5 @@ void fa_call(fa *F, uint32_t k)
     for (uint32_t i = 0; i < e->nargs; i++)
         vs_free(&c.args[i]);
     free(c.args);
+    memo_free(&c);
 }

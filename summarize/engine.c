@@ -357,8 +357,10 @@ void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
     if (same_values_stored(F, loc, site, v))
         return;
     cell *c = cell_get(F, loc, site);
-    if (vs_union(&c->val, v))
+    if (vs_union(&c->val, v)) {
         F->changed = 1;
+        F->wgen++;
+    }
 }
 
 int fa_liftable_root(const an *A, uint32_t loc)

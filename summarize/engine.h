@@ -144,6 +144,7 @@ struct an {
     int32_t ctx;              /* NF class being analysed, -2 for none */
     uint32_t **methods;       /* function indices per class (type index) */
     uint32_t *nmethods;
+    int8_t *vclass_ctx;       /* per class: some NF context derives from it (-1: not known yet) */
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
     long analysed;            /* statistics */
@@ -197,6 +198,7 @@ typedef struct fa {
     locidx within;            /* cells at or below it in the same object */
     locidx store_ix, acc_ix, idx_ix, touch_ix; /* records by location */
     int changed;
+    uint32_t wgen;            /* bumped whenever a cell's value grows */
     const fm_func **callee;   /* per call event, resolved once (direct calls) */
     uint8_t *callee_known;
     uint32_t **tres_map;      /* per call event: callee access -> ours */

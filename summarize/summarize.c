@@ -33,6 +33,8 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
     size_t nt = fm_program_ntypes(P);
     A->methods = fm_xcalloc(nt ? nt : 1, sizeof *A->methods);
     A->nmethods = fm_xcalloc(nt ? nt : 1, sizeof *A->nmethods);
+    A->vclass_ctx = fm_xmalloc(nt ? nt : 1);
+    memset(A->vclass_ctx, -1, nt ? nt : 1);
     for (size_t i = 0; i < fm_program_nfuncs(P); i++) {
         int32_t c = fm_program_func_at(P, i)->cls;
         if (c < 0)
@@ -65,6 +67,7 @@ void an_free(an *A)
         free(A->methods[i]);
     free(A->methods);
     free(A->nmethods);
+    free(A->vclass_ctx);
     memset(A, 0, sizeof *A);
 }
 
