@@ -39,6 +39,12 @@ typedef struct nfstate {
 
 /* ---- helpers ---- */
 
+static int framework_global(const nfstate *S, const fm_global *g)
+{
+    const fm_strset *fw = &S->N.prof->framework_globals;
+    return fw->n && (fm_strset_has(fw, g->printable) || fm_strset_has(fw, g->mangled));
+}
+
 static const char *persistence(nfstate *S, uint32_t loc)
 {
     an *A = S->N.A;
@@ -54,6 +60,8 @@ static const char *persistence(nfstate *S, uint32_t loc)
         return thread ? "per_thread_member" : "member";
     case LR_GLOBAL: {
         const fm_global *g = fm_program_global_at(S->N.P, r->arg);
+        if (framework_global(S, g))
+            return NULL; /* the framework's allocator: no element's state */
         return (g->flags & FM_GLOBAL_TLS) || thread ? "per_thread_global" : "global";
     }
     case LR_TABLE: return "nested";
@@ -467,7 +475,8 @@ static void conclude_globals(nfstate *S)
             int global = 0;
             if (r->kind == LR_GLOBAL) {
                 const fm_global *g = fm_program_global_at(S->N.P, r->arg);
-                global = !(g->flags & (FM_GLOBAL_TLS | FM_GLOBAL_CONST | FM_GLOBAL_VTABLE));
+                global = !(g->flags & (FM_GLOBAL_TLS | FM_GLOBAL_CONST | FM_GLOBAL_VTABLE)) &&
+                         !framework_global(S, g);
             }
             if (!member && !global)
                 continue;

@@ -80,7 +80,8 @@ static int known_keys(const cJSON *o, const char *where, const char *const *keys
 }
 
 static const char *const summarize_keys[] = {
-    "elements", "entries", "configure", "flow_managers", "flow_state", "packet_records",
+    "elements", "entries", "configure", "flow_managers", "flow_state", "framework_state",
+    "packet_records",
     "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
     "identity_functions", NULL};
 static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
@@ -109,12 +110,14 @@ static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
         return BAD("summarize.elements.entry_suffix is needed when elements are functions");
     const cJSON *fm = cJSON_GetObjectItemCaseSensitive(s, "flow_managers");
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(s, "flow_state");
+    const cJSON *fw = cJSON_GetObjectItemCaseSensitive(s, "framework_state");
     const cJSON *pt = cJSON_GetObjectItemCaseSensitive(s, "per_thread");
     const cJSON *ap = cJSON_GetObjectItemCaseSensitive(s, "arg_parsers");
     if (strset_of(s, "entries", &p->entries, p, err) ||
         strset_of(s, "configure", &p->configure, p, err) ||
         strset_of(fm, "bases", &p->flow_manager_bases, p, err) ||
         strset_of(fs, "globals", &p->flow_state_globals, p, err) ||
+        strset_of(fw, "globals", &p->framework_globals, p, err) ||
         strset_of(s, "packet_records", &p->packet_records, p, err) ||
         strset_of(pt, "classes", &p->per_thread_classes, p, err) ||
         strset_of(pt, "accessors", &p->per_thread_accessors, p, err) ||
@@ -195,7 +198,7 @@ void fm_profile_free(fm_profile *p)
     free(p->name_method);
     free(p->entry_suffix);
     fm_strset *sets[] = {&p->not_nfs, &p->entries, &p->configure, &p->flow_manager_bases,
-                         &p->flow_state_globals, &p->packet_records,
+                         &p->flow_state_globals, &p->framework_globals, &p->packet_records,
                          &p->per_thread_classes, &p->per_thread_accessors,
                          &p->parser_classes, &p->parser_functions, &p->hash_functions,
                          &p->identity_functions};

@@ -51,6 +51,7 @@ typedef struct fm_profile {
     fm_strset configure;
     fm_strset flow_manager_bases;
     fm_strset flow_state_globals;
+    fm_strset framework_globals; /* the framework's own thread-safe memory (packet pools) */
     fm_strset packet_records;
     fm_header_map *headers;
     size_t nheaders;

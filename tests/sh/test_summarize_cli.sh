@@ -52,4 +52,18 @@ assert_eq "$?" 2 "unknown profile"
 assert_contains "$(cat "$T/err")" 'no profile named "nosuchprofile"' "error names the profile"
 "$FM_BIN" summarize "$O2" 2>"$T/err"
 assert_eq "$?" 2 "missing -o"
-t_done "determinism (repeat, input order), stale files, corrupt/foreign input, unknown base and profile"
+
+# framework_state: the clicklike packet pool (Packet::kill recycles into a
+# global ring) is the framework's memory; without the profile saying so it
+# is reported as the NF's global state
+sed '/"framework_state"/,/},/d' "$FM_ROOT/profiles/fastclick.json" >"$T/nofw.json"
+assert_not_contains "$(cat "$T/nofw.json")" framework_state "profile without framework_state"
+"$FM_BIN" summarize -q -p "$T/nofw.json" --only ACLFilter "$O2" -o "$T/nofw"
+assert_eq "$?" 0 "summarize without framework_state"
+assert_contains "$(cat "$T/nofw/ACLFilter.json")" '"location": "global_packet_pool.ring[i]"' \
+    "pool writes are global state without framework_state"
+"$FM_BIN" summarize -q --only ACLFilter "$O2" -o "$T/fw"
+assert_not_contains "$(cat "$T/fw/ACLFilter.json")" global_packet_pool \
+    "pool writes are not the NF's state with framework_state"
+assert_contains "$(cat "$T/fw/ACLFilter.json")" '"global_state": []' "no global state"
+t_done "determinism (repeat, input order), stale files, corrupt/foreign input, unknown base and profile, framework state"
