@@ -354,6 +354,11 @@ void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
      * every such store would pollute every such read */
     if (loc_root_kind(F->A, loc) == LR_UNKNOWN)
         return;
+    /* nor is the framework's own memory (its packet pools): no element's
+     * state, and what it holds is recycled packets of every flow */
+    const aloc *r = loc_get(F->A, loc_get(F->A, loc)->root);
+    if (r->kind == LR_GLOBAL && F->A->framework_global[r->arg])
+        return;
     if (same_values_stored(F, loc, site, v))
         return;
     cell *c = cell_get(F, loc, site);

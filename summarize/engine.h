@@ -145,6 +145,7 @@ struct an {
     uint32_t **methods;       /* function indices per class (type index) */
     uint32_t *nmethods;
     int8_t *vclass_ctx;       /* per class: some NF context derives from it (-1: not known yet) */
+    uint8_t *framework_global;   /* per program global: the framework's own memory */
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
     long analysed;            /* statistics */

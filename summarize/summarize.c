@@ -20,8 +20,11 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->nfields = 1;
     A->ctx = -2;
     A->budget = FM_SUMMARIZE_BUDGET;
+    A->framework_global = fm_xcalloc(fm_program_nglobals(P) + 1, 1);
     for (size_t i = 0; i < fm_program_nglobals(P); i++) {
         const fm_global *g = fm_program_global_at(P, i);
+        A->framework_global[i] = fm_strset_has(&prof->framework_globals, g->printable) ||
+                                 fm_strset_has(&prof->framework_globals, g->mangled);
         if (fm_strset_has(&prof->flow_state_globals, g->printable) ||
             fm_strset_has(&prof->flow_state_globals, g->mangled)) {
             A->flow_state_globals = fm_xrealloc(A->flow_state_globals,
@@ -63,6 +66,7 @@ void an_free(an *A)
         free(A->labels[i]);
     free(A->labels);
     free(A->flow_state_globals);
+    free(A->framework_global);
     for (size_t i = 0; i < fm_program_ntypes(A->P); i++)
         free(A->methods[i]);
     free(A->methods);
