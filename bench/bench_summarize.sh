@@ -5,8 +5,34 @@
 # and cached under $FM_BUILD/bench-corpus.  Baseline in the same run:
 # reading the same facts without analysing them (dump --stats).
 # Target for a whole FastClick build: under 1 s and 200 MB.
+# FM_BENCH_CORPUS=PATH measures a real build instead (a directory of
+# objects, an archive or a linked binary, e.g. FastClick's userlevel/click;
+# FLOWMAGE_DATADIR must then name this repository if flowmage is not
+# installed).
 set -u
 : "${FM_ROOT:?}" "${FM_BUILD:?}" "${FM_BIN:?}" "${FM_PLUGIN:?}"
+export FLOWMAGE_DATADIR="${FLOWMAGE_DATADIR:-$FM_ROOT}"
+t() { /usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1; }
+report() {
+    echo "$1 $2" | awk '{
+        rc = $3 + $4; sc = $7 + $8
+        printf "  read facts only: %.2f s wall, %.2f s CPU, %.0f MB peak\n", $1, rc, $2 / 1024
+        printf "  summarize:       %.2f s wall, %.2f s CPU, %.0f MB peak\n", $5, sc, $6 / 1024
+        printf "  ratio summarize/read: CPU %.2f, memory %.2f\n", sc / (rc > 0 ? rc : 0.01), $6 / $2
+        printf "  against the target (1 s, 200 MB): CPU %.2f, wall %.2f, memory %.2f\n", sc, $5, $6 / 1024 / 200
+    }'
+}
+if [ -n "${FM_BENCH_CORPUS:-}" ]; then
+    [ -e "$FM_BENCH_CORPUS" ] || { echo "bench_summarize: no $FM_BENCH_CORPUS"; exit 1; }
+    out=$(mktemp -d "${TMPDIR:-/tmp}/fm-bench-sum.XXXXXX") || exit 1
+    read_only=$(t "$FM_BIN" dump --stats "$FM_BENCH_CORPUS")
+    full=$(t "$FM_BIN" summarize -q "$FM_BENCH_CORPUS" -o "$out/sum")
+    nsum=$(ls "$out/sum" | grep -c '\.json$')
+    rm -rf "$out"
+    echo "summarize: $FM_BENCH_CORPUS, $((nsum - 1)) elements"
+    report "$read_only" "$full"
+    exit 0
+fi
 copies=${COPIES:-12}
 corpus=$FM_BUILD/bench-corpus/c$copies
 if [ ! -f "$corpus/.done" ]; then
@@ -36,16 +62,8 @@ if [ ! -f "$corpus/.done" ]; then
 fi
 nobj=$(ls "$corpus/obj" | wc -l)
 bytes=$(cat "$corpus"/obj/*.o | wc -c)
-# wall seconds, peak KB, CPU seconds (user + sys: fair on a busy machine)
-t() { /usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1; }
 read_only=$(t "$FM_BIN" dump --stats "$corpus/obj")
 full=$(t "$FM_BIN" summarize -q "$corpus/obj" -o "$corpus/sum")
 nsum=$(ls "$corpus/sum" | grep -c '\.json$')
 echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements"
-echo "$read_only $full" | awk '{
-    rc = $3 + $4; sc = $7 + $8
-    printf "  read facts only: %.2f s wall, %.2f s CPU, %.0f MB peak\n", $1, rc, $2 / 1024
-    printf "  summarize:       %.2f s wall, %.2f s CPU, %.0f MB peak\n", $5, sc, $6 / 1024
-    printf "  ratio summarize/read: CPU %.2f, memory %.2f\n", sc / (rc > 0 ? rc : 0.01), $6 / $2
-    printf "  against the target (1 s, 200 MB): CPU %.2f, wall %.2f, memory %.2f\n", sc, $5, $6 / 1024 / 200
-}'
+report "$read_only" "$full"
