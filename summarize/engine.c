@@ -1330,6 +1330,26 @@ const summary *an_summary(an *A, const fm_func *f)
             }
             return &e->s;
         }
+        if (e->state == 3 && !e->cut) {
+            /* a cycle member computed in its head's current round is
+             * reused until the head iterates again; one computed in the
+             * head's last round is as final as the head */
+            sentry *h = &A->cache[e->head];
+            if (h->round == e->head_round && h->state == 2) {
+                e->state = 2;
+                if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
+                    cache_put(A, f, -1, (uint32_t)i, 1);
+                return &A->cache[i].s;
+            }
+            if (h->round == e->head_round && h->state == 1) {
+                if (A->depth > 0) {
+                    sentry *top = &A->cache[A->stack[A->depth - 1].entry];
+                    if (h->depth < top->low)
+                        top->low = h->depth;
+                }
+                return &e->s;
+            }
+        }
         /* tentative: recompute below, reusing the entry */
     }
     if (A->depth >= 200 || A->over_budget)
@@ -1360,6 +1380,7 @@ const summary *an_summary(an *A, const fm_func *f)
         summary s;
         memset(&s, 0, sizeof s);
         A->cache[i].used_partial = 0;
+        A->cache[i].round = ++A->rounds;
         analyse(A, f, &s);
         long size = summary_size(&s);
         summary_free(&A->cache[i].s);
@@ -1373,8 +1394,12 @@ const summary *an_summary(an *A, const fm_func *f)
     sentry *e = &A->cache[i];
     if (A->over_budget) {
         e->state = 3; /* cut short: never reuse it */
+        e->cut = 1;
     } else if (e->low < depth) {
         e->state = 3; /* part of a cycle headed further up */
+        e->cut = 0;
+        e->head = A->stack[e->low - 1].entry;
+        e->head_round = A->cache[e->head].round;
         if (A->depth > 0) {
             sentry *top = &A->cache[A->stack[A->depth - 1].entry];
             if (e->low < top->low)

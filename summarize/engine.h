@@ -111,6 +111,9 @@ typedef struct sentry {
     int32_t ctx;              /* context it was computed in (-2: no NF) */
     int state;                /* 0 none, 1 in progress, 2 done, 3 tentative */
     int depth, low, used_partial;
+    int cut;                  /* tentative because the budget ran out: never reused */
+    uint32_t round;           /* id of its current (or last) fixpoint round */
+    uint32_t head, head_round; /* tentative: the cycle head, and its round then */
     summary s;
 } sentry;
 
@@ -142,6 +145,7 @@ struct an {
     frame *stack;
     uint32_t capstack;
     int32_t ctx;              /* NF class being analysed, -2 for none */
+    uint32_t rounds;          /* fixpoint round ids handed out */
     uint32_t **methods;       /* function indices per class (type index) */
     uint32_t *nmethods;
     int8_t *vclass_ctx;       /* per class: some NF context derives from it (-1: not known yet) */
