@@ -20,13 +20,19 @@ void an_trace_slow(an *A, const fm_func *f, double seconds);
  * memory content, or of a parameter that may become one of those.  Keep
  * just those atoms, and only such guards (fewer guards makes a write look
  * more frequent: the conservative side). */
+/* The atoms of s that can say "absent"; s is sorted, so is the result. */
 static void guard_atoms(vset *d, const vset *s)
 {
     vs_clear(d);
     for (uint32_t i = 0; i < s->n; i++) {
         unsigned k = atom_kind(s->v[i]);
-        if (k == AK_TRES || k == AK_CONTENT || k == AK_PARAM)
-            vs_add(d, s->v[i]);
+        if (k != AK_TRES && k != AK_CONTENT && k != AK_PARAM)
+            continue;
+        if (d->n == d->cap) {
+            d->cap = d->cap ? d->cap * 2 : 4;
+            d->v = fm_xrealloc(d->v, d->cap * sizeof *d->v);
+        }
+        d->v[d->n++] = s->v[i];
     }
 }
 
