@@ -105,6 +105,18 @@ typedef struct tmemo {
     vset out;
 } tmemo;
 
+/* What one callee record's guards became at this call site: the records
+ * of a callee repeat the same path conditions.  Valid while the caller's
+ * memory has not grown if they read contents; guards testing lookup
+ * results (whose mapping is still being built) are not kept. */
+typedef struct gmemo {
+    const guards *src;       /* NULL: empty slot */
+    uint64_t h;
+    uint32_t wgen;
+    int content, dead;
+    guards out;
+} gmemo;
+
 typedef struct site {
     fa *F;
     uint32_t k;              /* call event */
@@ -112,6 +124,9 @@ typedef struct site {
     uint32_t nargs;
     tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
     uint32_t nmemo, usedmemo;
+    gmemo *gm;               /* the same for guards */
+    uint32_t ngm, usedgm;
+    guards scratch;          /* guards not kept */
 } site;
 
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max);
@@ -275,6 +290,10 @@ static void memo_free(site *c)
     for (uint32_t i = 0; i < c->nmemo; i++)
         vs_free(&c->memo[i].out);
     free(c->memo);
+    for (uint32_t i = 0; i < c->ngm; i++)
+        guards_free(&c->gm[i].out);
+    free(c->gm);
+    guards_free(&c->scratch);
 }
 
 /* A guard the call site settles: its tested side is only constants (a
@@ -302,7 +321,7 @@ static int guard_false(const guard *g)
 
 /* Translate a callee effect's guards; returns 1 if the effect is dead at
  * this call site. */
-static int translate_guards(site *c, const guards *in, guards *out)
+static int translate_guards_now(site *c, const guards *in, guards *out)
 {
     int dead = 0;
     for (uint32_t i = 0; i < in->n; i++) {
@@ -318,6 +337,82 @@ static int translate_guards(site *c, const guards *in, guards *out)
         vs_free(&g.rhs);
     }
     return dead;
+}
+
+static uint64_t guards_hash(const guards *g, int *content, int *tres)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
+    for (uint32_t i = 0; i < g->n; i++) {
+        const guard *x = &g->g[i];
+        MIX(x->cmp | x->zflags << 8 | x->pol << 16 | (uint64_t)x->lhs.n << 24);
+        const vset *sides[2] = {&x->lhs, &x->rhs};
+        for (int s = 0; s < 2; s++)
+            for (uint32_t j = 0; j < sides[s]->n; j++) {
+                atom a = sides[s]->v[j];
+                *content |= atom_kind(a) == AK_CONTENT;
+                *tres |= atom_kind(a) == AK_TRES;
+                MIX(a);
+                MIX(a >> 32);
+            }
+    }
+#undef MIX
+    return h;
+}
+
+static gmemo *gmemo_slot(site *c, const guards *in, uint64_t h)
+{
+    if ((c->usedgm + 1) * 2 > c->ngm) {
+        uint32_t ns = c->ngm ? c->ngm * 2 : 32;
+        gmemo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < c->ngm; i++) {
+            if (!c->gm[i].src)
+                continue;
+            uint32_t p = (uint32_t)(c->gm[i].h >> 32) & (ns - 1);
+            while (m[p].src)
+                p = (p + 1) & (ns - 1);
+            m[p] = c->gm[i];
+        }
+        free(c->gm);
+        c->gm = m;
+        c->ngm = ns;
+    }
+    uint32_t p = (uint32_t)(h >> 32) & (c->ngm - 1);
+    while (c->gm[p].src && !(c->gm[p].h == h && guards_equal(c->gm[p].src, in)))
+        p = (p + 1) & (c->ngm - 1);
+    return &c->gm[p];
+}
+
+/* The callee guards `in` at this call site (valid until the next call);
+ * *dead: the effect cannot happen here. */
+static const guards *translate_guards(site *c, const guards *in, int *dead)
+{
+    if (!in->n) {
+        *dead = 0;
+        return in;
+    }
+    int content = 0, tres = 0;
+    uint64_t h = guards_hash(in, &content, &tres);
+    if (tres) {
+        guards_free(&c->scratch);
+        *dead = translate_guards_now(c, in, &c->scratch);
+        return &c->scratch;
+    }
+    gmemo *m = gmemo_slot(c, in, h);
+    if (!m->src || (m->content && m->wgen != c->F->wgen)) {
+        if (!m->src)
+            c->usedgm++;
+        guards_free(&m->out);
+        m->src = in;
+        m->h = h;
+        m->content = content;
+        m->dead = translate_guards_now(c, in, &m->out);
+        m->wgen = c->F->wgen;
+    } else {
+        c->F->A->work += in->n; /* the budget counts what it stands for */
+    }
+    *dead = m->dead;
+    return &m->out;
 }
 
 /* Identity of an effect lifted from call event k, the callee's record i:
@@ -347,13 +442,14 @@ static void apply_accesses(site *c, const summary *S)
         uint32_t nt = translate_loc(c, a->table, ts, MAXL);
         vset keyv = {0};
         translate_atoms(c, &a->k.unresolved, &keyv);
-        guards gd = {0};
-        if (translate_guards(c, &a->gd, &gd))
+        int dead;
+        const guards *gd = translate_guards(c, &a->gd, &dead);
+        if (dead)
             nt = 0; /* settled false by a constant argument */
         F->tres_map[c->k][i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
             rec_access *r = fa_access(F, lifted_id(c->k, i), ts[t], a->api,
-                                      a->method, a->op, &keyv, c->k, &gd, a->ev);
+                                      a->method, a->op, &keyv, c->k, gd, a->ev);
             for (uint32_t p = 0; p < a->k.npos; p++) {
                 const keypos *kp = &a->k.pos[p];
                 uint32_t q;
@@ -377,7 +473,6 @@ static void apply_accesses(site *c, const summary *S)
             if (F->tres_map[c->k][i] == UINT32_MAX)
                 F->tres_map[c->k][i] = (uint32_t)(r - F->out->acc);
         }
-        guards_free(&gd);
         vs_free(&keyv);
     }
 }
@@ -396,23 +491,23 @@ static void apply_stores(site *c, const summary *S, int agg_result)
         uint32_t nd = translate_loc(c, st->loc, ds, MAXL);
         vset v = {0};
         translate_atoms(c, &st->val, &v);
-        guards gd = {0};
-        if (translate_guards(c, &st->gd, &gd))
+        int dead;
+        const guards *gd = translate_guards(c, &st->gd, &dead);
+        if (dead)
             nd = 0; /* settled false by a constant argument */
         uint64_t s = lifted_id(c->k, i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
                 for (uint32_t j = 0; j < v.n; j++)
                     if (atom_kind(v.v[j]) == AK_PTR)
-                        fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, &gd,
+                        fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
                                      st->ev);
             } else {
                 fa_write(F, ds[d], s, &v);
                 if (fa_liftable_root(A, ds[d]) && loc_root_kind(A, ds[d]) != LR_SLOT)
-                    fa_store(F, s, ds[d], &v, 0, c->k, &gd, st->ev);
+                    fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
             }
         }
-        guards_free(&gd);
         vs_free(&v);
     }
 }
@@ -427,13 +522,13 @@ static void apply_rest(site *c, const summary *S)
         uint32_t n = translate_loc(c, x->loc, ls, MAXL);
         vset v = {0};
         translate_atoms(c, &x->idx, &v);
-        guards gd = {0};
-        if (translate_guards(c, &x->gd, &gd))
+        int dead;
+        const guards *gd = translate_guards(c, &x->gd, &dead);
+        if (dead)
             n = 0; /* settled false by a constant argument */
         for (uint32_t j = 0; j < n; j++)
             fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
-                     &gd, x->ev);
-        guards_free(&gd);
+                     gd, x->ev);
         vs_free(&v);
     }
     for (uint32_t i = 0; i < S->ntouch; i++) {
@@ -777,7 +872,7 @@ void fa_call(fa *F, uint32_t k)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
-    site c = {F, k, NULL, e->nargs, NULL, 0, 0};
+    site c = {.F = F, .k = k, .nargs = e->nargs};
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
         fa_operand(F, &e->args[i], &c.args[i]);

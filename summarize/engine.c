@@ -514,7 +514,7 @@ static int guard_equal(const guard *a, const guard *b)
            vs_equal(&a->lhs, &b->lhs) && vs_equal(&a->rhs, &b->rhs);
 }
 
-static int guards_equal(const guards *a, const guards *b)
+int guards_equal(const guards *a, const guards *b)
 {
     if (a->n != b->n)
         return 0;

@@ -233,6 +233,7 @@ void fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev);
 void fa_label_ev(fa *F, uint32_t label, evid ev);
 void fa_reach(fa *F, const fm_func *g);
 void guards_add(guards *gd, const guard *g);
+int guards_equal(const guards *a, const guards *b);
 void guards_free(guards *gd);
 
 /* calls.c */
