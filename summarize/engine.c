@@ -1315,6 +1315,18 @@ static long summary_size(const summary *s)
     return n;
 }
 
+void an_forget_ctx(an *A, int32_t ctx)
+{
+    for (uint32_t i = 0; i < A->ncache; i++) {
+        sentry *e = &A->cache[i];
+        if (e->ctx != ctx || e->state == 0 || cache_find(A, e->f, -1) == (int)i)
+            continue; /* another NF's, or shared by every NF */
+        summary_free(&e->s);
+        memset(&e->s, 0, sizeof e->s);
+        e->state = 0;
+    }
+}
+
 const summary *an_summary(an *A, const fm_func *f)
 {
     /* a context-free summary serves every context; otherwise the one

@@ -825,6 +825,7 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
         if (!name || fm_summary_set_find(set, name) || (A->only && !fm_strset_has(A->only, name)))
             continue;
         summarize_class(A, cls, name, set);
+        an_forget_ctx(A, cls);
     }
     free(order);
     return 0;
