@@ -126,6 +126,8 @@ typedef struct site {
     uint32_t nmemo, usedmemo;
     gmemo *gm;               /* the same for guards */
     uint32_t ngm, usedgm;
+    struct vmemo *vm;        /* and for whole value sets */
+    uint32_t nvm, usedvm;
     guards scratch;          /* guards not kept */
 } site;
 
@@ -238,7 +240,7 @@ static void translate_atom(site *c, atom a, vset *out)
 static tmemo *memo_slot(site *c, atom a)
 {
     if ((c->usedmemo + 1) * 2 > c->nmemo) {
-        uint32_t ns = c->nmemo ? c->nmemo * 2 : 64;
+        uint32_t ns = c->nmemo ? c->nmemo * 2 : 16;
         tmemo *m = fm_xcalloc(ns, sizeof *m);
         for (uint32_t i = 0; i < c->nmemo; i++) {
             if (!c->memo[i].a)
@@ -258,10 +260,9 @@ static tmemo *memo_slot(site *c, atom a)
     return &c->memo[h];
 }
 
-static void translate_atoms(site *c, const vset *in, vset *out)
+static void translate_each(site *c, const vset *in, vset *out)
 {
     fa *F = c->F;
-    F->A->work += 1 + in->n;
     for (uint32_t i = 0; i < in->n; i++) {
         atom a = in->v[i];
         unsigned k = atom_kind(a);
@@ -285,6 +286,76 @@ static void translate_atoms(site *c, const vset *in, vset *out)
     }
 }
 
+/* A whole value set translated at this site: the records of a callee
+ * repeat the same values (the same stored value, the same key). */
+typedef struct vmemo {
+    const vset *src;         /* NULL: empty slot */
+    uint64_t h;
+    uint32_t wgen;
+    int content;
+    vset out;
+} vmemo;
+
+static vmemo *vmemo_slot(site *c, const vset *in, uint64_t h)
+{
+    if ((c->usedvm + 1) * 2 > c->nvm) {
+        uint32_t ns = c->nvm ? c->nvm * 2 : 16;
+        vmemo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < c->nvm; i++) {
+            if (!c->vm[i].src)
+                continue;
+            uint32_t p = (uint32_t)(c->vm[i].h >> 32) & (ns - 1);
+            while (m[p].src)
+                p = (p + 1) & (ns - 1);
+            m[p] = c->vm[i];
+        }
+        free(c->vm);
+        c->vm = m;
+        c->nvm = ns;
+    }
+    uint32_t p = (uint32_t)(h >> 32) & (c->nvm - 1);
+    while (c->vm[p].src && !(c->vm[p].h == h && vs_equal(c->vm[p].src, in)))
+        p = (p + 1) & (c->nvm - 1);
+    return &c->vm[p];
+}
+
+static void translate_atoms(site *c, const vset *in, vset *out)
+{
+    fa *F = c->F;
+    F->A->work += 1 + in->n;
+    if (in->n < 2) {
+        translate_each(c, in, out);
+        return;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int content = 0;
+    for (uint32_t i = 0; i < in->n; i++) {
+        unsigned k = atom_kind(in->v[i]);
+        if (k == AK_TRES) { /* lookups: their mapping is still being built */
+            translate_each(c, in, out);
+            return;
+        }
+        content |= k == AK_CONTENT;
+        h = (h ^ in->v[i]) * 0x100000001b3ULL;
+        h = (h ^ (in->v[i] >> 32)) * 0x100000001b3ULL;
+    }
+    vmemo *m = vmemo_slot(c, in, h);
+    if (!m->src || (m->content && m->wgen != F->wgen)) {
+        if (!m->src)
+            c->usedvm++;
+        m->src = in;
+        m->h = h;
+        m->content = content;
+        m->wgen = F->wgen;
+        vs_clear(&m->out);
+        translate_each(c, in, &m->out);
+    }
+    if (!out->n)
+        vs_copy(out, &m->out);
+    else
+        vs_union(out, &m->out);
+}
+
 static void memo_free(site *c)
 {
     for (uint32_t i = 0; i < c->nmemo; i++)
@@ -293,6 +364,9 @@ static void memo_free(site *c)
     for (uint32_t i = 0; i < c->ngm; i++)
         guards_free(&c->gm[i].out);
     free(c->gm);
+    for (uint32_t i = 0; i < c->nvm; i++)
+        vs_free(&c->vm[i].out);
+    free(c->vm);
     guards_free(&c->scratch);
 }
 
@@ -363,7 +437,7 @@ static uint64_t guards_hash(const guards *g, int *content, int *tres)
 static gmemo *gmemo_slot(site *c, const guards *in, uint64_t h)
 {
     if ((c->usedgm + 1) * 2 > c->ngm) {
-        uint32_t ns = c->ngm ? c->ngm * 2 : 32;
+        uint32_t ns = c->ngm ? c->ngm * 2 : 8;
         gmemo *m = fm_xcalloc(ns, sizeof *m);
         for (uint32_t i = 0; i < c->ngm; i++) {
             if (!c->gm[i].src)
