@@ -671,9 +671,14 @@ void fa_reach(fa *F, const fm_func *g)
     summary *s = F->out;
     if (!g || (g->flags & FM_FN_SYSTEM) || s->nreach >= 256)
         return;
-    for (uint32_t i = 0; i < s->nreach; i++)
-        if (s->reach[i] == g)
-            return;
+    if (!F->reached)
+        F->reached = fm_xcalloc(512, sizeof *F->reached);
+    uint32_t h = (uint32_t)(((uintptr_t)g * 0x9E3779B97F4A7C15ULL) >> 40) & 511;
+    while (F->reached[h] && F->reached[h] != g)
+        h = (h + 1) & 511;
+    if (F->reached[h])
+        return;
+    F->reached[h] = g;
     s->reach = fm_xrealloc(s->reach, (s->nreach + 1) * sizeof *s->reach);
     s->reach[s->nreach++] = g;
 }
@@ -1188,6 +1193,7 @@ static void fa_free(fa *F)
     free(F->val);
     free(F->callee);
     free(F->callee_known);
+    free(F->reached);
     for (uint32_t i = 0; i < F->ncells; i++)
         vs_free(&F->cells[i].val);
     free(F->cells);

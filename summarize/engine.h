@@ -206,6 +206,7 @@ typedef struct fa {
     locidx store_ix, acc_ix, idx_ix, touch_ix; /* records by location */
     int changed;
     uint32_t wgen;            /* bumped whenever a cell's value grows */
+    const fm_func **reached;  /* out->reach as a hash set (512 slots) */
     const fm_func **callee;   /* per call event, resolved once (direct calls) */
     uint8_t *callee_known;
     uint32_t **tres_map;      /* per call event: callee access -> ours */
