@@ -568,6 +568,101 @@ static unsigned cmp_code(enum tree_code c)
     }
 }
 
+static bool bool_valued(tree t)
+{
+    tree ty = TREE_TYPE(t);
+    return ty && (TREE_CODE(ty) == BOOLEAN_TYPE ||
+                  (INTEGRAL_TYPE_P(ty) && TYPE_PRECISION(ty) == 1));
+}
+
+/* The value a comparison with zero really tests, walking back through
+ * copies and widenings, and whether the test is inverted on the way
+ * (`(b ^ 1) != 0` is `b == 0`: C++'s `!flag`).  *exact is false when a
+ * step does not keep zero as zero (`x - 1`, `x & m`, a narrowing): the
+ * comparison then says nothing about the value being zero. */
+static tree zero_tested(tree t, bool *negated, bool *exact)
+{
+    *negated = false;
+    *exact = true;
+    for (int i = 0; i < 16 && TREE_CODE(t) == SSA_NAME; i++) {
+        gimple *d = SSA_NAME_DEF_STMT(t);
+        if (!d || !is_gimple_assign(d))
+            return t; /* a call's result, a phi, a parameter */
+        enum tree_code code = gimple_assign_rhs_code(d);
+        tree a = gimple_assign_rhs1(d), lt = TREE_TYPE(gimple_assign_lhs(d));
+        tree at = TREE_TYPE(a);
+        switch (gimple_assign_rhs_class(d)) {
+        case GIMPLE_SINGLE_RHS:
+            if (TREE_CODE(a) != SSA_NAME)
+                return t; /* a load: the value itself */
+            t = a;
+            continue;
+        case GIMPLE_UNARY_RHS:
+            if (CONVERT_EXPR_CODE_P(code) &&
+                ((INTEGRAL_TYPE_P(lt) && INTEGRAL_TYPE_P(at) &&
+                  TYPE_PRECISION(lt) >= TYPE_PRECISION(at)) ||
+                 (POINTER_TYPE_P(lt) && POINTER_TYPE_P(at)))) {
+                t = a;
+                continue;
+            }
+            if (code == NEGATE_EXPR || code == PAREN_EXPR || code == ABS_EXPR) {
+                t = a;
+                continue;
+            }
+            if (code == TRUTH_NOT_EXPR || (code == BIT_NOT_EXPR && bool_valued(a))) {
+                *negated = !*negated;
+                t = a;
+                continue;
+            }
+            break;
+        case GIMPLE_BINARY_RHS: {
+            tree b = gimple_assign_rhs2(d);
+            if (code == BIT_XOR_EXPR && integer_onep(b) && bool_valued(a)) {
+                *negated = !*negated;
+                t = a;
+                continue;
+            }
+            if ((code == NE_EXPR || code == EQ_EXPR) && integer_zerop(b)) {
+                if (code == EQ_EXPR)
+                    *negated = !*negated;
+                t = a;
+                continue;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        *exact = false;
+        return t;
+    }
+    return t;
+}
+
+static void translate_cond(gcond *c)
+{
+    unsigned k = new_event(FM_EV_COND);
+    event *e = &F.ev[k];
+    tree lhs = gimple_cond_lhs(c), rhs = gimple_cond_rhs(c);
+    e->cmp = cmp_code(gimple_cond_code(c));
+    bool rz = integer_zerop(rhs), lz = integer_zerop(lhs), exact = true;
+    if ((e->cmp == FM_CMP_EQ || e->cmp == FM_CMP_NE) && (rz || lz)) {
+        bool neg;
+        if (rz)
+            lhs = zero_tested(lhs, &neg, &exact);
+        else
+            rhs = zero_tested(rhs, &neg, &exact);
+        if (neg)
+            e->cmp = e->cmp == FM_CMP_EQ ? FM_CMP_NE : FM_CMP_EQ;
+    }
+    e->a.t = lhs;
+    e->b.t = rhs;
+    if (rz && exact)
+        e->cond_flags |= FM_CONDF_RHS_ZERO;
+    if (lz && exact)
+        e->cond_flags |= FM_CONDF_LHS_ZERO;
+}
+
 static void translate_stmt(gimple *g)
 {
     switch (gimple_code(g)) {
@@ -589,19 +684,9 @@ static void translate_stmt(gimple *g)
             F.ev[k].a.t = r;
         break;
     }
-    case GIMPLE_COND: {
-        gcond *c = as_a<gcond *>(g);
-        unsigned k = new_event(FM_EV_COND);
-        event *e = &F.ev[k];
-        e->cmp = cmp_code(gimple_cond_code(c));
-        e->a.t = gimple_cond_lhs(c);
-        e->b.t = gimple_cond_rhs(c);
-        if (integer_zerop(gimple_cond_rhs(c)))
-            e->cond_flags |= FM_CONDF_RHS_ZERO;
-        if (integer_zerop(gimple_cond_lhs(c)))
-            e->cond_flags |= FM_CONDF_LHS_ZERO;
+    case GIMPLE_COND:
+        translate_cond(as_a<gcond *>(g));
         break;
-    }
     case GIMPLE_SWITCH: {
         unsigned k = new_event(FM_EV_COND);
         F.ev[k].cmp = FM_CMP_OTHER;

@@ -71,4 +71,26 @@ assert_contains "$(cat "$T/ex.json")" '"events": []' "excluded functions carry n
 ar rcs "$T/lib.a" "$T/p.o"
 assert_contains "$("$FM_BIN" dump --no-types -f calculate_hash "$T/lib.a")" "Policer::calculate_hash" \
     "facts read from an archive"
-t_done "silent, identical code (-O0/-O2/-O3, C and C++), section flags, -flto, 3000-function stress unit, options, archives"
+# 7. comparisons with zero record what they test: C++'s `!flag` of a bool
+#    (GIMPLE: (b ^ 1) != 0) is "b == 0"; `(x & m) == 0` is no test of x
+#    being zero (x = 2, m = 1)
+cat >"$T/zt.cc" <<'EOF2'
+struct St { bool seen; int tokens, mask; };
+static inline bool seen(const St *s) { return s->seen; }
+void first(St *s) { if (!seen(s)) s->tokens = 1; }
+void again(St *s) { if (seen(s)) s->tokens = 2; }
+void masked(St *s) { if ((s->tokens & s->mask) == 0) s->tokens = 3; }
+EOF2
+for O in -O0 -O2; do
+    g++ -std=gnu++17 $O -fplugin="$FM_PLUGIN" -c "$T/zt.cc" -o "$T/zt.o"
+    c1=$("$FM_BIN" dump --no-types -f first "$T/zt.o" | tr -d ' \n' | grep -o '"kind":"cond"[^}]*')
+    assert_contains "$c1" '"cmp":"=="' "!seen() is recorded as seen() == 0 ($O)"
+    assert_contains "$c1" '"lhs":["ev0"]' "the tested value is the call's result ($O)"
+    assert_contains "$c1" '"rhs_zero":true' "a zero test ($O)"
+    c2=$("$FM_BIN" dump --no-types -f again "$T/zt.o" | tr -d ' \n' | grep -o '"kind":"cond"[^}]*')
+    assert_contains "$c2" '"cmp":"!="' "seen() is recorded as seen() != 0 ($O)"
+    c3=$("$FM_BIN" dump --no-types -f masked "$T/zt.o" | tr -d ' \n' | grep -o '"kind":"cond"[^}]*')
+    assert_contains "$c3" '"cmp":"=="' "the masked test is recorded ($O)"
+    assert_not_contains "$c3" 'rhs_zero' "(x & m) == 0 is no zero test of x ($O)"
+done
+t_done "silent, identical code (-O0/-O2/-O3, C and C++), section flags, -flto, 3000-function stress unit, options, archives, zero tests"
