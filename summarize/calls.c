@@ -109,9 +109,21 @@ typedef struct tmemo {
  * of a callee repeat the same path conditions.  Valid while the caller's
  * memory has not grown if they read contents; guards testing lookup
  * results (whose mapping is still being built) are not kept. */
-typedef struct gmemo {
-    const guards *src;       /* NULL: empty slot */
+/* Memo tables keyed by a callee's set (its address, a hash of its
+ * content): entries start with an mkey; open addressing. */
+typedef struct mkey {
+    const void *src;         /* NULL: empty slot */
     uint64_t h;
+} mkey;
+
+typedef struct mtab {
+    char *e;
+    uint32_t n, used;
+    size_t size;             /* of one entry */
+} mtab;
+
+typedef struct gmemo {
+    mkey k;
     uint32_t wgen;
     int content, dead;
     guards out;
@@ -124,10 +136,8 @@ typedef struct site {
     uint32_t nargs;
     tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
     uint32_t nmemo, usedmemo;
-    gmemo *gm;               /* the same for guards */
-    uint32_t ngm, usedgm;
-    struct vmemo *vm;        /* and for whole value sets */
-    uint32_t nvm, usedvm;
+    mtab gm;                 /* the same for guards (gmemo) */
+    mtab vm;                 /* and for whole value sets (vmemo) */
     guards scratch;          /* guards not kept */
 } site;
 
@@ -286,38 +296,50 @@ static void translate_each(site *c, const vset *in, vset *out)
     }
 }
 
+/* The entry for `in` (claimed, *fresh set, if it has none yet). */
+static void *mtab_slot(mtab *t, const void *in, uint64_t h,
+                       int (*same)(const void *, const void *), int *fresh)
+{
+    if ((t->used + 1) * 2 > t->n) {
+        uint32_t ns = t->n ? t->n * 2 : 16;
+        char *e = fm_xcalloc(ns, t->size);
+        for (uint32_t i = 0; i < t->n; i++) {
+            const mkey *k = (const mkey *)(t->e + i * t->size);
+            if (!k->src)
+                continue;
+            uint32_t p = (uint32_t)(k->h >> 32) & (ns - 1);
+            while (((const mkey *)(e + p * t->size))->src)
+                p = (p + 1) & (ns - 1);
+            memcpy(e + p * t->size, k, t->size);
+        }
+        free(t->e);
+        t->e = e;
+        t->n = ns;
+    }
+    for (uint32_t p = (uint32_t)(h >> 32) & (t->n - 1);; p = (p + 1) & (t->n - 1)) {
+        mkey *k = (mkey *)(t->e + p * t->size);
+        *fresh = !k->src;
+        if (*fresh) {
+            k->src = in;
+            k->h = h;
+            t->used++;
+            return k;
+        }
+        if (k->h == h && same(k->src, in))
+            return k;
+    }
+}
+
 /* A whole value set translated at this site: the records of a callee
  * repeat the same values (the same stored value, the same key). */
 typedef struct vmemo {
-    const vset *src;         /* NULL: empty slot */
-    uint64_t h;
+    mkey k;
     uint32_t wgen;
     int content;
     vset out;
 } vmemo;
 
-static vmemo *vmemo_slot(site *c, const vset *in, uint64_t h)
-{
-    if ((c->usedvm + 1) * 2 > c->nvm) {
-        uint32_t ns = c->nvm ? c->nvm * 2 : 16;
-        vmemo *m = fm_xcalloc(ns, sizeof *m);
-        for (uint32_t i = 0; i < c->nvm; i++) {
-            if (!c->vm[i].src)
-                continue;
-            uint32_t p = (uint32_t)(c->vm[i].h >> 32) & (ns - 1);
-            while (m[p].src)
-                p = (p + 1) & (ns - 1);
-            m[p] = c->vm[i];
-        }
-        free(c->vm);
-        c->vm = m;
-        c->nvm = ns;
-    }
-    uint32_t p = (uint32_t)(h >> 32) & (c->nvm - 1);
-    while (c->vm[p].src && !(c->vm[p].h == h && vs_equal(c->vm[p].src, in)))
-        p = (p + 1) & (c->nvm - 1);
-    return &c->vm[p];
-}
+static int same_vset(const void *a, const void *b) { return vs_equal(a, b); }
 
 static void translate_atoms(site *c, const vset *in, vset *out)
 {
@@ -339,12 +361,9 @@ static void translate_atoms(site *c, const vset *in, vset *out)
         h = (h ^ in->v[i]) * 0x100000001b3ULL;
         h = (h ^ (in->v[i] >> 32)) * 0x100000001b3ULL;
     }
-    vmemo *m = vmemo_slot(c, in, h);
-    if (!m->src || (m->content && m->wgen != F->wgen)) {
-        if (!m->src)
-            c->usedvm++;
-        m->src = in;
-        m->h = h;
+    int fresh;
+    vmemo *m = mtab_slot(&c->vm, in, h, same_vset, &fresh);
+    if (fresh || (m->content && m->wgen != F->wgen)) {
         m->content = content;
         m->wgen = F->wgen;
         vs_clear(&m->out);
@@ -361,12 +380,12 @@ static void memo_free(site *c)
     for (uint32_t i = 0; i < c->nmemo; i++)
         vs_free(&c->memo[i].out);
     free(c->memo);
-    for (uint32_t i = 0; i < c->ngm; i++)
-        guards_free(&c->gm[i].out);
-    free(c->gm);
-    for (uint32_t i = 0; i < c->nvm; i++)
-        vs_free(&c->vm[i].out);
-    free(c->vm);
+    for (uint32_t i = 0; i < c->gm.n; i++)
+        guards_free(&((gmemo *)(c->gm.e + i * c->gm.size))->out);
+    free(c->gm.e);
+    for (uint32_t i = 0; i < c->vm.n; i++)
+        vs_free(&((vmemo *)(c->vm.e + i * c->vm.size))->out);
+    free(c->vm.e);
     guards_free(&c->scratch);
 }
 
@@ -434,28 +453,7 @@ static uint64_t guards_hash(const guards *g, int *content, int *tres)
     return h;
 }
 
-static gmemo *gmemo_slot(site *c, const guards *in, uint64_t h)
-{
-    if ((c->usedgm + 1) * 2 > c->ngm) {
-        uint32_t ns = c->ngm ? c->ngm * 2 : 8;
-        gmemo *m = fm_xcalloc(ns, sizeof *m);
-        for (uint32_t i = 0; i < c->ngm; i++) {
-            if (!c->gm[i].src)
-                continue;
-            uint32_t p = (uint32_t)(c->gm[i].h >> 32) & (ns - 1);
-            while (m[p].src)
-                p = (p + 1) & (ns - 1);
-            m[p] = c->gm[i];
-        }
-        free(c->gm);
-        c->gm = m;
-        c->ngm = ns;
-    }
-    uint32_t p = (uint32_t)(h >> 32) & (c->ngm - 1);
-    while (c->gm[p].src && !(c->gm[p].h == h && guards_equal(c->gm[p].src, in)))
-        p = (p + 1) & (c->ngm - 1);
-    return &c->gm[p];
-}
+static int same_guards(const void *a, const void *b) { return guards_equal(a, b); }
 
 /* The callee guards `in` at this call site (valid until the next call);
  * *dead: the effect cannot happen here. */
@@ -472,13 +470,10 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
         *dead = translate_guards_now(c, in, &c->scratch);
         return &c->scratch;
     }
-    gmemo *m = gmemo_slot(c, in, h);
-    if (!m->src || (m->content && m->wgen != c->F->wgen)) {
-        if (!m->src)
-            c->usedgm++;
+    int fresh;
+    gmemo *m = mtab_slot(&c->gm, in, h, same_guards, &fresh);
+    if (fresh || (m->content && m->wgen != c->F->wgen)) {
         guards_free(&m->out);
-        m->src = in;
-        m->h = h;
         m->content = content;
         m->dead = translate_guards_now(c, in, &m->out);
         m->wgen = c->F->wgen;
@@ -946,7 +941,8 @@ void fa_call(fa *F, uint32_t k)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
-    site c = {.F = F, .k = k, .nargs = e->nargs};
+    site c = {.F = F, .k = k, .nargs = e->nargs,
+              .gm = {.size = sizeof(gmemo)}, .vm = {.size = sizeof(vmemo)}};
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
         fa_operand(F, &e->args[i], &c.args[i]);
