@@ -270,6 +270,14 @@ static tmemo *memo_slot(site *c, atom a)
     return &c->memo[h];
 }
 
+static void add_all(vset *out, const vset *s)
+{
+    if (!out->n)
+        vs_copy(out, s);
+    else
+        vs_union(out, s);
+}
+
 static void translate_each(site *c, const vset *in, vset *out)
 {
     fa *F = c->F;
@@ -289,10 +297,7 @@ static void translate_each(site *c, const vset *in, vset *out)
             vs_clear(&m->out);
             translate_atom(c, a, &m->out);
         }
-        if (!out->n)
-            vs_copy(out, &m->out);
-        else
-            vs_union(out, &m->out);
+        add_all(out, &m->out);
     }
 }
 
@@ -369,10 +374,7 @@ static void translate_atoms(site *c, const vset *in, vset *out)
         vs_clear(&m->out);
         translate_each(c, in, &m->out);
     }
-    if (!out->n)
-        vs_copy(out, &m->out);
-    else
-        vs_union(out, &m->out);
+    add_all(out, &m->out);
 }
 
 static void memo_free(site *c)
