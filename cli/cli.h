@@ -8,6 +8,7 @@
 
 #include "flowmage/common.h"
 #include "flowmage/llm.h"
+#include "flowmage/solve.h"
 
 int fm_cmd_dump(int argc, char **argv);
 int fm_cmd_summarize(int argc, char **argv);
@@ -22,6 +23,12 @@ int fm_cli_report(const fm_error *err);
 /* Print "flowmage: <cmd>: message" plus a hint, return FM_EXIT_INPUT. */
 int fm_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Write text to path ('-': stdout) atomically; frees text. */
+int fm_cli_emit(const char *path, char *text, fm_error *err);
+
+/* --dialect NAME (flowrules, hashfunc): 0 ok; -1 after cmd's usage error. */
+int fm_cli_dialect(const char *cmd, const char *s, fm_dialect *d);
 
 /* How a bad number is worded: analyze says `--samples: "0" is not a number
  * in 1..64` (or `"1.5" is not an integer`), deploy `--samples needs an

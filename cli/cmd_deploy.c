@@ -217,13 +217,8 @@ static int parse_args(int argc, char **argv, args *a)
             a->so.cores = (unsigned)d;
             break;
         case O_DIALECT:
-            if (!strcmp(optarg, "flowrules"))
-                a->so.dialect = FM_DIALECT_FLOWRULES;
-            else if (!strcmp(optarg, "hashfunc"))
-                a->so.dialect = FM_DIALECT_HASHFUNC;
-            else
-                return fm_cli_usage_error("deploy", "--dialect must be flowrules or "
-                                          "hashfunc, got '%s'", optarg);
+            if (fm_cli_dialect("deploy", optarg, &a->so.dialect) != 0)
+                return FM_EXIT_INPUT;
             break;
         case O_RULES: a->so.rules_file = optarg; break;
         case O_DIR: a->so.directional = 1; break;
@@ -363,17 +358,6 @@ static int solve(const args *a, state *s, fm_error *err)
     return fm_solve_check_invariant(&s->res, err);
 }
 
-static int emit(const char *path, char *text, fm_error *err)
-{
-    int rc = 0;
-    if (!strcmp(path, "-"))
-        fputs(text, stdout);
-    else
-        rc = fm_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
-}
-
 /* Stage 5: the work directory first, the configuration last. */
 static int write_all(const args *a, state *s, fm_error *err)
 {
@@ -384,15 +368,15 @@ static int write_all(const args *a, state *s, fm_error *err)
         fm_attrs_save(s->attrs_path, &s->attrs, err) != 0)
         return -1;
     const fm_solve_inputs *in = &s->in;
-    if (emit(s->report_path, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
+    if (fm_cli_emit(s->report_path, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
              err) != 0)
         return -1;
     if (!a->dry_run && fm_solve_commit(&s->out, a->output, err) != 0)
         return -1;
-    if (a->json && emit(a->json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
+    if (a->json && fm_cli_emit(a->json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
                         err) != 0)
         return -1;
-    if (a->dot && emit(a->dot, fm_solve_dot(&s->res), err) != 0)
+    if (a->dot && fm_cli_emit(a->dot, fm_solve_dot(&s->res), err) != 0)
         return -1;
     return 0;
 }

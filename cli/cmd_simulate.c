@@ -84,18 +84,6 @@ static const struct option longopts[] = {
     {0, 0, 0, 0},
 };
 
-/* Write text to path ('-' = stdout) atomically; frees text. */
-static int emit(const char *path, char *text, fm_error *err)
-{
-    int rc = 0;
-    if (!strcmp(path, "-"))
-        fputs(text, stdout);
-    else
-        rc = fm_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
-}
-
 int fm_cmd_simulate(int argc, char **argv)
 {
     fm_simulate_opts o;
@@ -188,10 +176,10 @@ int fm_cmd_simulate(int argc, char **argv)
         rc = fm_cli_report(&err);
         goto out;
     }
-    if ((csv && emit(csv, fm_simulation_csv(&sim), &err) != 0) ||
-        (svg && emit(svg, fm_simulation_svg(&sim), &err) != 0) ||
-        (dot && emit(dot, fm_simulation_dot(&sim), &err) != 0) ||
-        (json && emit(json, fm_simulation_json(&sim), &err) != 0)) {
+    if ((csv && fm_cli_emit(csv, fm_simulation_csv(&sim), &err) != 0) ||
+        (svg && fm_cli_emit(svg, fm_simulation_svg(&sim), &err) != 0) ||
+        (dot && fm_cli_emit(dot, fm_simulation_dot(&sim), &err) != 0) ||
+        (json && fm_cli_emit(json, fm_simulation_json(&sim), &err) != 0)) {
         rc = fm_cli_report(&err);
         goto out;
     }

@@ -65,17 +65,6 @@ typedef struct args {
     char *default_output;
 } args;
 
-static int parse_dialect(const char *s, fm_dialect *d)
-{
-    if (!strcmp(s, "flowrules"))
-        *d = FM_DIALECT_FLOWRULES;
-    else if (!strcmp(s, "hashfunc"))
-        *d = FM_DIALECT_HASHFUNC;
-    else
-        return -1;
-    return 0;
-}
-
 static int parse_cores(const char *s, unsigned *out)
 {
     char *end;
@@ -125,9 +114,8 @@ static int parse_args(int argc, char **argv, args *a)
                                           "got '%s'", optarg);
             break;
         case O_DIALECT:
-            if (parse_dialect(optarg, &a->opts.dialect) != 0)
-                return fm_cli_usage_error("solve", "--dialect must be flowrules or "
-                                          "hashfunc, got '%s'", optarg);
+            if (fm_cli_dialect("solve", optarg, &a->opts.dialect) != 0)
+                return FM_EXIT_INPUT;
             break;
         case O_RULES: a->opts.rules_file = optarg; break;
         case O_DIR: a->opts.directional = 1; break;
@@ -185,17 +173,6 @@ static void unload(inputs *in)
         fm_solve_inputs_free(&in->in);
 }
 
-static int write_text(const char *path, char *text, fm_error *err)
-{
-    int rc = 0;
-    if (!strcmp(path, "-"))
-        fputs(text, stdout);
-    else
-        rc = fm_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return rc;
-}
-
 static void summary(const fm_solve_result *res, const fm_solve_output *out,
                     const args *a)
 {
@@ -239,9 +216,9 @@ static int run(const args *a, fm_error *err)
     if (rc == 0 && !a->dry_run)
         rc = fm_solve_commit(&out, a->output, err);
     if (rc == 0 && a->json)
-        rc = write_text(a->json, fm_solve_report_json(&res, &out, &si->cfg, a->output), err);
+        rc = fm_cli_emit(a->json, fm_solve_report_json(&res, &out, &si->cfg, a->output), err);
     if (rc == 0 && a->dot)
-        rc = write_text(a->dot, fm_solve_dot(&res), err);
+        rc = fm_cli_emit(a->dot, fm_solve_dot(&res), err);
     if (rc == 0 && a->explain) {
         char *s = fm_solve_explain(&res, &out);
         fputs(s, stdout);

@@ -1,6 +1,7 @@
 /* flowmage — entry point and subcommand dispatch. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -51,6 +52,30 @@ int fm_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see 'flowmage %s --help')\n", cmd);
     return FM_EXIT_INPUT;
+}
+
+int fm_cli_emit(const char *path, char *text, fm_error *err)
+{
+    int rc = 0;
+    if (!strcmp(path, "-"))
+        fputs(text, stdout);
+    else
+        rc = fm_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+int fm_cli_dialect(const char *cmd, const char *s, fm_dialect *d)
+{
+    if (!strcmp(s, "flowrules"))
+        *d = FM_DIALECT_FLOWRULES;
+    else if (!strcmp(s, "hashfunc"))
+        *d = FM_DIALECT_HASHFUNC;
+    else {
+        fm_cli_usage_error(cmd, "--dialect must be flowrules or hashfunc, got '%s'", s);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)

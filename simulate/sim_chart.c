@@ -39,18 +39,6 @@ static void devices_label(const fm_simulation *s, size_t comp, char *out, size_t
                                  s->solve->devices[cp->devices[i]].name);
 }
 
-static void rss_label(const fm_simulation *s, const fm_sim_candidate *c, char *out, size_t n)
-{
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < c->nruns && used < n; i++) {
-        const fm_solve_device *d = &s->solve->devices[c->runs[i].device];
-        char f[128];
-        fm_rss_choice_format(&d->cands[c->runs[i].cand], f, sizeof f);
-        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? "; " : "", f);
-    }
-}
-
 /* 1, 2, 2.5 or 5 times a power of ten, at least x. */
 static double nice_step(double x)
 {
@@ -88,7 +76,7 @@ static void panel(fm_buf *b, const fm_simulation *s, size_t comp, double y0, dou
     ymax = step * ceil(ymax / step);
     char devs[256], rc[256], rd[256];
     devices_label(s, comp, devs, sizeof devs);
-    rss_label(s, ch, rc, sizeof rc);
+    fm_sim_candidate_rss(s, ch, "; ", rc, sizeof rc);
     fm_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">", left, y0 + 16);
     xml_text(b, devs);
     fm_buf_printf(b, ": per-core share of packets (%u cores)</text>\n", cores);
@@ -98,7 +86,7 @@ static void panel(fm_buf *b, const fm_simulation *s, size_t comp, double y0, dou
     fm_buf_printf(b, " (max/mean %.2f)%s</text>\n", ch->load.imbalance,
                   di == s->chosen_cand[comp] ? " = default" : "");
     if (df) {
-        rss_label(s, df, rd, sizeof rd);
+        fm_sim_candidate_rss(s, df, "; ", rd, sizeof rd);
         fm_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"" C_DEFAULT
                          "\"/><text x=\"%.1f\" y=\"%.1f\">default: ", left, y0 + 41,
                       left + 14, y0 + 50);
@@ -172,7 +160,7 @@ static void dot_series(fm_buf *b, const fm_simulation *s, const fm_sim_candidate
                        const char *tag, const char *color)
 {
     char rss[256];
-    rss_label(s, c, rss, sizeof rss);
+    fm_sim_candidate_rss(s, c, "; ", rss, sizeof rss);
     fm_buf_printf(b, "  subgraph cluster_%s_%d {\n    label=\"%s: %s (max/mean %.2f)\";\n"
                      "    color=\"%s\";\n", tag, c->comp, tag, rss, c->load.imbalance, color);
     for (size_t r = 0; r < c->nruns; r++) {

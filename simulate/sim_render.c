@@ -13,9 +13,8 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-/* "src_ip,dst_ip [symmetric key] | none": one setting per device of the
- * component, in the component's device order. */
-static void cand_rss(const fm_simulation *s, const fm_sim_candidate *c, char *out, size_t n)
+void fm_sim_candidate_rss(const fm_simulation *s, const fm_sim_candidate *c, const char *sep,
+                          char *out, size_t n)
 {
     size_t used = 0;
     out[0] = 0;
@@ -23,7 +22,7 @@ static void cand_rss(const fm_simulation *s, const fm_sim_candidate *c, char *ou
         const fm_solve_device *d = &s->solve->devices[c->runs[i].device];
         char f[128];
         fm_rss_choice_format(&d->cands[c->runs[i].cand], f, sizeof f);
-        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? " | " : "", f);
+        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? sep : "", f);
     }
 }
 
@@ -160,7 +159,7 @@ char *fm_simulation_table(const fm_simulation *s, int per_nf, size_t top)
             char rss[512];
             if (s->cands[i].comp != (int)comp)
                 continue;
-            cand_rss(s, &s->cands[i], rss, sizeof rss);
+            fm_sim_candidate_rss(s, &s->cands[i], " | ", rss, sizeof rss);
             w = (int)strlen(rss) > w ? (int)strlen(rss) : w;
         }
         w = w < (int)strlen(devs) ? (int)strlen(devs) : w > 90 ? 90 : w;
@@ -185,7 +184,7 @@ char *fm_simulation_table(const fm_simulation *s, int per_nf, size_t top)
             }
             shown++;
             char rss[512], mark[4], range[32];
-            cand_rss(s, c, rss, sizeof rss);
+            fm_sim_candidate_rss(s, c, " | ", rss, sizeof rss);
             snprintf(mark, sizeof mark, "%c%c", c->chosen ? '*' : ' ', c->is_default ? 'd' : ' ');
             snprintf(range, sizeof range, "%.1f..%.1f%%", pct(c->load.min, c->load.total),
                      pct(c->load.max, c->load.total));

@@ -1321,9 +1321,9 @@ static long summary_size(const summary *s)
     return n;
 }
 
-void an_forget_ctx(an *A, int32_t ctx)
+void an_forget_ctx(an *A, int32_t ctx, uint32_t from)
 {
-    for (uint32_t i = 0; i < A->ncache; i++) {
+    for (uint32_t i = from; i < A->ncache; i++) {
         sentry *e = &A->cache[i];
         if (e->ctx != ctx || e->state == 0 || cache_find(A, e->f, -1) == (int)i)
             continue; /* another NF's, or shared by every NF */

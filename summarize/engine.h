@@ -163,8 +163,9 @@ void an_free(an *A);
 
 /* Summary of f in the current context (computed on demand, cached). */
 const summary *an_summary(an *A, const fm_func *f);
-/* Frees the summaries only NF class ctx can use (it is done). */
-void an_forget_ctx(an *A, int32_t ctx);
+/* Frees the summaries only NF class ctx can use (it is done); its entries
+ * all come at or after cache index `from`. */
+void an_forget_ctx(an *A, int32_t ctx, uint32_t from);
 
 /* Class helpers */
 int type_derives(const fm_program *P, int32_t t, int32_t base);

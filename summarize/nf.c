@@ -39,11 +39,6 @@ typedef struct nfstate {
 
 /* ---- helpers ---- */
 
-static int framework_global(const nfstate *S, const fm_global *g)
-{
-    const fm_strset *fw = &S->N.prof->framework_globals;
-    return fw->n && (fm_strset_has(fw, g->printable) || fm_strset_has(fw, g->mangled));
-}
 
 static const char *persistence(nfstate *S, uint32_t loc)
 {
@@ -60,7 +55,7 @@ static const char *persistence(nfstate *S, uint32_t loc)
         return thread ? "per_thread_member" : "member";
     case LR_GLOBAL: {
         const fm_global *g = fm_program_global_at(S->N.P, r->arg);
-        if (framework_global(S, g))
+        if (S->N.A->framework_global[r->arg])
             return NULL; /* the framework's allocator: no element's state */
         return (g->flags & FM_GLOBAL_TLS) || thread ? "per_thread_global" : "global";
     }
@@ -476,7 +471,7 @@ static void conclude_globals(nfstate *S)
             if (r->kind == LR_GLOBAL) {
                 const fm_global *g = fm_program_global_at(S->N.P, r->arg);
                 global = !(g->flags & (FM_GLOBAL_TLS | FM_GLOBAL_CONST | FM_GLOBAL_VTABLE)) &&
-                         !framework_global(S, g);
+                         !A->framework_global[r->arg];
             }
             if (!member && !global)
                 continue;
@@ -819,13 +814,13 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
         }
         if (!nm)
             continue;
+        uint32_t first = A->ncache; /* this class's own summaries start here */
         A->ctx = cls;
         const char *name = name_literal(A, nm);
         A->ctx = -2;
-        if (!name || fm_summary_set_find(set, name) || (A->only && !fm_strset_has(A->only, name)))
-            continue;
-        summarize_class(A, cls, name, set);
-        an_forget_ctx(A, cls);
+        if (name && !fm_summary_set_find(set, name) && (!A->only || fm_strset_has(A->only, name)))
+            summarize_class(A, cls, name, set);
+        an_forget_ctx(A, cls, first);
     }
     free(order);
     return 0;

@@ -301,6 +301,11 @@ typedef struct fm_simulation {
 int fm_simulate_run(const fm_simulate_opts *o, fm_simulation *out, fm_error *err);
 void fm_simulation_free(fm_simulation *s);
 
+/* A candidate's RSS settings, one per device of its component in device
+ * order, joined by sep: "src_ip,dst_ip [symmetric key] | none". */
+void fm_sim_candidate_rss(const fm_simulation *s, const fm_sim_candidate *c, const char *sep,
+                          char *out, size_t n);
+
 /* Renderings (malloc'd text).  table: human-readable, at most `top` rows
  * per component besides the chosen and the default ones (0 = all), with a
  * per-NF table when per_nf; csv: one row per candidate, device and core;

@@ -12,40 +12,15 @@
 #include <string.h>
 
 #include "check.h"
+#include "naive_rss.h"
 #include "flowmage/simulate.h"
 #include "flowmage/solve.h"
-
-static uint32_t naive_toeplitz(const uint8_t *key, size_t keylen, const uint8_t *in, size_t n)
-{
-    uint32_t h = 0;
-    for (size_t i = 0; i < n * 8; i++) {
-        if (!((in[i / 8] >> (7 - i % 8)) & 1))
-            continue;
-        uint32_t w = 0;
-        for (size_t j = 0; j < 32; j++) {
-            size_t b = i + j;
-            w = (w << 1) | (b < keylen * 8 ? (key[b / 8] >> (7 - b % 8)) & 1u : 0u);
-        }
-        h ^= w;
-    }
-    return h;
-}
 
 static unsigned naive_core(const fm_flow_tuple *t, fm_fieldset f, const uint8_t *key,
                            size_t klen, unsigned reta_size, unsigned cores)
 {
     uint8_t in[40];
-    size_t n = 0, a = t->ipv6 ? 16 : 4;
-    if (f & FM_F_SRC_IP)
-        memcpy(in + n, t->src, a), n += a;
-    if (f & FM_F_DST_IP)
-        memcpy(in + n, t->dst, a), n += a;
-    if (t->proto == 6 || t->proto == 17) {
-        if (f & FM_F_SRC_PORT)
-            in[n++] = (uint8_t)(t->sport >> 8), in[n++] = (uint8_t)t->sport;
-        if (f & FM_F_DST_PORT)
-            in[n++] = (uint8_t)(t->dport >> 8), in[n++] = (uint8_t)t->dport;
-    }
+    size_t n = naive_input(t, f, in);
     return (naive_toeplitz(key, klen, in, n) % reta_size) % cores;
 }
 
