@@ -26,7 +26,7 @@ CPPFLAGS_FM := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS_FM   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDLIBS_FM   := -lelf -lcjson -lcurl -lpcap -lz -lm -lpthread
 
-LIB_SRC    := $(sort $(wildcard common/*.c summarize/*.c llm/*.c solver/*.c simulate/*.c))
+LIB_SRC    := $(sort $(wildcard common/*.c summarize/*.c llm/*.c solver/*.c solver/click/*.c solver/rss/*.c check/*.c simulate/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.cc))
 TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))

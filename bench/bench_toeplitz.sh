@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 EOF
 
 "$CC" -std=c11 -O2 -g -Wall -Wextra -I"$FM_ROOT/include" -D_POSIX_C_SOURCE=200809L \
-    -D_DEFAULT_SOURCE "$tmp/bench.c" "$FM_ROOT/solver/toeplitz.c" \
-    "$FM_ROOT/solver/gf2.c" "$FM_ROOT/common/fields.c" "$FM_ROOT/common/util.c" \
+    -D_DEFAULT_SOURCE "$tmp/bench.c" "$FM_ROOT/solver/rss/toeplitz.c" \
+    "$FM_ROOT/solver/rss/gf2.c" "$FM_ROOT/common/fields.c" "$FM_ROOT/common/util.c" \
     -o "$tmp/bench"
 "$tmp/bench" "$N"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "flowmage/solve.h"
-#include "gf2.h"
+#include "rss/gf2.h"
 #include "solve_internal.h"
 
 static void exclude(fm_solve_device *d, const char *fmt, ...)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "click_internal.h"
+#include "click/click_internal.h"
 #include "flowmage/solve.h"
 #include "solve_internal.h"
 #include "solve_write.h"

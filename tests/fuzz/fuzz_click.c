@@ -1,4 +1,4 @@
-/* libFuzzer harness for the Click parser (solver/click_*.c).
+/* libFuzzer harness for the Click parser (solver/click/click_*.c).
  *
  * Beyond "does not crash" (ASan/UBSan), it checks properties the solver's
  * writer relies on: a syntax error always has a line and column inside the

@@ -19,8 +19,8 @@ if ! "$clang" -fsanitize=fuzzer "$probe" -o "$out/probe" >/dev/null 2>&1; then
     echo "SKIP fuzz: $clang cannot link -fsanitize=fuzzer (install clang and libclang-rt-dev)"
     exit 0
 fi
-# the parser is solver/click_*.c and depends only on common/util.c
-srcs="$root/tests/fuzz/fuzz_click.c $root/common/util.c $(echo "$root"/solver/click_*.c)"
+# the parser is solver/click/click_*.c and depends only on common/util.c
+srcs="$root/tests/fuzz/fuzz_click.c $root/common/util.c $(echo "$root"/solver/click/click_*.c)"
 # shellcheck disable=SC2086
 if ! "$clang" -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined -I"$root/include" \

@@ -1,4 +1,4 @@
-/* GF(2) linear algebra behind Toeplitz key synthesis (solver/gf2.h, private).
+/* GF(2) linear algebra behind Toeplitz key synthesis (solver/rss/gf2.h, private).
  *
  * Checks: solutions of random systems satisfy every equation; rank and
  * redundancy reporting; inconsistency detection; the null-space basis; the
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../solver/gf2.h"
+#include "../../solver/rss/gf2.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)

@@ -1,4 +1,4 @@
-/* Private to the Click parser (solver/click_*.c): the lexer and helpers. */
+/* Private to the Click parser (solver/click/click_*.c): the lexer and helpers. */
 #ifndef FM_SOLVER_CLICK_INTERNAL_H
 #define FM_SOLVER_CLICK_INTERNAL_H
 
