@@ -75,38 +75,38 @@ typedef struct vset {
 } vset;
 #define VSET_MAX 64
 
-int vs_add(vset *s, atom a);            /* 1 if added */
-int vs_union(vset *d, const vset *s);   /* 1 if d grew */
-int vs_has(const vset *s, atom a);
-int vs_equal(const vset *a, const vset *b);
-void vs_copy(vset *d, const vset *s);
-void vs_free(vset *s);
-void vs_clear(vset *s);
+int fm_vs_add(vset *s, atom a);            /* 1 if added */
+int fm_vs_union(vset *d, const vset *s);   /* 1 if d grew */
+int fm_vs_has(const vset *s, atom a);
+int fm_vs_equal(const vset *a, const vset *b);
+void fm_vs_copy(vset *d, const vset *s);
+void fm_vs_free(vset *s);
+void fm_vs_clear(vset *s);
 
 /* Flag composition: `outer` transformations applied after `inner` ones;
  * only the first transforming operation decides masked vs mixed. */
-unsigned flags_compose(unsigned inner, unsigned outer);
+unsigned fm_flags_compose(unsigned inner, unsigned outer);
 
 /* ---- the analysis run ---- */
 typedef struct an an;
 
-uint32_t loc_root(an *A, unsigned kind, uint32_t arg);
-uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg);
-const aloc *loc_get(const an *A, uint32_t id);
-uint32_t field_id(an *A, const char *rec, const char *field);
-const fieldref *field_get(const an *A, uint32_t id);
+uint32_t fm_loc_root(an *A, unsigned kind, uint32_t arg);
+uint32_t fm_loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg);
+const aloc *fm_loc_get(const an *A, uint32_t id);
+uint32_t fm_field_id(an *A, const char *rec, const char *field);
+const fieldref *fm_field_get(const an *A, uint32_t id);
 /* 1 if anc is loc or an ancestor of it within the same object (no DEREF
  * step between them) */
-int loc_within(const an *A, uint32_t anc, uint32_t loc);
+int fm_loc_within(const an *A, uint32_t anc, uint32_t loc);
 /* 1 if anc is loc or any ancestor, through pointers too */
-int loc_under(const an *A, uint32_t anc, uint32_t loc);
+int fm_loc_under(const an *A, uint32_t anc, uint32_t loc);
 /* loc re-rooted: the steps of loc below `from` appended to `to` */
-uint32_t loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to);
+uint32_t fm_loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to);
 /* Human-readable: "Policer::_state", "fcb", "global counter", ... */
-void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out);
-unsigned loc_root_kind(const an *A, uint32_t loc);
+void fm_loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out);
+unsigned fm_loc_root_kind(const an *A, uint32_t loc);
 
-uint32_t label_id(an *A, const char *name);
-const char *label_name(const an *A, uint32_t id);
+uint32_t fm_label_id(an *A, const char *name);
+const char *fm_label_name(const an *A, uint32_t id);
 
 #endif

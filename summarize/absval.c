@@ -51,7 +51,7 @@ static void vs_reserve(vset *s, uint32_t n)
     s->cap = cap;
 }
 
-int vs_add(vset *s, atom a)
+int fm_vs_add(vset *s, atom a)
 {
     /* a huge set keeps its labels (they decide keys) and folds everything
      * else into "unknown": imprecise, never silently smaller */
@@ -90,17 +90,17 @@ static void vs_fold(vset *s)
     }
     s->n = n;
     if (unknown)
-        vs_add(s, mk_atom(AK_UNKNOWN, 0, 0));
+        fm_vs_add(s, mk_atom(AK_UNKNOWN, 0, 0));
 }
 
-int vs_union(vset *d, const vset *s)
+int fm_vs_union(vset *d, const vset *s)
 {
     if (d == s || s->n == 0)
         return 0;
     if (s->n <= 2) {
         int grew = 0;
         for (uint32_t i = 0; i < s->n; i++)
-            grew |= vs_add(d, s->v[i]);
+            grew |= fm_vs_add(d, s->v[i]);
         return grew;
     }
     atom *out = fm_xmalloc((d->n + s->n) * sizeof *out);
@@ -135,40 +135,40 @@ int vs_union(vset *d, const vset *s)
     return grew;
 }
 
-int vs_has(const vset *s, atom a)
+int fm_vs_has(const vset *s, atom a)
 {
     int found;
     vs_pos(s, a, &found);
     return found;
 }
 
-int vs_equal(const vset *a, const vset *b)
+int fm_vs_equal(const vset *a, const vset *b)
 {
     return a->n == b->n && (a->n == 0 || !memcmp(a->v, b->v, a->n * sizeof *a->v));
 }
 
-void vs_copy(vset *d, const vset *s)
+void fm_vs_copy(vset *d, const vset *s)
 {
-    vs_clear(d);
+    fm_vs_clear(d);
     vs_reserve(d, s->n);
     if (s->n)
         memcpy(d->v, s->v, s->n * sizeof *s->v);
     d->n = s->n;
 }
 
-void vs_clear(vset *s)
+void fm_vs_clear(vset *s)
 {
     s->n = 0;
 }
 
-void vs_free(vset *s)
+void fm_vs_free(vset *s)
 {
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
 }
 
-unsigned flags_compose(unsigned inner, unsigned outer)
+unsigned fm_flags_compose(unsigned inner, unsigned outer)
 {
     unsigned f = inner;
     /* replay outer's transformations in the order they can have happened:
@@ -240,7 +240,7 @@ static uint32_t loc_intern(an *A, uint32_t parent, unsigned kind, uint32_t arg)
     return id;
 }
 
-uint32_t loc_root(an *A, unsigned kind, uint32_t arg)
+uint32_t fm_loc_root(an *A, unsigned kind, uint32_t arg)
 {
     return loc_intern(A, 0, kind, arg);
 }
@@ -260,7 +260,7 @@ static uint32_t pointer_member(const an *A, uint32_t loc)
     return 0;
 }
 
-uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
+uint32_t fm_loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
 {
     const aloc *p = &A->locs[parent];
     /* a repeated array step adds nothing */
@@ -299,7 +299,7 @@ uint32_t loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
     return loc_intern(A, parent, kind, arg);
 }
 
-int loc_under(const an *A, uint32_t anc, uint32_t loc)
+int fm_loc_under(const an *A, uint32_t anc, uint32_t loc)
 {
     for (; loc; loc = A->locs[loc].parent)
         if (loc == anc)
@@ -307,17 +307,17 @@ int loc_under(const an *A, uint32_t anc, uint32_t loc)
     return 0;
 }
 
-const aloc *loc_get(const an *A, uint32_t id)
+const aloc *fm_loc_get(const an *A, uint32_t id)
 {
     return &A->locs[id];
 }
 
-unsigned loc_root_kind(const an *A, uint32_t loc)
+unsigned fm_loc_root_kind(const an *A, uint32_t loc)
 {
     return A->locs[A->locs[loc].root].kind;
 }
 
-int loc_within(const an *A, uint32_t anc, uint32_t loc)
+int fm_loc_within(const an *A, uint32_t anc, uint32_t loc)
 {
     while (loc) {
         if (loc == anc)
@@ -330,7 +330,7 @@ int loc_within(const an *A, uint32_t anc, uint32_t loc)
     return 0;
 }
 
-uint32_t loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
+uint32_t fm_loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
 {
     if (loc == from)
         return to;
@@ -338,13 +338,13 @@ uint32_t loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
     if (!l->parent)
         return to; /* from was not an ancestor: coarse */
     uint32_t kind = l->kind, arg = l->arg;
-    uint32_t base = loc_rebase(A, l->parent, from, to);
-    return loc_child(A, base, kind, arg);
+    uint32_t base = fm_loc_rebase(A, l->parent, from, to);
+    return fm_loc_child(A, base, kind, arg);
 }
 
 /* ---- fields and labels ---- */
 
-uint32_t field_id(an *A, const char *rec, const char *field)
+uint32_t fm_field_id(an *A, const char *rec, const char *field)
 {
     if ((A->nfields + 1) * 2 > A->nfield_slots) {
         uint32_t ns = A->nfield_slots ? A->nfield_slots * 2 : 1024;
@@ -379,12 +379,12 @@ uint32_t field_id(an *A, const char *rec, const char *field)
     return A->nfields++;
 }
 
-const fieldref *field_get(const an *A, uint32_t id)
+const fieldref *fm_field_get(const an *A, uint32_t id)
 {
     return &A->fields[id];
 }
 
-uint32_t label_id(an *A, const char *name)
+uint32_t fm_label_id(an *A, const char *name)
 {
     for (uint32_t i = 0; i < A->nlabels; i++)
         if (!strcmp(A->labels[i], name))
@@ -394,7 +394,7 @@ uint32_t label_id(an *A, const char *name)
     return A->nlabels++;
 }
 
-const char *label_name(const an *A, uint32_t id)
+const char *fm_label_name(const an *A, uint32_t id)
 {
     return id < A->nlabels ? A->labels[id] : "?";
 }
@@ -406,7 +406,7 @@ static const char *short_rec(const char *rec)
     return rec ? rec : "?";
 }
 
-void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
+void fm_loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
 {
     const aloc *l = &A->locs[loc];
     if (!l->parent) {
@@ -422,7 +422,7 @@ void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
         case LR_CALLRET: fm_buf_printf(out, "call%u", l->arg); break;
         case LR_TABLE:
             fm_buf_puts(out, "element of ");
-            loc_name(A, P, l->arg, out);
+            fm_loc_name(A, P, l->arg, out);
             break;
         case LR_FCB: fm_buf_puts(out, "flow state (fcb)"); break;
         case LR_HEAP: fm_buf_puts(out, "heap"); break;
@@ -440,11 +440,11 @@ void loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
             fm_buf_printf(out, "%s::%s", short_rec(f->rec), f->field);
             return;
         }
-        loc_name(A, P, l->parent, out);
+        fm_loc_name(A, P, l->parent, out);
         fm_buf_printf(out, ".%s", f->field);
         return;
     }
-    loc_name(A, P, l->parent, out);
+    fm_loc_name(A, P, l->parent, out);
     switch (l->kind) {
     case LS_INDEX: fm_buf_puts(out, "[i]"); break;
     case LS_THREAD: fm_buf_puts(out, "[thread]"); break;

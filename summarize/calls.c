@@ -9,90 +9,6 @@
 
 #define MAXL 16
 
-/* ---- class helpers ---- */
-
-int type_derives(const fm_program *P, int32_t t, int32_t base)
-{
-    if (t < 0 || base < 0)
-        return 0;
-    if (t == base)
-        return 1;
-    const fm_type *ty = fm_program_type_at(P, (size_t)t);
-    for (uint32_t i = 0; i < ty->nbases; i++)
-        if (type_derives(P, ty->bases[i].type, base))
-            return 1;
-    return 0;
-}
-
-int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names)
-{
-    if (t < 0)
-        return 0;
-    const fm_type *ty = fm_program_type_at(P, (size_t)t);
-    if (fm_strset_has(names, ty->tmpl) || fm_strset_has(names, ty->name))
-        return 1;
-    for (uint32_t i = 0; i < ty->nbases; i++)
-        if (type_derives_named(P, ty->bases[i].type, names))
-            return 1;
-    return 0;
-}
-
-static const fm_func *method_in(const an *A, int32_t t, const char *name, int slot)
-{
-    const fm_program *P = A->P;
-    const fm_func *decl = NULL;
-    uint32_t n = t >= 0 ? A->nmethods[t] : 0;
-    for (uint32_t m = 0; m < n; m++) {
-        const fm_func *f = fm_program_func_at(P, A->methods[t][m]);
-        if (name ? strcmp(f->simple, name) != 0 : f->vslot != slot)
-            continue;
-        if (!(f->flags & FM_FN_DECL))
-            return f;
-        decl = f;
-    }
-    return decl;
-}
-
-const fm_func *class_slot_method(const an *A, int32_t t, uint32_t slot)
-{
-    const fm_program *P = A->P;
-    if (t < 0)
-        return NULL;
-    const fm_type *ty = fm_program_type_at(P, (size_t)t);
-    if (slot < ty->nslots && ty->slots[slot])
-        return fm_program_func(P, ty->slots[slot], 0);
-    /* no vtable listing (-flto): the most-derived method with that slot */
-    const fm_func *f = method_in(A, t, NULL, (int)slot);
-    if (f)
-        return f;
-    for (uint32_t i = 0; i < ty->nbases; i++)
-        if ((ty->bases[i].flags & FM_BASE_PRIMARY) &&
-            (f = class_slot_method(A, ty->bases[i].type, slot)))
-            return f;
-    return NULL;
-}
-
-const fm_func *class_method_named(const an *A, int32_t t, const char *name)
-{
-    const fm_program *P = A->P;
-    if (t < 0)
-        return NULL;
-    const fm_type *ty = fm_program_type_at(P, (size_t)t);
-    /* prefer the vtable: it names the most-derived override */
-    for (uint32_t s = 0; s < ty->nslots; s++) {
-        const fm_func *f = ty->slots[s] ? fm_program_func(P, ty->slots[s], 0) : NULL;
-        if (f && !strcmp(f->simple, name))
-            return f;
-    }
-    const fm_func *f = method_in(A, t, name, -1);
-    if (f)
-        return f;
-    for (uint32_t i = 0; i < ty->nbases; i++)
-        if ((f = class_method_named(A, ty->bases[i].type, name)))
-            return f;
-    return NULL;
-}
-
 /* ---- translating a callee's terms into the caller's ---- */
 
 /* What one callee atom became at this call site.  A callee summary
@@ -148,9 +64,9 @@ static void translate_atoms(site *c, const vset *in, vset *out);
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
 {
     an *A = c->F->A;
-    const aloc *l = loc_get(A, L);
+    const aloc *l = fm_loc_get(A, L);
     uint32_t root = l->root;
-    const aloc *r = loc_get(A, root);
+    const aloc *r = fm_loc_get(A, root);
     uint32_t n = 0;
     switch (r->kind) {
     case LR_PARAM:
@@ -162,23 +78,23 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
                 /* a scalar (a header value passed as a by-value struct)
                  * designates no memory of the caller */
                 if (k != AK_LABEL && k != AK_STR && k != AK_TRES)
-                    fa_atom_locs(c->F, c->args[r->arg].v[i], bases, &nb, MAXL);
+                    fm_fa_atom_locs(c->F, c->args[r->arg].v[i], bases, &nb, MAXL);
             }
         else
-            bases[nb++] = loc_root(A, LR_UNKNOWN, 0);
+            bases[nb++] = fm_loc_root(A, LR_UNKNOWN, 0);
         for (uint32_t i = 0; i < nb && n < max; i++)
-            out[n++] = loc_rebase(A, L, root, bases[i]);
+            out[n++] = fm_loc_rebase(A, L, root, bases[i]);
         return n;
     }
     case LR_TABLE: {
         uint32_t ts[MAXL];
         uint32_t nt = translate_loc(c, r->arg, ts, MAXL);
         for (uint32_t i = 0; i < nt && n < max; i++)
-            out[n++] = loc_rebase(A, L, root, loc_root(A, LR_TABLE, ts[i]));
+            out[n++] = fm_loc_rebase(A, L, root, fm_loc_root(A, LR_TABLE, ts[i]));
         return n;
     }
     case LR_RET:
-        out[n++] = loc_rebase(A, L, root, loc_root(A, LR_CALLRET, c->k));
+        out[n++] = fm_loc_rebase(A, L, root, fm_loc_root(A, LR_CALLRET, c->k));
         return n;
     case LR_LOCAL:
     case LR_CALLRET:
@@ -194,8 +110,8 @@ static void add_composed(vset *out, atom a, unsigned outer)
 {
     unsigned k = atom_kind(a);
     if (outer && (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES))
-        a = atom_with_flags(a, flags_compose(atom_flags(a), outer));
-    vs_add(out, a);
+        a = atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
+    fm_vs_add(out, a);
 }
 
 static void translate_atom(site *c, atom a, vset *out)
@@ -207,10 +123,10 @@ static void translate_atom(site *c, atom a, vset *out)
     case AK_PTR:
         n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
         for (uint32_t j = 0; j < n; j++)
-            vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
+            fm_vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
         break;
     case AK_CONTENT: {
-        const aloc *r = loc_get(F->A, loc_get(F->A, (uint32_t)atom_payload(a))->root);
+        const aloc *r = fm_loc_get(F->A, fm_loc_get(F->A, (uint32_t)atom_payload(a))->root);
         if (r->kind == LR_SLOT && r->arg < c->nargs)
             /* part of an aggregate passed by value as a scalar value
              * (e.g. a header field copied whole): that value */
@@ -220,10 +136,10 @@ static void translate_atom(site *c, atom a, vset *out)
         n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
         for (uint32_t j = 0; j < n; j++) {
             vset tmp = {0};
-            fa_read(F, locs[j], &tmp);
+            fm_fa_read(F, locs[j], &tmp);
             for (uint32_t t = 0; t < tmp.n; t++)
                 add_composed(out, tmp.v[t], f);
-            vs_free(&tmp);
+            fm_vs_free(&tmp);
         }
         break;
     }
@@ -233,17 +149,17 @@ static void translate_atom(site *c, atom a, vset *out)
             for (uint32_t t = 0; t < c->args[p].n; t++)
                 add_composed(out, c->args[p].v[t], f);
         else
-            vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+            fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
         break;
     }
     case AK_TRES: {
         uint32_t x = (uint32_t)atom_payload(a);
         if (F->tres_map && F->tres_map[c->k] && x < F->tres_n[c->k])
-            vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
+            fm_vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
         break;
     }
     default:
-        vs_add(out, a);
+        fm_vs_add(out, a);
     }
 }
 
@@ -273,9 +189,9 @@ static tmemo *memo_slot(site *c, atom a)
 static void add_all(vset *out, const vset *s)
 {
     if (!out->n)
-        vs_copy(out, s);
+        fm_vs_copy(out, s);
     else
-        vs_union(out, s);
+        fm_vs_union(out, s);
 }
 
 static void translate_each(site *c, const vset *in, vset *out)
@@ -294,7 +210,7 @@ static void translate_each(site *c, const vset *in, vset *out)
                 c->usedmemo++;
             m->a = a;
             m->wgen = F->wgen;
-            vs_clear(&m->out);
+            fm_vs_clear(&m->out);
             translate_atom(c, a, &m->out);
         }
         add_all(out, &m->out);
@@ -344,7 +260,7 @@ typedef struct vmemo {
     vset out;
 } vmemo;
 
-static int same_vset(const void *a, const void *b) { return vs_equal(a, b); }
+static int same_vset(const void *a, const void *b) { return fm_vs_equal(a, b); }
 
 static void translate_atoms(site *c, const vset *in, vset *out)
 {
@@ -371,7 +287,7 @@ static void translate_atoms(site *c, const vset *in, vset *out)
     if (fresh || (m->content && m->wgen != F->wgen)) {
         m->content = content;
         m->wgen = F->wgen;
-        vs_clear(&m->out);
+        fm_vs_clear(&m->out);
         translate_each(c, in, &m->out);
     }
     add_all(out, &m->out);
@@ -380,15 +296,15 @@ static void translate_atoms(site *c, const vset *in, vset *out)
 static void memo_free(site *c)
 {
     for (uint32_t i = 0; i < c->nmemo; i++)
-        vs_free(&c->memo[i].out);
+        fm_vs_free(&c->memo[i].out);
     free(c->memo);
     for (uint32_t i = 0; i < c->gm.n; i++)
-        guards_free(&((gmemo *)(c->gm.e + i * c->gm.size))->out);
+        fm_guards_free(&((gmemo *)(c->gm.e + i * c->gm.size))->out);
     free(c->gm.e);
     for (uint32_t i = 0; i < c->vm.n; i++)
-        vs_free(&((vmemo *)(c->vm.e + i * c->vm.size))->out);
+        fm_vs_free(&((vmemo *)(c->vm.e + i * c->vm.size))->out);
     free(c->vm.e);
-    guards_free(&c->scratch);
+    fm_guards_free(&c->scratch);
 }
 
 /* A guard the call site settles: its tested side is only constants (a
@@ -427,9 +343,9 @@ static int translate_guards_now(site *c, const guards *in, guards *out)
         g.zflags = in->g[i].zflags;
         g.pol = in->g[i].pol;
         dead |= guard_false(&g);
-        guards_add(out, &g);
-        vs_free(&g.lhs);
-        vs_free(&g.rhs);
+        fm_guards_add(out, &g);
+        fm_vs_free(&g.lhs);
+        fm_vs_free(&g.rhs);
     }
     return dead;
 }
@@ -455,7 +371,7 @@ static uint64_t guards_hash(const guards *g, int *content, int *tres)
     return h;
 }
 
-static int same_guards(const void *a, const void *b) { return guards_equal(a, b); }
+static int same_guards(const void *a, const void *b) { return fm_guards_equal(a, b); }
 
 /* The callee guards `in` at this call site (valid until the next call);
  * *dead: the effect cannot happen here. */
@@ -468,14 +384,14 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
     int content = 0, tres = 0;
     uint64_t h = guards_hash(in, &content, &tres);
     if (tres) {
-        guards_free(&c->scratch);
+        fm_guards_free(&c->scratch);
         *dead = translate_guards_now(c, in, &c->scratch);
         return &c->scratch;
     }
     int fresh;
     gmemo *m = mtab_slot(&c->gm, in, h, same_guards, &fresh);
     if (fresh || (m->content && m->wgen != c->F->wgen)) {
-        guards_free(&m->out);
+        fm_guards_free(&m->out);
         m->content = content;
         m->dead = translate_guards_now(c, in, &m->out);
         m->wgen = c->F->wgen;
@@ -519,7 +435,7 @@ static void apply_accesses(site *c, const summary *S)
             nt = 0; /* settled false by a constant argument */
         F->tres_map[c->k][i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
-            rec_access *r = fa_access(F, lifted_id(c->k, i), ts[t], a->api,
+            rec_access *r = fm_fa_access(F, lifted_id(c->k, i), ts[t], a->api,
                                       a->method, a->op, &keyv, c->k, gd, a->ev);
             for (uint32_t p = 0; p < a->k.npos; p++) {
                 const keypos *kp = &a->k.pos[p];
@@ -537,14 +453,14 @@ static void apply_accesses(site *c, const summary *S)
                 }
                 vset tv = {0};
                 translate_atoms(c, &kp->val, &tv);
-                if (vs_union(&r->k.pos[q].val, &tv))
+                if (fm_vs_union(&r->k.pos[q].val, &tv))
                     F->changed = 1;
-                vs_free(&tv);
+                fm_vs_free(&tv);
             }
             if (F->tres_map[c->k][i] == UINT32_MAX)
                 F->tres_map[c->k][i] = (uint32_t)(r - F->out->acc);
         }
-        vs_free(&keyv);
+        fm_vs_free(&keyv);
     }
 }
 
@@ -554,7 +470,7 @@ static void apply_stores(site *c, const summary *S, int agg_result)
     an *A = F->A;
     for (uint32_t i = 0; i < S->nstores; i++) {
         const rec_store *st = &S->stores[i];
-        unsigned rk = loc_root_kind(A, st->loc);
+        unsigned rk = fm_loc_root_kind(A, st->loc);
         if (rk == LR_SLOT)
             continue;
         (void)agg_result;
@@ -571,15 +487,15 @@ static void apply_stores(site *c, const summary *S, int agg_result)
             if (st->agg) {
                 for (uint32_t j = 0; j < v.n; j++)
                     if (atom_kind(v.v[j]) == AK_PTR)
-                        fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
+                        fm_fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
                                      st->ev);
             } else {
-                fa_write(F, ds[d], s, &v);
-                if (fa_liftable_root(A, ds[d]) && loc_root_kind(A, ds[d]) != LR_SLOT)
-                    fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
+                fm_fa_write(F, ds[d], s, &v);
+                if (fm_fa_liftable_root(A, ds[d]) && fm_loc_root_kind(A, ds[d]) != LR_SLOT)
+                    fm_fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
             }
         }
-        vs_free(&v);
+        fm_vs_free(&v);
     }
 }
 
@@ -598,27 +514,27 @@ static void apply_rest(site *c, const summary *S)
         if (dead)
             n = 0; /* settled false by a constant argument */
         for (uint32_t j = 0; j < n; j++)
-            fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
+            fm_fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
                      gd, x->ev);
-        vs_free(&v);
+        fm_vs_free(&v);
     }
     for (uint32_t i = 0; i < S->ntouch; i++) {
         uint32_t ls[MAXL];
         uint32_t n = translate_loc(c, S->touch[i].loc, ls, MAXL);
         for (uint32_t j = 0; j < n; j++)
-            if (fa_liftable_root(F->A, ls[j]))
-                fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
+            if (fm_fa_liftable_root(F->A, ls[j]))
+                fm_fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
     }
     vset kw = {0};
     translate_atoms(c, &S->keywords, &kw);
-    if (vs_union(&o->keywords, &kw))
+    if (fm_vs_union(&o->keywords, &kw))
         F->changed = 1;
-    vs_free(&kw);
+    fm_vs_free(&kw);
     for (uint32_t l = 0; l < 32; l++)
         if (S->label_ev[l].fn)
-            fa_label_ev(F, l, S->label_ev[l]);
+            fm_fa_label_ev(F, l, S->label_ev[l]);
     for (uint32_t i = 0; i < S->nreach; i++)
-        fa_reach(F, S->reach[i]);
+        fm_fa_reach(F, S->reach[i]);
     for (size_t i = 0; i < S->notes.n; i++)
         fm_strset_add(&o->notes, S->notes.v[i]);
     o->ctx_dependent |= S->ctx_dependent;
@@ -633,13 +549,13 @@ static void apply_summary(site *c, const fm_func *g, const summary *S)
     apply_stores(c, S, agg);
     vset v = {0};
     if (agg)
-        vs_add(&v, mk_atom(AK_PTR, 0, loc_root(F->A, LR_CALLRET, c->k)));
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(F->A, LR_CALLRET, c->k)));
     else
         translate_atoms(c, &S->ret, &v);
-    fa_set_val(F, c->k, &v);
-    vs_free(&v);
+    fm_fa_set_val(F, c->k, &v);
+    fm_vs_free(&v);
     apply_rest(c, S);
-    fa_reach(F, g);
+    fm_fa_reach(F, g);
 }
 
 /* ---- primitives ---- */
@@ -647,7 +563,7 @@ static void apply_summary(site *c, const fm_func *g, const summary *S)
 static void arg_locs(fa *F, const vset *v, uint32_t *out, uint32_t *n)
 {
     for (uint32_t i = 0; i < v->n; i++)
-        fa_atom_locs(F, v->v[i], out, n, MAXL);
+        fm_fa_atom_locs(F, v->v[i], out, n, MAXL);
 }
 
 static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
@@ -662,22 +578,22 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
         arg_locs(F, &c->args[this_arg], ts, &nt);
     vset keyv = {0};
     if (m->key_arg >= 0 && (uint32_t)m->key_arg < c->nargs)
-        vs_union(&keyv, &c->args[m->key_arg]);
+        fm_vs_union(&keyv, &c->args[m->key_arg]);
     vset res = {0};
     for (uint32_t t = 0; t < nt; t++) {
-        rec_access *r = fa_access(F, ((uint64_t)1 << 62) | k, ts[t], api, method, m->op,
+        rec_access *r = fm_fa_access(F, ((uint64_t)1 << 62) | k, ts[t], api, method, m->op,
                                   &keyv, k, NULL, ev);
         uint32_t ai = (uint32_t)(r - F->out->acc);
-        uint32_t elem = loc_root(A, LR_TABLE, ts[t]);
-        vs_add(&res, mk_atom(AK_PTR, 0, elem));
-        vs_add(&res, mk_atom(AK_TRES, 0, ai));
+        uint32_t elem = fm_loc_root(A, LR_TABLE, ts[t]);
+        fm_vs_add(&res, mk_atom(AK_PTR, 0, elem));
+        fm_vs_add(&res, mk_atom(AK_TRES, 0, ai));
         /* the inserted value becomes the element's content */
         if (m->value_arg >= 0 && (uint32_t)m->value_arg < c->nargs) {
             const vset *val = &c->args[m->value_arg];
             for (uint32_t i = 0; i < val->n; i++)
                 if (atom_kind(val->v[i]) == AK_PTR)
-                    fa_copy(F, elem, (uint32_t)atom_payload(val->v[i]), (uint64_t)k << 8);
-            fa_write(F, elem, (uint64_t)k << 8, val);
+                    fm_fa_copy(F, elem, (uint32_t)atom_payload(val->v[i]), (uint64_t)k << 8);
+            fm_fa_write(F, elem, (uint64_t)k << 8, val);
         }
     }
     /* the value stored in the element, returned through an out-pointer
@@ -685,25 +601,25 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
     if (m->result_arg >= 0 && (uint32_t)m->result_arg < c->nargs) {
         vset stored = {0};
         for (uint32_t t = 0; t < nt; t++)
-            vs_add(&stored, mk_atom(AK_CONTENT, 0, loc_root(A, LR_TABLE, ts[t])));
+            fm_vs_add(&stored, mk_atom(AK_CONTENT, 0, fm_loc_root(A, LR_TABLE, ts[t])));
         for (uint32_t i = 0; i < res.n; i++)
             if (atom_kind(res.v[i]) == AK_TRES)
-                vs_add(&stored, res.v[i]);
+                fm_vs_add(&stored, res.v[i]);
         uint32_t outs[MAXL], no = 0;
         arg_locs(F, &c->args[m->result_arg], outs, &no);
         for (uint32_t i = 0; i < no; i++)
-            fa_write(F, outs[i], (uint64_t)k << 8, &stored);
-        vs_free(&stored);
+            fm_fa_write(F, outs[i], (uint64_t)k << 8, &stored);
+        fm_vs_free(&stored);
     }
     if (F->f->events[k].call_flags & FM_CALLF_AGG_RESULT) {
-        uint32_t cr = loc_root(A, LR_CALLRET, k);
-        fa_write(F, cr, (uint64_t)k << 8, &res);
-        vs_clear(&res);
-        vs_add(&res, mk_atom(AK_PTR, 0, cr));
+        uint32_t cr = fm_loc_root(A, LR_CALLRET, k);
+        fm_fa_write(F, cr, (uint64_t)k << 8, &res);
+        fm_vs_clear(&res);
+        fm_vs_add(&res, mk_atom(AK_PTR, 0, cr));
     }
-    fa_set_val(F, k, &res);
-    vs_free(&res);
-    vs_free(&keyv);
+    fm_fa_set_val(F, k, &res);
+    fm_vs_free(&res);
+    fm_vs_free(&keyv);
 }
 
 static void opaque(site *c, int hash_fn)
@@ -712,25 +628,25 @@ static void opaque(site *c, int hash_fn)
     vset v = {0};
     unsigned fl = AF_MIXED | (hash_fn ? 0 : AF_OPAQUE);
     if (!hash_fn)
-        vs_add(&v, mk_atom(AK_UNKNOWN, 0, 0));
+        fm_vs_add(&v, mk_atom(AK_UNKNOWN, 0, 0));
     for (uint32_t i = 0; i < c->nargs; i++) {
         vset in = {0};
-        vs_union(&in, &c->args[i]);
+        fm_vs_union(&in, &c->args[i]);
         uint32_t ls[MAXL], n = 0;
         for (uint32_t j = 0; j < c->args[i].n; j++)
             if (atom_kind(c->args[i].v[j]) == AK_PTR)
-                fa_atom_locs(F, c->args[i].v[j], ls, &n, MAXL);
+                fm_fa_atom_locs(F, c->args[i].v[j], ls, &n, MAXL);
         for (uint32_t j = 0; j < n; j++)
-            fa_read(F, ls[j], &in);
+            fm_fa_read(F, ls[j], &in);
         for (uint32_t j = 0; j < in.n; j++) {
             unsigned k = atom_kind(in.v[j]);
             if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT)
-                vs_add(&v, atom_with_flags(in.v[j], flags_compose(atom_flags(in.v[j]), fl)));
+                fm_vs_add(&v, atom_with_flags(in.v[j], fm_flags_compose(atom_flags(in.v[j]), fl)));
         }
-        vs_free(&in);
+        fm_vs_free(&in);
     }
-    fa_set_val(F, c->k, &v);
-    vs_free(&v);
+    fm_fa_set_val(F, c->k, &v);
+    fm_vs_free(&v);
 }
 
 static int is_any(const char *name, const char *const *list)
@@ -763,18 +679,18 @@ static int atomic_rmw(site *c, const char *name)
     arg_locs(F, &c->args[0], ls, &n);
     vset v = {0};
     for (uint32_t i = 1; i < c->nargs; i++)
-        vs_union(&v, &c->args[i]);
+        fm_vs_union(&v, &c->args[i]);
     evid ev = {F->f, F->f->events[c->k].line};
     for (uint32_t i = 0; i < n; i++) {
         vset cur = {0};
-        fa_read(F, ls[i], &cur);
-        vs_union(&cur, &v);
-        fa_write(F, ls[i], (uint64_t)c->k << 8, &cur);
-        if (fa_liftable_root(F->A, ls[i]) && loc_root_kind(F->A, ls[i]) != LR_SLOT)
-            fa_store(F, c->k, ls[i], &cur, 0, c->k, NULL, ev);
-        vs_free(&cur);
+        fm_fa_read(F, ls[i], &cur);
+        fm_vs_union(&cur, &v);
+        fm_fa_write(F, ls[i], (uint64_t)c->k << 8, &cur);
+        if (fm_fa_liftable_root(F->A, ls[i]) && fm_loc_root_kind(F->A, ls[i]) != LR_SLOT)
+            fm_fa_store(F, c->k, ls[i], &cur, 0, c->k, NULL, ev);
+        fm_vs_free(&cur);
     }
-    vs_free(&v);
+    fm_vs_free(&v);
     return 1;
 }
 
@@ -787,9 +703,9 @@ static int builtin(site *c, const char *name)
         return 1;
     if (is_any(name, allocators)) {
         vset v = {0};
-        vs_add(&v, mk_atom(AK_PTR, 0, loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));
-        fa_set_val(F, c->k, &v);
-        vs_free(&v);
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));
+        fm_fa_set_val(F, c->k, &v);
+        fm_vs_free(&v);
         return 1;
     }
     if (is_any(name, copiers) && c->nargs >= 2) {
@@ -798,12 +714,12 @@ static int builtin(site *c, const char *name)
         arg_locs(F, &c->args[1], s, &ns);
         for (uint32_t i = 0; i < nd; i++)
             for (uint32_t j = 0; j < ns; j++)
-                fa_copy(F, d[i], s[j], (uint64_t)c->k << 8);
-        fa_set_val(F, c->k, &c->args[0]);
+                fm_fa_copy(F, d[i], s[j], (uint64_t)c->k << 8);
+        fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
     }
     if (is_any(name, setters) && c->nargs >= 1) {
-        fa_set_val(F, c->k, &c->args[0]);
+        fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
     }
     return 0;
@@ -847,9 +763,9 @@ static int primitive(site *c, const fm_func *g)
             arg_locs(F, &c->args[0], ls, &n);
         vset v = {0};
         for (uint32_t i = 0; i < n; i++)
-            vs_add(&v, mk_atom(AK_PTR, 0, loc_child(A, ls[i], LS_THREAD, 0)));
-        fa_set_val(F, c->k, &v);
-        vs_free(&v);
+            fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_child(A, ls[i], LS_THREAD, 0)));
+        fm_fa_set_val(F, c->k, &v);
+        fm_vs_free(&v);
         return 1;
     }
     if (parser_call(A, g)) {
@@ -858,11 +774,11 @@ static int primitive(site *c, const fm_func *g)
                 atom a = c->args[i].v[j];
                 unsigned k = atom_kind(a);
                 if ((k == AK_STR || k == AK_PARAM || k == AK_CONTENT) &&
-                    vs_add(&F->out->keywords, atom_with_flags(a, 0)))
+                    fm_vs_add(&F->out->keywords, atom_with_flags(a, 0)))
                     F->changed = 1;
             }
         if (c->nargs)
-            fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
+            fm_fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
         return 1;
     }
     if (fm_strset_has(&p->hash_functions, g->simple)) {
@@ -872,7 +788,7 @@ static int primitive(site *c, const fm_func *g)
     if (fm_strset_has(&p->identity_functions, g->simple) ||
         fm_strset_has(&p->identity_functions, g->mangled)) {
         if (c->nargs)
-            fa_set_val(F, c->k, &c->args[0]);
+            fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
     }
     return builtin(c, g->simple[0] ? g->simple : g->mangled) || builtin(c, g->mangled);
@@ -885,8 +801,8 @@ static int param_derived(fa *F, const vset *obj)
         if (atom_kind(a) == AK_PARAM)
             return 1;
         if (atom_kind(a) == AK_PTR) {
-            unsigned rk = loc_root_kind(F->A, (uint32_t)atom_payload(a));
-            const aloc *l = loc_get(F->A, (uint32_t)atom_payload(a));
+            unsigned rk = fm_loc_root_kind(F->A, (uint32_t)atom_payload(a));
+            const aloc *l = fm_loc_get(F->A, (uint32_t)atom_payload(a));
             if ((rk == LR_PARAM || rk == LR_SLOT) && l->nderef == 0)
                 return 1;
         }
@@ -907,8 +823,8 @@ static int vclass_in_contexts(an *A, int32_t vclass)
     if (A->vclass_ctx[vclass] < 0) {
         int in = 0;
         for (size_t t = 0; t < fm_program_ntypes(A->P) && !in; t++)
-            in = type_derives(A->P, (int32_t)t, vclass) &&
-                 type_derives_named(A->P, (int32_t)t, &A->prof->element_bases);
+            in = fm_type_derives(A->P, (int32_t)t, vclass) &&
+                 fm_type_derives_named(A->P, (int32_t)t, &A->prof->element_bases);
         A->vclass_ctx[vclass] = (int8_t)in;
     }
     return A->vclass_ctx[vclass];
@@ -918,17 +834,17 @@ static const fm_func *resolve_virtual(fa *F, const fm_event *e)
 {
     an *A = F->A;
     vset obj = {0};
-    fa_operand(F, &e->target, &obj);
+    fm_fa_operand(F, &e->target, &obj);
     int this_like = param_derived(F, &obj);
-    vs_free(&obj);
+    fm_vs_free(&obj);
     if (!this_like)
         return NULL; /* another object (e.g. the next element): not followed */
     if (!vclass_in_contexts(A, e->vclass))
         return NULL;
     F->out->ctx_dependent = 1;
-    if (A->ctx < 0 || !type_derives(A->P, A->ctx, e->vclass))
+    if (A->ctx < 0 || !fm_type_derives(A->P, A->ctx, e->vclass))
         return NULL;
-    const fm_func *g = class_slot_method(A, A->ctx, e->vslot);
+    const fm_func *g = fm_class_slot_method(A, A->ctx, e->vslot);
     if (!g) {
         char note[256];
         snprintf(note, sizeof note, "virtual call %s slot %u not resolved",
@@ -939,7 +855,7 @@ static const fm_func *resolve_virtual(fa *F, const fm_event *e)
     return g;
 }
 
-void fa_call(fa *F, uint32_t k)
+void fm_fa_call(fa *F, uint32_t k)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
@@ -947,7 +863,7 @@ void fa_call(fa *F, uint32_t k)
               .gm = {.size = sizeof(gmemo)}, .vm = {.size = sizeof(vmemo)}};
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
-        fa_operand(F, &e->args[i], &c.args[i]);
+        fm_fa_operand(F, &e->args[i], &c.args[i]);
     const fm_func *g = NULL;
     if (e->call_kind == FM_CALL_DIRECT) {
         if (!F->callee_known[k]) { /* name lookups once, not every iteration */
@@ -961,7 +877,7 @@ void fa_call(fa *F, uint32_t k)
     if (g && primitive(&c, g)) {
         /* handled by the profile or as a builtin */
     } else if (g && !(g->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) && g->nevents + g->nstmts > 0) {
-        const summary *S = an_summary(A, g);
+        const summary *S = fm_an_summary(A, g);
         apply_summary(&c, g, S);
     } else if (e->call_kind == FM_CALL_DIRECT && !g) {
         /* a callee the plugin never saw: maybe a builtin by mangled name */
@@ -971,7 +887,7 @@ void fa_call(fa *F, uint32_t k)
         opaque(&c, 0);
     }
     for (uint32_t i = 0; i < e->nargs; i++)
-        vs_free(&c.args[i]);
+        fm_vs_free(&c.args[i]);
     free(c.args);
     memo_free(&c);
 }

@@ -11,9 +11,9 @@ static void atom_text(const an *A, atom a, fm_buf *b)
     unsigned f = atom_flags(a);
     uint64_t p = atom_payload(a);
     switch (atom_kind(a)) {
-    case AK_LABEL: fm_buf_printf(b, "%s", label_name(A, (uint32_t)p)); break;
-    case AK_PTR: fm_buf_puts(b, "&"); loc_name(A, A->P, (uint32_t)p, b); break;
-    case AK_CONTENT: fm_buf_puts(b, "content("); loc_name(A, A->P, (uint32_t)p, b); fm_buf_puts(b, ")"); break;
+    case AK_LABEL: fm_buf_printf(b, "%s", fm_label_name(A, (uint32_t)p)); break;
+    case AK_PTR: fm_buf_puts(b, "&"); fm_loc_name(A, A->P, (uint32_t)p, b); break;
+    case AK_CONTENT: fm_buf_puts(b, "content("); fm_loc_name(A, A->P, (uint32_t)p, b); fm_buf_puts(b, ")"); break;
     case AK_PARAM: fm_buf_printf(b, "param%u", (unsigned)p); break;
     case AK_STR: fm_buf_printf(b, "\"%s\"", fm_program_str(A->P, (uint32_t)p)); break;
     case AK_TRES: fm_buf_printf(b, "lookup#%u", (unsigned)p); break;
@@ -35,7 +35,7 @@ static void vs_text(const an *A, const vset *v, fm_buf *b)
     fm_buf_puts(b, "}");
 }
 
-void an_trace(an *A, const fm_func *f, const summary *s)
+void fm_an_trace(an *A, const fm_func *f, const summary *s)
 {
     const char *want = getenv("FLOWMAGE_TRACE");
     if (!want || !strstr(f->printable, want))
@@ -46,7 +46,7 @@ void an_trace(an *A, const fm_func *f, const summary *s)
     vs_text(A, &s->ret, &b);
     for (uint32_t i = 0; i < s->nstores; i++) {
         fm_buf_puts(&b, "\n  store ");
-        loc_name(A, A->P, s->stores[i].loc, &b);
+        fm_loc_name(A, A->P, s->stores[i].loc, &b);
         fm_buf_puts(&b, " <- ");
         vs_text(A, &s->stores[i].val, &b);
         fm_buf_printf(&b, " guards %u", s->stores[i].gd.n);
@@ -54,19 +54,19 @@ void an_trace(an *A, const fm_func *f, const summary *s)
     for (uint32_t i = 0; i < s->nacc; i++) {
         const rec_access *a = &s->acc[i];
         fm_buf_puts(&b, "\n  table ");
-        loc_name(A, A->P, a->table, &b);
+        fm_loc_name(A, A->P, a->table, &b);
         fm_buf_printf(&b, " %s key unresolved ", a->method);
         vs_text(A, &a->k.unresolved, &b);
         for (uint32_t p = 0; p < a->k.npos; p++) {
             fm_buf_puts(&b, " pos ");
-            loc_name(A, A->P, a->k.pos[p].rel, &b);
+            fm_loc_name(A, A->P, a->k.pos[p].rel, &b);
             fm_buf_puts(&b, "=");
             vs_text(A, &a->k.pos[p].val, &b);
         }
     }
     for (uint32_t i = 0; i < s->nidx; i++) {
         fm_buf_puts(&b, "\n  index ");
-        loc_name(A, A->P, s->idx[i].loc, &b);
+        fm_loc_name(A, A->P, s->idx[i].loc, &b);
         fm_buf_puts(&b, " by ");
         vs_text(A, &s->idx[i].idx, &b);
     }
@@ -78,7 +78,7 @@ void an_trace(an *A, const fm_func *f, const summary *s)
 
 /* FLOWMAGE_TRACE_SLOW=seconds prints every function whose summary took
  * longer (including its callees) to compute. */
-void an_trace_slow(an *A, const fm_func *f, double seconds)
+void fm_an_trace_slow(an *A, const fm_func *f, double seconds)
 {
     const char *lim = getenv("FLOWMAGE_TRACE_SLOW");
     if (lim && seconds >= atof(lim))

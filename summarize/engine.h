@@ -1,8 +1,9 @@
-/* Internal: function summaries and the analysis run (engine.c, calls.c,
- * nf.c).  A summary says, in terms of the function's own parameters, what
- * it returns, what caller-visible memory it writes, which tables it uses
- * with which keys, which arrays it indexes with which values, which
- * configuration keywords it parses, and what it costs. */
+/* Internal: function summaries and the analysis run (cells.c, records.c,
+ * eval.c, build.c, cache.c, calls.c, nf.c).  A summary says, in terms of
+ * the function's own parameters, what it returns, what caller-visible
+ * memory it writes, which tables it uses with which keys, which arrays it
+ * indexes with which values, which configuration keywords it parses, and
+ * what it costs. */
 #ifndef FM_SUMMARIZE_ENGINE_H
 #define FM_SUMMARIZE_ENGINE_H
 
@@ -103,7 +104,7 @@ typedef struct summary {
     int ctx_dependent;        /* a virtual call was resolved through the NF */
 } summary;
 
-void summary_free(summary *s);
+void fm_fsum_free(summary *s);
 
 /* summary cache entry */
 typedef struct sentry {
@@ -158,26 +159,24 @@ struct an {
     int over_budget;          /* the current NF's analysis was cut short */
 };
 
-void an_init(an *A, const fm_program *P, const fm_profile *prof);
-void an_free(an *A);
+void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
+void fm_an_free(an *A);
 
 /* Summary of f in the current context (computed on demand, cached). */
-const summary *an_summary(an *A, const fm_func *f);
+const summary *fm_an_summary(an *A, const fm_func *f);
 /* Frees the summaries only NF class ctx can use (it is done); its entries
  * all come at or after cache index `from`. */
-void an_forget_ctx(an *A, int32_t ctx, uint32_t from);
+void fm_an_forget_ctx(an *A, int32_t ctx, uint32_t from);
 
-/* Class helpers */
-int type_derives(const fm_program *P, int32_t t, int32_t base);
-int type_derives_named(const fm_program *P, int32_t t, const fm_strset *names);
+/* Class helpers (classes.c) */
+int fm_type_derives(const fm_program *P, int32_t t, int32_t base);
+int fm_type_derives_named(const fm_program *P, int32_t t, const fm_strset *names);
 /* The method for vtable slot of class t (most-derived implementation). */
-const fm_func *class_slot_method(const an *A, int32_t t, uint32_t slot);
+const fm_func *fm_class_slot_method(const an *A, int32_t t, uint32_t slot);
 /* The most-derived method named `name` of class t (walking bases). */
-const fm_func *class_method_named(const an *A, int32_t t, const char *name);
+const fm_func *fm_class_method_named(const an *A, int32_t t, const char *name);
 
-#endif
-
-/* ---- one function being analysed (engine.c, calls.c) ---- */
+/* ---- one function being analysed (cells.c, records.c, eval.c, build.c, calls.c) ---- */
 typedef struct cell {
     uint32_t loc;
     uint32_t root;            /* of loc: cells of other roots never overlap */
@@ -214,31 +213,45 @@ typedef struct fa {
     uint32_t *tres_n;
 } fa;
 
-/* engine.c */
-void fa_operand(fa *F, const fm_opnd *o, vset *out);
-void fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
-void fa_read(fa *F, uint32_t loc, vset *out);
-void fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
-void fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+/* cells.c, records.c */
+void fm_fa_operand(fa *F, const fm_opnd *o, vset *out);
+void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
+void fm_fa_read(fa *F, uint32_t loc, vset *out);
+void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
+void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
 /* The cells at or below loc (same object), as a copy the caller frees. */
-uint32_t *fa_cells_within(fa *F, uint32_t loc, uint32_t *n);
-void fa_set_val(fa *F, uint32_t k, const vset *v);
-void fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
+uint32_t *fm_fa_cells_within(fa *F, uint32_t loc, uint32_t *n);
+void fm_fa_set_val(fa *F, uint32_t k, const vset *v);
+void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
                   uint32_t anchor, const guards *gd, evid ev);
-int fa_liftable_root(const an *A, uint32_t loc);
-rec_store *fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
+int fm_fa_liftable_root(const an *A, uint32_t loc);
+rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev);
-rec_access *fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
+rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
                       const char *method, int op, const vset *keyatoms,
                       uint32_t anchor, const guards *gd, evid ev);
-void fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
+void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
               uint32_t anchor, const guards *gd, evid ev);
-void fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev);
-void fa_label_ev(fa *F, uint32_t label, evid ev);
-void fa_reach(fa *F, const fm_func *g);
-void guards_add(guards *gd, const guard *g);
-int guards_equal(const guards *a, const guards *b);
-void guards_free(guards *gd);
+void fm_fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev);
+void fm_fa_label_ev(fa *F, uint32_t label, evid ev);
+void fm_fa_reach(fa *F, const fm_func *g);
+void fm_guards_add(guards *gd, const guard *g);
+int fm_guards_equal(const guards *a, const guards *b);
+void fm_guards_free(guards *gd);
+
+void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell);
+const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count);
+void fm_locidx_free(locidx *x);
+
+/* records.c */
+void fm_merge_guards(guards *into, const guards *gd, int first);
+
+/* eval.c, build.c */
+void fm_fa_analyse(an *A, const fm_func *f, summary *out);
+void fm_fa_build_summary(fa *F);
+void fm_fa_free(fa *F);
 
 /* calls.c */
-void fa_call(fa *F, uint32_t k);
+void fm_fa_call(fa *F, uint32_t k);
+
+#endif

@@ -19,7 +19,7 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
     unsigned fl = atom_flags(a);
     switch (atom_kind(a)) {
     case AK_LABEL: {
-        const char *name = label_name(A, (uint32_t)atom_payload(a));
+        const char *name = fm_label_name(A, (uint32_t)atom_payload(a));
         fm_fieldset b = fm_field_bit(name);
         if (fl & AF_OPAQUE) {
             char o[64];
@@ -48,8 +48,8 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
         return; /* the NF object itself: configuration */
     case AK_CONTENT: {
         uint32_t l = (uint32_t)atom_payload(a);
-        unsigned rk = loc_root_kind(A, l);
-        const aloc *r = loc_get(A, loc_get(A, l)->root);
+        unsigned rk = fm_loc_root_kind(A, l);
+        const aloc *r = fm_loc_get(A, fm_loc_get(A, l)->root);
         if (rk == LR_PARAM && (int)r->arg != N->state_param)
             fm_strset_add(&ki->other, "packet_data");
         else if (rk == LR_TABLE || rk == LR_FCB || rk == LR_UNKNOWN)
@@ -66,7 +66,7 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
 }
 
 /* Turn the positions of one access into must/may sets. */
-void key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki)
+void fm_key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki)
 {
     memset(ki, 0, sizeof *ki);
     /* group positions by relative location; sites are alternatives */
@@ -81,7 +81,7 @@ void key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki
             rel = a->k.pos[i].rel;
         } else if (extra && extra->n) {
             v = extra;
-            rel = loc_root(N->A, LR_REL, 0);
+            rel = fm_loc_root(N->A, LR_REL, 0);
         } else {
             break;
         }
@@ -139,7 +139,7 @@ void key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki
 
 /* Positional symmetry across the accesses of one table: the same place in
  * the key holds src in one access and dst in another (a reverse entry). */
-int keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n)
+int fm_keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n)
 {
     for (int m = 0; m < 2; m++) {
         fm_fieldset s = fm_field_bit(mirror_pairs[m][0]), d = fm_field_bit(mirror_pairs[m][1]);
@@ -172,9 +172,9 @@ int keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n)
 }
 
 /* An index value as a one-position key. */
-void key_of_value(nfctx *N, const vset *v, keyinfo *ki)
+void fm_key_of_value(nfctx *N, const vset *v, keyinfo *ki)
 {
     rec_access fake;
     memset(&fake, 0, sizeof fake);
-    key_of_access(N, &fake, v, ki);
+    fm_key_of_access(N, &fake, v, ki);
 }

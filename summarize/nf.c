@@ -43,10 +43,10 @@ typedef struct nfstate {
 static const char *persistence(nfstate *S, uint32_t loc)
 {
     an *A = S->N.A;
-    const aloc *r = loc_get(A, loc_get(A, loc)->root);
+    const aloc *r = fm_loc_get(A, fm_loc_get(A, loc)->root);
     int thread = 0;
-    for (uint32_t l = loc; l; l = loc_get(A, l)->parent)
-        if (loc_get(A, l)->kind == LS_THREAD)
+    for (uint32_t l = loc; l; l = fm_loc_get(A, l)->parent)
+        if (fm_loc_get(A, l)->kind == LS_THREAD)
             thread = 1;
     switch (r->kind) {
     case LR_PARAM:
@@ -105,8 +105,8 @@ static tbl *table_for(nfstate *S, int kind, uint32_t loc)
 
 static uint32_t index_region(an *A, uint32_t loc)
 {
-    for (uint32_t l = loc; l; l = loc_get(A, l)->parent)
-        if (loc_get(A, l)->kind == LS_INDEX)
+    for (uint32_t l = loc; l; l = fm_loc_get(A, l)->parent)
+        if (fm_loc_get(A, l)->kind == LS_INDEX)
             return l;
     return 0;
 }
@@ -149,7 +149,7 @@ static int uninitialised_guard(const an *A, const guard *g, uint32_t region)
         for (uint32_t i = 0; i < sides[s]->n; i++) {
             atom a = sides[s]->v[i];
             if (atom_kind(a) == AK_CONTENT && !(atom_flags(a) & AF_MIXED) &&
-                loc_under(A, region, (uint32_t)atom_payload(a)))
+                fm_loc_under(A, region, (uint32_t)atom_payload(a)))
                 return 1;
         }
     }
@@ -169,7 +169,7 @@ static int on_insert_path_in(const an *A, const summary *sm, const guards *gd, u
 }
 
 #define on_insert_path(sm, gd, table) \
-    on_insert_path_in(A, sm, gd, table, loc_root(A, LR_TABLE, table))
+    on_insert_path_in(A, sm, gd, table, fm_loc_root(A, LR_TABLE, table))
 
 static void note_write(tbl *t, fm_intensity w, evid ev)
 {
@@ -209,7 +209,7 @@ static void collect_api_tables(nfstate *S)
         /* writes into elements */
         for (uint32_t i = 0; i < sm->nstores; i++) {
             const rec_store *st = &sm->stores[i];
-            const aloc *r = loc_get(A, loc_get(A, st->loc)->root);
+            const aloc *r = fm_loc_get(A, fm_loc_get(A, st->loc)->root);
             if (r->kind != LR_TABLE)
                 continue;
             tbl *t = NULL;
@@ -222,8 +222,8 @@ static void collect_api_tables(nfstate *S)
                            st->ev);
         }
         for (uint32_t i = 0; i < sm->ntouch; i++) {
-            const aloc *l = loc_get(A, sm->touch[i].loc);
-            const aloc *r = loc_get(A, l->root);
+            const aloc *l = fm_loc_get(A, sm->touch[i].loc);
+            const aloc *r = fm_loc_get(A, l->root);
             if (r->kind != LR_TABLE || !l->nderef)
                 continue;
             for (uint32_t k = 0; k < S->nt; k++)
@@ -249,7 +249,7 @@ static void collect_arrays(nfstate *S)
             if (!p || !strcmp(p, "nested") || !strcmp(p, "unknown"))
                 continue; /* element arrays, and memory of unknown origin */
             keyinfo ki;
-            key_of_value(&S->N, &x->idx, &ki);
+            fm_key_of_value(&S->N, &x->idx, &ki);
             int others = (int)ki.other.n - fm_strset_has(&ki.other, "entry_argument");
             int keyed = ki.may || others > 0 || (ki.unknown && x->is_write);
             fm_strset_free(&ki.other);
@@ -261,12 +261,12 @@ static void collect_arrays(nfstate *S)
             t->persistence = p;
             fm_strset_add(&t->ops, x->is_write ? "index-write" : "index");
             uint32_t q;
-            for (q = 0; q < t->nindex && !vs_equal(&t->index[q], &x->idx); q++)
+            for (q = 0; q < t->nindex && !fm_vs_equal(&t->index[q], &x->idx); q++)
                 ;
             if (q == t->nindex && q < 16)
-                vs_copy(&t->index[t->nindex++], &x->idx);
+                fm_vs_copy(&t->index[t->nindex++], &x->idx);
             else if (q == t->nindex)
-                vs_union(&t->index[15], &x->idx); /* beyond 16: merged (may) */
+                fm_vs_union(&t->index[15], &x->idx); /* beyond 16: merged (may) */
             if (!t->first.fn)
                 t->first = x->ev;
             if (x->is_write)
@@ -280,13 +280,13 @@ static void collect_arrays(nfstate *S)
             if (t->kind != 1)
                 continue;
             for (uint32_t i = 0; i < sm->nstores; i++)
-                if (loc_under(A, t->loc, sm->stores[i].loc))
+                if (fm_loc_under(A, t->loc, sm->stores[i].loc))
                     note_write(t, FM_INTENSITY_PER_PACKET, sm->stores[i].ev);
             for (uint32_t i = 0; i < sm->ntouch; i++) {
                 uint32_t l = sm->touch[i].loc;
                 /* a pointer followed from inside the element */
-                for (uint32_t u = l; u; u = loc_get(A, u)->parent)
-                    if (loc_get(A, u)->kind == LS_DEREF && loc_within(A, t->loc, loc_get(A, u)->parent)) {
+                for (uint32_t u = l; u; u = fm_loc_get(A, u)->parent)
+                    if (fm_loc_get(A, u)->kind == LS_DEREF && fm_loc_within(A, t->loc, fm_loc_get(A, u)->parent)) {
                         if (!t->chase)
                             t->chase_ev = sm->touch[i].ev;
                         t->chase = 1;
@@ -302,9 +302,9 @@ static void collect_flow_state(nfstate *S)
     for (uint32_t e = 0; e < S->nentries; e++) {
         const summary *sm = S->sum[e];
         for (uint32_t i = 0; i < sm->nstores; i++) {
-            if (loc_root_kind(A, sm->stores[i].loc) != LR_FCB)
+            if (fm_loc_root_kind(A, sm->stores[i].loc) != LR_FCB)
                 continue;
-            uint32_t fcb = loc_root(A, LR_FCB, 0);
+            uint32_t fcb = fm_loc_root(A, LR_FCB, 0);
             tbl *t = table_for(S, 2, fcb);
             if (!t)
                 continue;
@@ -317,10 +317,10 @@ static void collect_flow_state(nfstate *S)
                        sm->stores[i].ev);
         }
         for (uint32_t i = 0; i < sm->ntouch; i++) {
-            const aloc *l = loc_get(A, sm->touch[i].loc);
-            if (loc_root_kind(A, sm->touch[i].loc) != LR_FCB || !l->nderef)
+            const aloc *l = fm_loc_get(A, sm->touch[i].loc);
+            if (fm_loc_root_kind(A, sm->touch[i].loc) != LR_FCB || !l->nderef)
                 continue;
-            tbl *t = table_for(S, 2, loc_root(A, LR_FCB, 0));
+            tbl *t = table_for(S, 2, fm_loc_root(A, LR_FCB, 0));
             if (t && !t->chase) {
                 t->chase = 1;
                 t->chase_ev = sm->touch[i].ev;
@@ -344,9 +344,9 @@ static void table_key(nfstate *S, tbl *t)
     for (uint32_t i = 0; i < nalt; i++) {
         keyinfo a;
         if (t->kind == 1)
-            key_of_value(&S->N, &t->index[i], &a);
+            fm_key_of_value(&S->N, &t->index[i], &a);
         else
-            key_of_access(&S->N, t->acc[i], NULL, &a);
+            fm_key_of_access(&S->N, t->acc[i], NULL, &a);
         k->must &= a.must;
         k->may |= a.may;
         k->symmetric |= a.symmetric;
@@ -359,7 +359,7 @@ static void table_key(nfstate *S, tbl *t)
     }
     if (!any)
         k->must = 0;
-    if (t->kind == 0 && keys_swap(&S->N, (const rec_access *const *)t->acc, t->nacc))
+    if (t->kind == 0 && fm_keys_swap(&S->N, (const rec_access *const *)t->acc, t->nacc))
         k->symmetric = 1;
 }
 
@@ -370,7 +370,7 @@ static void fill_table(nfstate *S, tbl *t, fm_sum_table *o)
     an *A = S->N.A;
     fm_buf b;
     fm_buf_init(&b);
-    loc_name(A, S->N.P, t->kind == 1 ? loc_get(A, t->loc)->parent : t->loc, &b);
+    fm_loc_name(A, S->N.P, t->kind == 1 ? fm_loc_get(A, t->loc)->parent : t->loc, &b);
     o->location = fm_xstrdup(fm_buf_cstr(&b));
     fm_buf_free(&b);
     o->api = fm_xstrdup(t->kind == 0 && t->api ? t->api->api : t->kind == 1 ? "array" : "flow_state");
@@ -465,7 +465,7 @@ static void conclude_globals(nfstate *S)
         const summary *sm = S->sum[e];
         for (uint32_t i = 0; i < sm->nstores; i++) {
             const rec_store *st = &sm->stores[i];
-            const aloc *r = loc_get(A, loc_get(A, st->loc)->root);
+            const aloc *r = fm_loc_get(A, fm_loc_get(A, st->loc)->root);
             int member = r->kind == LR_PARAM && (int)r->arg == S->N.state_param;
             int global = 0;
             if (r->kind == LR_GLOBAL) {
@@ -477,13 +477,13 @@ static void conclude_globals(nfstate *S)
                 continue;
             int in_table = 0;
             for (uint32_t k = 0; k < S->nt; k++)
-                if (S->t[k].kind == 1 && S->t[k].stateful && loc_under(A, S->t[k].loc, st->loc))
+                if (S->t[k].kind == 1 && S->t[k].stateful && fm_loc_under(A, S->t[k].loc, st->loc))
                     in_table = 1;
             if (in_table)
                 continue;
             fm_buf b;
             fm_buf_init(&b);
-            loc_name(A, S->N.P, st->loc, &b);
+            fm_loc_name(A, S->N.P, st->loc, &b);
             int dup = 0;
             for (size_t g = 0; g < o->nglobals; g++)
                 if (!strcmp(o->globals[g].location, fm_buf_cstr(&b)))
@@ -539,7 +539,7 @@ static int own_function(nfstate *S, int32_t cls, const fm_func *f)
         return 0;
     if (f->cls < 0 || cls < 0)
         return f->line_end > 0;
-    return type_derives(S->N.P, cls, f->cls) &&
+    return fm_type_derives(S->N.P, cls, f->cls) &&
            !fm_strset_has(&S->N.prof->element_bases,
                           fm_program_type_at(S->N.P, (size_t)f->cls)->tmpl);
 }
@@ -620,7 +620,7 @@ static void conclude(nfstate *S, int32_t cls)
     for (int i = 0; i < FM_NFIELDS; i++) {
         if (!(o->a.key_fields & (1u << i)))
             continue;
-        uint32_t lab = label_id(A, fm_field_name(i));
+        uint32_t lab = fm_label_id(A, fm_field_name(i));
         for (uint32_t e = 0; e < S->nentries && lab < 32; e++)
             if (S->sum[e]->label_ev[lab].fn) {
                 char what[64];
@@ -643,7 +643,7 @@ static void conclude(nfstate *S, int32_t cls)
         fm_strset_free(&S->t[i].ops);
         fm_strset_free(&S->t[i].key.other);
         for (uint32_t q = 0; q < S->t[i].nindex; q++)
-            vs_free(&S->t[i].index[q]);
+            fm_vs_free(&S->t[i].index[q]);
     }
 }
 
@@ -651,7 +651,7 @@ static void conclude(nfstate *S, int32_t cls)
 
 static const char *name_literal(an *A, const fm_func *f)
 {
-    const summary *s = an_summary(A, f);
+    const summary *s = fm_an_summary(A, f);
     const char *name = NULL;
     for (uint32_t i = 0; i < s->ret.n; i++) {
         atom a = s->ret.v[i];
@@ -687,7 +687,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     const fm_type *ty = fm_program_type_at(P, (size_t)cls);
     o->a.cls = fm_xstrdup(ty->name);
     o->a.role = fm_strset_has(&prof->not_nfs, name) ? FM_ROLE_OTHER
-              : type_derives_named(P, cls, &prof->flow_manager_bases) ? FM_ROLE_FLOW_MANAGER
+              : fm_type_derives_named(P, cls, &prof->flow_manager_bases) ? FM_ROLE_FLOW_MANAGER
                                                                       : FM_ROLE_NF;
     bases_of(P, cls, &o->bases);
     A->ctx = cls;
@@ -695,20 +695,20 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     A->over_budget = 0;
     /* per-packet entries: compute, then fetch (the cache may have moved) */
     for (size_t i = 0; i < prof->entries.n && S->nentries < MAXE; i++) {
-        const fm_func *f = class_method_named(A, cls, prof->entries.v[i]);
+        const fm_func *f = fm_class_method_named(A, cls, prof->entries.v[i]);
         if (!f || (f->flags & FM_FN_DECL))
             continue;
-        an_summary(A, f);
+        fm_an_summary(A, f);
         S->entry[S->nentries++] = f;
         fm_strset_add(&o->entries, f->printable);
     }
     for (uint32_t e = 0; e < S->nentries; e++)
-        S->sum[e] = an_summary(A, S->entry[e]);
+        S->sum[e] = fm_an_summary(A, S->entry[e]);
     conclude(S, cls);
     for (size_t i = 0; i < prof->configure.n; i++) {
-        const fm_func *f = class_method_named(A, cls, prof->configure.v[i]);
+        const fm_func *f = fm_class_method_named(A, cls, prof->configure.v[i]);
         if (f && !(f->flags & FM_FN_DECL))
-            add_keywords(S, an_summary(A, f));
+            add_keywords(S, fm_an_summary(A, f));
     }
     /* where the NF is: its own entry point, else its naming method */
     const fm_func *where = NULL;
@@ -716,7 +716,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
         if (S->entry[e]->cls == cls)
             where = S->entry[e];
     if (!where)
-        where = class_method_named(A, cls, prof->name_method);
+        where = fm_class_method_named(A, cls, prof->name_method);
     o->file = fm_xstrdup(where ? where->file : "");
     o->line = where ? where->line_begin : 0;
     if (S->nentries == 0)
@@ -742,9 +742,9 @@ static void summarize_function_nf(an *A, const fm_func *f, const char *name,
     A->ctx = -2;
     A->work = 0;
     A->over_budget = 0;
-    an_summary(A, f);
+    fm_an_summary(A, f);
     S->entry[0] = f;
-    S->sum[0] = an_summary(A, f);
+    S->sum[0] = fm_an_summary(A, f);
     S->nentries = 1;
     fm_strset_add(&S->out->entries, f->printable);
     conclude(S, -1);
@@ -762,7 +762,7 @@ static int by_key(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
+int fm_nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
 {
     const fm_program *P = A->P;
     const fm_profile *prof = A->prof;
@@ -802,7 +802,7 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
     qsort(order, nt, sizeof *order, by_key); /* deterministic */
     for (size_t i = 0; i < nt; i++) {
         int32_t cls = fm_program_type_index(P, order[i]->key);
-        if (!type_derives_named(P, cls, &prof->element_bases) ||
+        if (!fm_type_derives_named(P, cls, &prof->element_bases) ||
             fm_strset_has(&prof->element_bases, order[i]->tmpl))
             continue;
         /* the class itself must define the naming method */
@@ -820,7 +820,7 @@ int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err)
         A->ctx = -2;
         if (name && !fm_summary_set_find(set, name) && (!A->only || fm_strset_has(A->only, name)))
             summarize_class(A, cls, name, set);
-        an_forget_ctx(A, cls, first);
+        fm_an_forget_ctx(A, cls, first);
     }
     free(order);
     return 0;

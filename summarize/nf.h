@@ -19,8 +19,8 @@ typedef struct keyinfo {
     int opaque;    /* a label went through a function flowmage cannot see */
 } keyinfo;
 
-void key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki);
-void key_of_value(nfctx *N, const vset *v, keyinfo *ki);
-int keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n);
+void fm_key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo *ki);
+void fm_key_of_value(nfctx *N, const vset *v, keyinfo *ki);
+int fm_keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n);
 
 #endif

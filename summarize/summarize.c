@@ -4,9 +4,9 @@
 
 #include "engine.h"
 
-int nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
+int fm_nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
 
-void an_init(an *A, const fm_program *P, const fm_profile *prof)
+void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
 {
     memset(A, 0, sizeof *A);
     A->P = P;
@@ -47,13 +47,13 @@ void an_init(an *A, const fm_program *P, const fm_profile *prof)
     }
     /* the five fields get the first label ids, so evidence slots exist */
     for (int i = 0; i < FM_NFIELDS; i++)
-        label_id(A, fm_field_name(i));
+        fm_label_id(A, fm_field_name(i));
 }
 
-void an_free(an *A)
+void fm_an_free(an *A)
 {
     for (uint32_t i = 0; i < A->ncache; i++)
-        summary_free(&A->cache[i].s);
+        fm_fsum_free(&A->cache[i].s);
     free(A->cache);
     free(A->cache_slots);
     free(A->stack);
@@ -88,10 +88,10 @@ int fm_summarize_only(const fm_program *P, const fm_profile *prof, const fm_strs
     out->profile = fm_xstrdup(prof->name);
     out->inputs = (long)fm_program_get_stats(P).inputs;
     an A;
-    an_init(&A, P, prof);
+    fm_an_init(&A, P, prof);
     A.only = only && only->n ? only : NULL;
-    int rc = nf_find_and_summarize(&A, out, err);
-    an_free(&A);
+    int rc = fm_nf_find_and_summarize(&A, out, err);
+    fm_an_free(&A);
     if (rc != 0)
         fm_summary_set_free(out);
     return rc;

@@ -1,0 +1,414 @@
+/* The memory of one function being analysed: operands as value sets,
+ * where pointers point, and cells (what was stored where, by which store),
+ * indexed so that a read looks at a location's own cells, its ancestors'
+ * and its descendants', never at the whole memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- operands and memory ---- */
+
+static int is_scalar_kind(unsigned k)
+{
+    return k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES;
+}
+
+static atom add_flags(atom a, unsigned outer)
+{
+    if (!outer || !is_scalar_kind(atom_kind(a)))
+        return a;
+    return atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
+}
+
+void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
+{
+    an *A = F->A;
+    for (uint32_t i = 0; i < o->n; i++) {
+        const fm_origin *x = &o->v[i];
+        switch (x->kind) {
+        case FM_OR_PARAM:
+            fm_vs_add(out, mk_atom(AK_PARAM, x->flags, x->index));
+            break;
+        case FM_OR_PARAMADDR:
+            fm_vs_add(out, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_SLOT, x->index)));
+            break;
+        case FM_OR_EVENT: {
+            const vset *v = &F->val[x->index];
+            for (uint32_t k = 0; k < v->n; k++)
+                fm_vs_add(out, add_flags(v->v[k], x->flags));
+            break;
+        }
+        case FM_OR_LOCAL:
+            fm_vs_add(out, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_LOCAL, x->index)));
+            break;
+        case FM_OR_GLOBAL:
+            fm_vs_add(out, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_GLOBAL, x->index)));
+            break;
+        case FM_OR_STR:
+            fm_vs_add(out, mk_atom(AK_STR, 0, x->index));
+            break;
+        case FM_OR_CONST:
+            fm_vs_add(out, mk_atom(AK_CONST, 0, x->index));
+            break;
+        }
+    }
+}
+
+static int is_flow_state_global(const an *A, uint32_t g)
+{
+    for (uint32_t i = 0; i < A->nflow_state_globals; i++)
+        if ((uint32_t)A->flow_state_globals[i] == g)
+            return 1;
+    return 0;
+}
+
+/* Where a pointer value can point. */
+void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
+{
+    an *A = F->A;
+    uint32_t l = 0;
+    /* a value computed by a function flowmage cannot see carries its
+     * arguments' taint, not their addresses: as a pointer it is unknown */
+    if (atom_flags(a) & AF_OPAQUE)
+        a = mk_atom(AK_UNKNOWN, 0, 0);
+    switch (atom_kind(a)) {
+    case AK_PTR:
+        l = (uint32_t)atom_payload(a);
+        break;
+    case AK_PARAM:
+        l = fm_loc_root(A, LR_PARAM, (uint32_t)atom_payload(a));
+        break;
+    case AK_CONTENT: {
+        uint32_t c = (uint32_t)atom_payload(a);
+        const aloc *cl = fm_loc_get(A, c);
+        if (!cl->parent && cl->kind == LR_GLOBAL && is_flow_state_global(A, cl->arg))
+            l = fm_loc_root(A, LR_FCB, 0); /* the flow manager's per-flow block */
+        else
+            l = fm_loc_child(A, c, LS_DEREF, 0);
+        break;
+    }
+    case AK_STR:
+    case AK_TRES:
+    case AK_CONST:
+        return; /* markers and constants, not addresses */
+    default:
+        l = fm_loc_root(A, LR_UNKNOWN, 0);
+    }
+    for (uint32_t i = 0; i < *n; i++)
+        if (locs[i] == l)
+            return;
+    if (*n < max)
+        locs[(*n)++] = l;
+}
+
+/* ---- the cell index: reads look at a location's own cells, its
+ * ancestors' and its descendants', never at the whole memory ---- */
+
+static void locidx_grow(locidx *x)
+{
+    locidx old = *x;
+    uint32_t ns = x->nslots ? x->nslots * 2 : 64;
+    x->key = fm_xcalloc(ns, sizeof *x->key);
+    x->cells = fm_xcalloc(ns, sizeof *x->cells);
+    x->n = fm_xcalloc(ns, sizeof *x->n);
+    x->cap = fm_xcalloc(ns, sizeof *x->cap);
+    x->nslots = ns;
+    for (uint32_t i = 0; i < old.nslots; i++) {
+        if (!old.key[i])
+            continue;
+        uint32_t h = (old.key[i] * 2654435761u) & (ns - 1);
+        while (x->key[h])
+            h = (h + 1) & (ns - 1);
+        x->key[h] = old.key[i];
+        x->cells[h] = old.cells[i];
+        x->n[h] = old.n[i];
+        x->cap[h] = old.cap[i];
+    }
+    free(old.key);
+    free(old.cells);
+    free(old.n);
+    free(old.cap);
+}
+
+/* Slot of loc, or -1 if absent and not created. */
+static long locidx_slot(locidx *x, uint32_t loc, int create)
+{
+    if (create && (x->used + 1) * 2 > x->nslots)
+        locidx_grow(x);
+    if (!x->nslots)
+        return -1;
+    uint32_t h = ((loc + 1) * 2654435761u) & (x->nslots - 1);
+    while (x->key[h] && x->key[h] != loc + 1)
+        h = (h + 1) & (x->nslots - 1);
+    if (!x->key[h]) {
+        if (!create)
+            return -1;
+        x->key[h] = loc + 1;
+        x->used++;
+    }
+    return (long)h;
+}
+
+void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
+{
+    long h = locidx_slot(x, loc, 1);
+    if (x->n[h] == x->cap[h]) {
+        x->cap[h] = x->cap[h] ? x->cap[h] * 2 : 4;
+        x->cells[h] = fm_xrealloc(x->cells[h], x->cap[h] * sizeof **x->cells);
+    }
+    x->cells[h][x->n[h]++] = cell;
+}
+
+const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count)
+{
+    long h = locidx_slot(x, loc, 0);
+    *count = h < 0 ? 0 : x->n[h];
+    return h < 0 ? NULL : x->cells[h];
+}
+
+void fm_locidx_free(locidx *x)
+{
+    for (uint32_t i = 0; i < x->nslots; i++)
+        free(x->cells[i]);
+    free(x->key);
+    free(x->cells);
+    free(x->n);
+    free(x->cap);
+    memset(x, 0, sizeof *x);
+}
+
+/* Within-object ancestors of loc, itself first: fm_loc_within(a, loc). */
+static uint32_t object_ancestors(const an *A, uint32_t loc, uint32_t *out, uint32_t max)
+{
+    uint32_t n = 0;
+    while (loc && n < max) {
+        out[n++] = loc;
+        const aloc *l = fm_loc_get(A, loc);
+        if (l->kind == LS_DEREF)
+            break;
+        loc = l->parent;
+    }
+    return n;
+}
+
+uint32_t *fm_fa_cells_within(fa *F, uint32_t loc, uint32_t *n)
+{
+    const uint32_t *list = fm_locidx_get(&F->within, loc, n);
+    uint32_t *copy = fm_xmalloc((*n ? *n : 1) * sizeof *copy);
+    if (*n)
+        memcpy(copy, list, *n * sizeof *copy);
+    return copy;
+}
+
+static uint32_t cell_hash(uint32_t loc, uint64_t site)
+{
+    uint64_t h = loc * 0x9E3779B97F4A7C15ULL ^ site * 0xC2B2AE3D27D4EB4FULL;
+    return (uint32_t)(h ^ (h >> 31));
+}
+
+static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
+{
+    if ((F->ncells + 1) * 2 > F->ncell_slots) {
+        uint32_t ns = F->ncell_slots ? F->ncell_slots * 2 : 64;
+        uint32_t *slots = fm_xcalloc(ns, sizeof *slots);
+        for (uint32_t i = 0; i < F->ncells; i++) {
+            uint32_t h = cell_hash(F->cells[i].loc, F->cells[i].site) & (ns - 1);
+            while (slots[h])
+                h = (h + 1) & (ns - 1);
+            slots[h] = i + 1;
+        }
+        free(F->cell_slots);
+        F->cell_slots = slots;
+        F->ncell_slots = ns;
+    }
+    uint32_t h = cell_hash(loc, site) & (F->ncell_slots - 1);
+    while (F->cell_slots[h]) {
+        cell *c = &F->cells[F->cell_slots[h] - 1];
+        if (c->loc == loc && c->site == site)
+            return c;
+        h = (h + 1) & (F->ncell_slots - 1);
+    }
+    if (F->ncells == F->capcells) {
+        F->capcells = F->capcells ? F->capcells * 2 : 32;
+        F->cells = fm_xrealloc(F->cells, F->capcells * sizeof *F->cells);
+    }
+    uint32_t ci = F->ncells++;
+    cell *c = &F->cells[ci];
+    memset(c, 0, sizeof *c);
+    c->loc = loc;
+    c->root = fm_loc_get(F->A, loc)->root;
+    c->site = site;
+    F->cell_slots[h] = F->ncells;
+    fm_locidx_add(&F->exact, loc, ci);
+    uint32_t anc[LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(F->A, loc, anc, LOC_MAX_DEPTH + 2);
+    for (uint32_t i = 0; i < na; i++)
+        fm_locidx_add(&F->within, anc[i], ci);
+    return c;
+}
+
+/* Another store already holds exactly these values here: a new site adds
+ * no alternative (and sites multiply through deep call trees). */
+static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
+{
+    uint32_t n;
+    const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
+    int have_site = 0, same = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        have_site |= F->cells[at[i]].site == site;
+        same |= fm_vs_equal(&F->cells[at[i]].val, v);
+    }
+    return !have_site && same;
+}
+
+void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
+{
+    /* memory reached through pointers of unknown origin is not modelled:
+     * what is stored there is not read back (reads give "unknown"), or
+     * every such store would pollute every such read */
+    if (fm_loc_root_kind(F->A, loc) == LR_UNKNOWN)
+        return;
+    /* nor is the framework's own memory (its packet pools): no element's
+     * state, and what it holds is recycled packets of every flow */
+    const aloc *r = fm_loc_get(F->A, fm_loc_get(F->A, loc)->root);
+    if (r->kind == LR_GLOBAL && F->A->framework_global[r->arg])
+        return;
+    if (same_values_stored(F, loc, site, v))
+        return;
+    cell *c = cell_get(F, loc, site);
+    if (fm_vs_union(&c->val, v)) {
+        F->changed = 1;
+        F->wgen++;
+    }
+}
+
+int fm_fa_liftable_root(const an *A, uint32_t loc)
+{
+    unsigned k = fm_loc_root_kind(A, loc);
+    return k != LR_LOCAL && k != LR_CALLRET && k != LR_REL;
+}
+
+/* A header field anywhere on the location's path (e.g. the bytes of
+ * click_ether.ether_shost read through a pointer to them). */
+static int32_t field_header(an *A, uint32_t fid)
+{
+    if (A->field_label[fid] < 0) {
+        const fieldref *f = fm_field_get(A, fid);
+        const char *h = fm_profile_header(A->prof, f->rec, f->field);
+        A->field_label[fid] = h ? (int32_t)fm_label_id(A, h) + 1 : 0;
+    }
+    return A->field_label[fid];
+}
+
+static const char *loc_header(an *A, uint32_t loc)
+{
+    for (uint32_t l = loc; l; l = fm_loc_get(A, l)->parent) {
+        const aloc *x = fm_loc_get(A, l);
+        if (x->kind == LS_FIELD && field_header(A, x->arg))
+            return fm_label_name(A, (uint32_t)field_header(A, x->arg) - 1);
+    }
+    return NULL;
+}
+
+void fm_fa_read(fa *F, uint32_t loc, vset *out)
+{
+    an *A = F->A;
+    A->work += 1 + out->n;
+    const char *h = loc_header(A, loc);
+    if (h) {
+        fm_vs_add(out, mk_atom(AK_LABEL, 0, fm_label_id(A, h)));
+        return;
+    }
+    /* cells at or below loc, and cells at its ancestors in the object */
+    uint32_t n;
+    const uint32_t *below = fm_locidx_get(&F->within, loc, &n);
+    for (uint32_t i = 0; i < n; i++)
+        fm_vs_union(out, &F->cells[below[i]].val);
+    uint32_t anc[LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(A, loc, anc, LOC_MAX_DEPTH + 2);
+    for (uint32_t a = 1; a < na; a++) {
+        const uint32_t *at = fm_locidx_get(&F->exact, anc[a], &n);
+        for (uint32_t i = 0; i < n; i++)
+            fm_vs_union(out, &F->cells[at[i]].val);
+    }
+    const aloc *l = fm_loc_get(A, loc);
+    const aloc *r = fm_loc_get(A, l->root);
+    switch (r->kind) {
+    case LR_LOCAL:
+    case LR_CALLRET:
+    case LR_HEAP:
+    case LR_REL:
+        return; /* no content before this function stores some */
+    case LR_SLOT:
+        if (loc == l->root) {
+            fm_vs_add(out, mk_atom(AK_PARAM, 0, r->arg));
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    fm_vs_add(out, mk_atom(AK_CONTENT, 0, loc));
+}
+
+/* Aggregate copy: everything stored inside src, re-rooted at dst; and the
+ * unknown initial content of src when it is visible to callers. */
+void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
+{
+    an *A = F->A;
+    uint32_t n;
+    uint32_t *list = fm_fa_cells_within(F, src, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = list[j];
+        uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
+        uint64_t s = site * 1000003u ^ F->cells[i].site;
+        vset tmp = {0};
+        fm_vs_copy(&tmp, &F->cells[i].val); /* cells may move when adding */
+        fm_fa_write(F, d, s, &tmp);
+        fm_vs_free(&tmp);
+    }
+    free(list);
+    if (fm_fa_liftable_root(A, src)) {
+        vset tmp = {0};
+        fm_vs_add(&tmp, mk_atom(AK_CONTENT, 0, src));
+        fm_fa_write(F, dst, site, &tmp);
+        fm_vs_free(&tmp);
+    }
+}
+
+/* An aggregate copy that callers must see: either they copy from the
+ * (translated) source themselves, or, when the source is this function's
+ * own memory, they get each copied member as a store. */
+void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
+                  uint32_t anchor, const guards *gd, evid ev)
+{
+    an *A = F->A;
+    fm_fa_copy(F, dst, src, site);
+    if (!fm_fa_liftable_root(A, dst) || fm_loc_root_kind(A, dst) == LR_SLOT)
+        return;
+    if (fm_fa_liftable_root(A, src)) {
+        vset v = {0};
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, src));
+        fm_fa_store(F, id, dst, &v, 1, anchor, gd, ev);
+        fm_vs_free(&v);
+        return;
+    }
+    uint32_t n;
+    uint32_t *list = fm_fa_cells_within(F, src, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = list[j];
+        vset v = {0};
+        fm_vs_copy(&v, &F->cells[i].val);
+        uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
+        fm_fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &v, 0, anchor, gd, ev);
+        fm_vs_free(&v);
+    }
+    free(list);
+}
+
+void fm_fa_set_val(fa *F, uint32_t k, const vset *v)
+{
+    if (fm_vs_union(&F->val[k], v))
+        F->changed = 1;
+}

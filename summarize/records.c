@@ -1,0 +1,271 @@
+/* Summary records: the guards an effect depends on, and the effects a
+ * summary lists (stores, table accesses, indexed arrays, pointers
+ * followed), deduplicated by id and by content. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- guards ---- */
+
+/* Guards only matter for telling "written when a flow's state is created"
+ * from "written per packet": a comparison of a lookup result, or of
+ * memory content, or of a parameter that may become one of those.  Keep
+ * just those atoms, and only such guards (fewer guards makes a write look
+ * more frequent: the conservative side). */
+/* The atoms of s that can say "absent"; s is sorted, so is the result. */
+static void guard_atoms(vset *d, const vset *s)
+{
+    fm_vs_clear(d);
+    for (uint32_t i = 0; i < s->n; i++) {
+        unsigned k = atom_kind(s->v[i]);
+        if (k != AK_TRES && k != AK_CONTENT && k != AK_PARAM)
+            continue;
+        if (d->n == d->cap) {
+            d->cap = d->cap ? d->cap * 2 : 4;
+            d->v = fm_xrealloc(d->v, d->cap * sizeof *d->v);
+        }
+        d->v[d->n++] = s->v[i];
+    }
+}
+
+void fm_guards_add(guards *gd, const guard *g)
+{
+    if (gd->n >= MAX_GUARDS || !(g->zflags & (FM_CONDF_RHS_ZERO | FM_CONDF_LHS_ZERO)))
+        return; /* only comparisons with zero/null say "absent" */
+    guard *d = &gd->g[gd->n];
+    memset(d, 0, sizeof *d);
+    guard_atoms(&d->lhs, &g->lhs);
+    guard_atoms(&d->rhs, &g->rhs);
+    if (!d->lhs.n && !d->rhs.n) {
+        fm_vs_free(&d->lhs);
+        fm_vs_free(&d->rhs);
+        return;
+    }
+    d->cmp = g->cmp;
+    d->zflags = g->zflags;
+    d->pol = g->pol;
+    gd->n++;
+}
+
+void fm_guards_free(guards *gd)
+{
+    for (uint32_t i = 0; i < gd->n; i++) {
+        fm_vs_free(&gd->g[i].lhs);
+        fm_vs_free(&gd->g[i].rhs);
+    }
+    gd->n = 0;
+}
+
+static void key_free(key *k)
+{
+    for (uint32_t i = 0; i < k->npos; i++)
+        fm_vs_free(&k->pos[i].val);
+    free(k->pos);
+    fm_vs_free(&k->unresolved);
+    memset(k, 0, sizeof *k);
+}
+
+void fm_fsum_free(summary *s)
+{
+    fm_vs_free(&s->ret);
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        fm_vs_free(&s->stores[i].val);
+        fm_guards_free(&s->stores[i].gd);
+    }
+    free(s->stores);
+    for (uint32_t i = 0; i < s->nacc; i++) {
+        key_free(&s->acc[i].k);
+        fm_guards_free(&s->acc[i].gd);
+    }
+    free(s->acc);
+    for (uint32_t i = 0; i < s->nidx; i++) {
+        fm_vs_free(&s->idx[i].idx);
+        fm_guards_free(&s->idx[i].gd);
+    }
+    free(s->idx);
+    free(s->touch);
+    fm_vs_free(&s->keywords);
+    free(s->reach);
+    fm_strset_free(&s->notes);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- records: deduplicated by id (the same effect growing across
+ * iterations) and by content (the same effect lifted through many call
+ * sites), looked up by location ---- */
+
+static int guard_equal(const guard *a, const guard *b)
+{
+    return a->cmp == b->cmp && a->zflags == b->zflags && a->pol == b->pol &&
+           fm_vs_equal(&a->lhs, &b->lhs) && fm_vs_equal(&a->rhs, &b->rhs);
+}
+
+int fm_guards_equal(const guards *a, const guards *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (!guard_equal(&a->g[i], &b->g[i]))
+            return 0;
+    return 1;
+}
+
+/* One effect reached under different conditions happens under their
+ * common part; keeping none of them is the conservative approximation
+ * (an unconditional write counts per packet). */
+void fm_merge_guards(guards *into, const guards *gd, int first)
+{
+    static const guards none;
+    if (!gd)
+        gd = &none;
+    if (first) {
+        for (uint32_t i = 0; i < gd->n; i++)
+            fm_guards_add(into, &gd->g[i]);
+    } else if (!fm_guards_equal(into, gd)) {
+        fm_guards_free(into);
+    }
+}
+
+static void index_record(locidx *ix, uint32_t loc, uint32_t i)
+{
+    fm_locidx_add(ix, loc, i);
+}
+
+rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
+                    uint32_t anchor, const guards *gd, evid ev)
+{
+    summary *s = F->out;
+    uint32_t n;
+    const uint32_t *cand = fm_locidx_get(&F->store_ix, loc, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_store *r = &s->stores[cand[j]];
+        if (r->id == id) {
+            if (fm_vs_union(&r->val, v))
+                F->changed = 1;
+            return r;
+        }
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        rec_store *r = &s->stores[cand[j]];
+        if (r->agg == agg && fm_vs_equal(&r->val, v) && r->anchor == anchor) {
+            fm_merge_guards(&r->gd, gd, 0);
+            return r;
+        }
+    }
+    s->stores = fm_xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
+    rec_store *r = &s->stores[s->nstores];
+    memset(r, 0, sizeof *r);
+    r->id = id;
+    r->loc = loc;
+    r->agg = agg;
+    r->anchor = anchor;
+    r->ev = ev;
+    fm_vs_union(&r->val, v);
+    fm_merge_guards(&r->gd, gd, 1);
+    index_record(&F->store_ix, loc, s->nstores++);
+    F->changed = 1;
+    return r;
+}
+
+rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
+                      const char *method, int op, const vset *keyatoms,
+                      uint32_t anchor, const guards *gd, evid ev)
+{
+    summary *s = F->out;
+    uint32_t n;
+    const uint32_t *cand = fm_locidx_get(&F->acc_ix, table, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_access *r = &s->acc[cand[j]];
+        if (r->id == id) {
+            if (keyatoms && fm_vs_union(&r->k.unresolved, keyatoms))
+                F->changed = 1;
+            return r;
+        }
+    }
+    s->acc = fm_xrealloc(s->acc, (s->nacc + 1) * sizeof *s->acc);
+    rec_access *r = &s->acc[s->nacc];
+    memset(r, 0, sizeof *r);
+    r->id = id;
+    r->table = table;
+    r->api = api;
+    r->method = method;
+    r->op = op;
+    r->anchor = anchor;
+    r->ev = ev;
+    if (keyatoms)
+        fm_vs_union(&r->k.unresolved, keyatoms);
+    fm_merge_guards(&r->gd, gd, 1);
+    index_record(&F->acc_ix, table, s->nacc++);
+    F->changed = 1;
+    return r;
+}
+
+void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
+              uint32_t anchor, const guards *gd, evid ev)
+{
+    summary *s = F->out;
+    uint32_t n;
+    const uint32_t *cand = fm_locidx_get(&F->idx_ix, loc, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        rec_index *r = &s->idx[cand[j]];
+        if (r->id == id) {
+            if (fm_vs_union(&r->idx, idx))
+                F->changed = 1;
+            r->is_write |= is_write;
+            return;
+        }
+        if (r->is_write == is_write && fm_vs_equal(&r->idx, idx)) {
+            fm_merge_guards(&r->gd, gd, 0);
+            return;
+        }
+    }
+    s->idx = fm_xrealloc(s->idx, (s->nidx + 1) * sizeof *s->idx);
+    rec_index *r = &s->idx[s->nidx];
+    memset(r, 0, sizeof *r);
+    r->id = id;
+    r->loc = loc;
+    r->is_write = is_write;
+    r->anchor = anchor;
+    r->ev = ev;
+    fm_vs_union(&r->idx, idx);
+    fm_merge_guards(&r->gd, gd, 1);
+    index_record(&F->idx_ix, loc, s->nidx++);
+    F->changed = 1;
+}
+
+void fm_fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev)
+{
+    summary *s = F->out;
+    uint32_t n;
+    fm_locidx_get(&F->touch_ix, loc, &n);
+    if (n)
+        return;
+    s->touch = fm_xrealloc(s->touch, (s->ntouch + 1) * sizeof *s->touch);
+    s->touch[s->ntouch] = (rec_touch){id, loc, ev};
+    index_record(&F->touch_ix, loc, s->ntouch++);
+    F->changed = 1;
+}
+
+void fm_fa_label_ev(fa *F, uint32_t label, evid ev)
+{
+    if (label < 32 && !F->out->label_ev[label].fn)
+        F->out->label_ev[label] = ev;
+}
+
+void fm_fa_reach(fa *F, const fm_func *g)
+{
+    summary *s = F->out;
+    if (!g || (g->flags & FM_FN_SYSTEM) || s->nreach >= 256)
+        return;
+    if (!F->reached)
+        F->reached = fm_xcalloc(512, sizeof *F->reached);
+    uint32_t h = (uint32_t)(((uintptr_t)g * 0x9E3779B97F4A7C15ULL) >> 40) & 511;
+    while (F->reached[h] && F->reached[h] != g)
+        h = (h + 1) & 511;
+    if (F->reached[h])
+        return;
+    F->reached[h] = g;
+    s->reach = fm_xrealloc(s->reach, (s->nreach + 1) * sizeof *s->reach);
+    s->reach[s->nreach++] = g;
+}
