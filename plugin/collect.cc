@@ -133,6 +133,7 @@ struct event {
     opref *args;
     unsigned nargs;
     unsigned cmp, cond_flags;
+    gasm *asm_stmt; /* STORE by an asm: its value is the asm's (asm_value) */
 };
 
 struct local_rec {
@@ -341,6 +342,7 @@ static void fill_access(unsigned evi, tree ref)
             break;
         } else {
             fm_skip("access base");
+            base.direct = pack(FM_OR_UNKNOWN, 0, 0); /* somewhere: never nowhere */
             break;
         }
     }
@@ -405,7 +407,14 @@ static void operand_origins(tree t, oset *out)
             oset_add(out, d);
             return;
         }
-        if (TREE_CODE(inner) == FUNCTION_DECL || TREE_CODE(inner) == LABEL_DECL)
+        if (TREE_CODE(inner) == FUNCTION_DECL) {
+            /* a function's address: calls through it can be resolved */
+            fm_note_callee(inner);
+            oset_add(out, pack(FM_OR_FUNC, 0,
+                               fm_str(IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(inner)))));
+            return;
+        }
+        if (TREE_CODE(inner) == LABEL_DECL)
             return;
         break;
     }
@@ -421,6 +430,7 @@ static void operand_origins(tree t, oset *out)
     default:
         if (!is_memory_ref(t)) {
             fm_skip("operand");
+            oset_add(out, pack(FM_OR_UNKNOWN, 0, 0));
             return;
         }
     }
@@ -448,10 +458,18 @@ static void set_ssa_event(tree lhs, unsigned k)
     }
 }
 
+/* GIMPLE's atomic internal functions write memory: they become calls to
+ * FM_ATOMIC_IFN_PREFIX + name (section.h). */
+static bool atomic_internal(gimple *g)
+{
+    return gimple_call_internal_p(g) &&
+           !strncmp(internal_fn_name(gimple_call_internal_fn(g)), "ATOMIC_", 7);
+}
+
 static bool transparent_builtin(gimple *g)
 {
     if (gimple_call_internal_p(g))
-        return true;
+        return !atomic_internal(g);
     if (!gimple_call_builtin_p(g, BUILT_IN_NORMAL))
         return false;
     switch (DECL_FUNCTION_CODE(gimple_call_fndecl(g))) {
@@ -482,10 +500,14 @@ static void translate_assign(gimple *g)
     tree lhs = gimple_assign_lhs(g);
     tree rhs1 = gimple_assign_rhs1(g);
     if (TREE_CODE(lhs) != SSA_NAME) {
-        if (gimple_assign_single_p(g))
+        if (gimple_assign_single_p(g)) {
             translate_store(g, lhs, rhs1);
-        else
+        } else { /* not seen in GIMPLE so far: a write of something */
             fm_skip("store of an expression");
+            unsigned k = new_event(FM_EV_STORE);
+            fill_access(k, lhs);
+            F.ev[k].a.direct = pack(FM_OR_UNKNOWN, 0, 0);
+        }
         return;
     }
     enum tree_code code = gimple_assign_rhs_code(g);
@@ -519,7 +541,13 @@ static void translate_call(gimple *g)
     event *e = &F.ev[k];
     tree fn = gimple_call_fn(g);
     tree fndecl = gimple_call_fndecl(g);
-    if (fndecl) {
+    if (atomic_internal(g)) {
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", FM_ATOMIC_IFN_PREFIX,
+                 internal_fn_name(gimple_call_internal_fn(g)));
+        e->call_kind = FM_CALL_DIRECT;
+        e->callee = fm_str(name);
+    } else if (fndecl) {
         e->call_kind = FM_CALL_DIRECT;
         e->callee = fm_str(IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl)));
         fm_note_callee(fndecl);
@@ -663,6 +691,65 @@ static void translate_cond(gcond *c)
         e->cond_flags |= FM_CONDF_LHS_ZERO;
 }
 
+/* ---- asm: what it writes and what its outputs hold ---- */
+
+static bool asm_clobbers_memory(gasm *g)
+{
+    for (unsigned i = 0; i < gimple_asm_nclobbers(g); i++) {
+        tree c = TREE_VALUE(gimple_asm_clobber_op(g, i));
+        if (TREE_CODE(c) == STRING_CST && !strcmp(TREE_STRING_POINTER(c), "memory"))
+            return true;
+    }
+    return false;
+}
+
+static void asm_store_through(gasm *g, tree ptr)
+{
+    unsigned k = new_event(FM_EV_STORE);
+    F.ev[k].base.t = ptr;
+    F.ev[k].flags |= FM_ACC_DEREF;
+    F.ev[k].path = XNEWVEC(pathel, 1);
+    F.ev[k].index = XNEWVEC(tree, 1);
+    F.ev[k].asm_stmt = g;
+}
+
+/* Memory outputs ("=m", "+m": a lock-prefixed increment) are stores; with a
+ * "memory" clobber, so is whatever each pointer operand points to.  Register
+ * outputs get their value in the SSA fixpoint (asm_flow). */
+static void translate_asm(gasm *g)
+{
+    for (unsigned i = 0; i < gimple_asm_ninputs(g); i++)
+        prepare_operand(TREE_VALUE(gimple_asm_input_op(g, i)));
+    for (unsigned i = 0; i < gimple_asm_noutputs(g); i++) {
+        tree o = TREE_VALUE(gimple_asm_output_op(g, i));
+        if (!is_memory_ref(o))
+            continue;
+        unsigned k = new_event(FM_EV_STORE);
+        fill_access(k, o);
+        F.ev[k].asm_stmt = g;
+    }
+    if (!asm_clobbers_memory(g))
+        return;
+    for (unsigned i = 0; i < gimple_asm_ninputs(g); i++) {
+        tree in = TREE_VALUE(gimple_asm_input_op(g, i));
+        if (TREE_TYPE(in) && POINTER_TYPE_P(TREE_TYPE(in)))
+            asm_store_through(g, in);
+    }
+}
+
+/* The value an asm produces: something the plugin cannot trace, mixed
+ * with everything it reads. */
+static void asm_value(gasm *g, oset *out)
+{
+    oset_add(out, pack(FM_OR_UNKNOWN, 0, 0));
+    for (unsigned i = 0; i < gimple_asm_ninputs(g); i++) {
+        oset in = {};
+        operand_origins(TREE_VALUE(gimple_asm_input_op(g, i)), &in);
+        oset_union(out, &in, X_MIX);
+        oset_free(&in);
+    }
+}
+
 static void translate_stmt(gimple *g)
 {
     switch (gimple_code(g)) {
@@ -694,7 +781,7 @@ static void translate_stmt(gimple *g)
         break;
     }
     case GIMPLE_ASM:
-        fm_skip("asm");
+        translate_asm(as_a<gasm *>(g));
         break;
     default:
         break;
@@ -825,6 +912,21 @@ static bool call_flow(gimple *g)
     return gimple_call_num_args(g) ? flow_into(lhs, gimple_call_arg(g, 0), X_PASS) : false;
 }
 
+static bool asm_flow(gasm *g)
+{
+    bool changed = false;
+    for (unsigned i = 0; i < gimple_asm_noutputs(g); i++) {
+        tree o = TREE_VALUE(gimple_asm_output_op(g, i));
+        if (TREE_CODE(o) != SSA_NAME || SSA_NAME_VERSION(o) >= F.nssa)
+            continue;
+        oset v = {};
+        asm_value(g, &v);
+        changed |= oset_union(&F.ssa[SSA_NAME_VERSION(o)], &v, X_PASS);
+        oset_free(&v);
+    }
+    return changed;
+}
+
 static void ssa_fixpoint(void)
 {
     basic_block bb;
@@ -848,6 +950,8 @@ static void ssa_fixpoint(void)
                     changed |= assign_flow(g);
                 else if (is_gimple_call(g))
                     changed |= call_flow(g);
+                else if (gimple_code(g) == GIMPLE_ASM)
+                    changed |= asm_flow(as_a<gasm *>(g));
             }
         }
         if (!changed)
@@ -931,7 +1035,14 @@ static void write_event(fm_wbuf *b, const event *e, const int *cond_of_bb)
     case FM_EV_STORE:
         write_access(b, e);
         fm_w_u(b, e->flags);
-        write_opref(b, &e->a);
+        if (e->asm_stmt) {
+            oset v = {};
+            asm_value(e->asm_stmt, &v);
+            write_oset(b, &v);
+            oset_free(&v);
+        } else {
+            write_opref(b, &e->a);
+        }
         break;
     case FM_EV_PTRADD:
         write_opref(b, &e->a);
@@ -967,6 +1078,36 @@ static void write_event(fm_wbuf *b, const event *e, const int *cond_of_bb)
 
 /* ---- identity ---- */
 
+/* A printf-like function (format attribute) reads its variable arguments. */
+static bool printf_like(tree fndecl)
+{
+    for (tree a = lookup_attribute("format", DECL_ATTRIBUTES(fndecl)); a;
+         a = lookup_attribute("format", TREE_CHAIN(a))) {
+        tree args = TREE_VALUE(a);
+        tree kind = args ? TREE_VALUE(args) : NULL_TREE;
+        const char *k = kind && TREE_CODE(kind) == IDENTIFIER_NODE ? IDENTIFIER_POINTER(kind) : "";
+        if (strstr(k, "printf"))
+            return true;
+    }
+    return false;
+}
+
+/* Every pointer parameter points to const: a callee flowmage cannot see
+ * writes nothing its caller passed it. */
+static bool no_arg_writes(tree fndecl)
+{
+    tree t = TREE_TYPE(fndecl);
+    if (!t || !FUNC_OR_METHOD_TYPE_P(t))
+        return false;
+    tree p = TYPE_ARG_TYPES(t);
+    for (; p && p != void_list_node; p = TREE_CHAIN(p)) {
+        tree pt = TREE_VALUE(p);
+        if (pt && (POINTER_TYPE_P(pt)) && !TYPE_READONLY(TREE_TYPE(pt)))
+            return false;
+    }
+    return p == void_list_node || printf_like(fndecl);
+}
+
 static unsigned fn_flags(tree fndecl)
 {
     unsigned f = 0;
@@ -982,6 +1123,13 @@ static unsigned fn_flags(tree fndecl)
     if (DECL_ARTIFICIAL(fndecl)) f |= FM_FN_ARTIFICIAL;
     if (DECL_NAME(fndecl) && !strncmp(IDENTIFIER_POINTER(DECL_NAME(fndecl)), "operator", 8))
         f |= FM_FN_OPERATOR;
+    int ecf = flags_from_decl_or_type(fndecl);
+    if (ecf & ECF_CONST)
+        f |= FM_FN_CONST;
+    if (ecf & ECF_PURE)
+        f |= FM_FN_PURE;
+    if (no_arg_writes(fndecl))
+        f |= FM_FN_NO_ARG_WRITES;
     return f;
 }
 

@@ -33,6 +33,9 @@
 #include "builtins.h"
 #include "cgraph.h"
 #include "ipa-utils.h"
+#include "calls.h"
+#include "attribs.h"
+#include "internal-fn.h"
 
 #define FM_GCC_VERSION (BUILDING_GCC_MAJOR * 1000 + BUILDING_GCC_MINOR)
 #define FM_STR2(x) #x

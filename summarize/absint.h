@@ -30,16 +30,23 @@ enum {
     LR_HEAP,      /* allocation site arg */
     LR_UNKNOWN,   /* memory reached through a value of unknown origin */
     LR_REL,       /* relative position inside a key (no real root) */
-    LS_FIELD = 16, LS_INDEX, LS_THREAD, LS_DEREF
+    LS_FIELD = 16, LS_INDEX, LS_THREAD, LS_DEREF,
+    LS_STAR       /* everything reachable below the parent: past the limits */
 };
-#define LOC_MAX_DEPTH 16
-#define LOC_MAX_DEREF 3
+/* A path longer than FM_LOC_MAX_DEPTH steps, or following more than
+ * FM_LOC_MAX_DEREF pointers, ends in one LS_STAR node below the last place
+ * it could name: the memory stays attributed to its root (a write there is
+ * still the NF's state), and values read back from it never count as key
+ * fields (docs/summaries.md, "Limits"). */
+#define FM_LOC_MAX_DEPTH 16
+#define FM_LOC_MAX_DEREF 3
 
 typedef struct aloc {
     uint32_t parent; /* 0 for roots */
     uint8_t kind;
     uint8_t depth;
     uint8_t nderef;
+    uint8_t starred; /* is or lies below a LS_STAR node */
     uint32_t arg;    /* root argument, or field id for LS_FIELD */
     uint32_t root;   /* id of the root location */
 } aloc;
@@ -51,10 +58,14 @@ typedef struct fieldref {
 /* ---- atoms: kind 4 bits | flags 8 bits | payload ---- */
 typedef uint64_t atom;
 enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN,
-       AK_CONST /* payload 0: zero/null, 1: another integer */ };
+       AK_CONST, /* payload 0: zero/null, 1: another integer */
+       AK_FUNC   /* the address of a function: payload the string id of its
+                    mangled name */ };
 enum {
     AF_MASKED = 1, AF_MIXED = 2, AF_SYMJOIN = 4, AF_SELECT = 8, /* = FM_OF_* */
-    AF_OPAQUE = 16 /* went through a function flowmage cannot see */
+    AF_OPAQUE = 16, /* went through a function flowmage cannot see */
+    AF_BLURRED = 32 /* read from memory past the limits (LS_STAR): may have
+                       been stored anywhere below, so never a key field */
 };
 static inline atom mk_atom(unsigned kind, unsigned flags, uint64_t payload)
 {
@@ -78,6 +89,9 @@ typedef struct vset {
 int fm_vs_add(vset *s, atom a);            /* 1 if added */
 int fm_vs_union(vset *d, const vset *s);   /* 1 if d grew */
 int fm_vs_has(const vset *s, atom a);
+/* d |= s with every scalar marked AF_BLURRED, plus "unknown": values whose
+ * place or alternative is no longer known (never key fields). */
+void fm_vs_blur(vset *d, const vset *s);
 int fm_vs_equal(const vset *a, const vset *b);
 void fm_vs_copy(vset *d, const vset *s);
 void fm_vs_free(vset *s);
@@ -98,6 +112,8 @@ const fieldref *fm_field_get(const an *A, uint32_t id);
 /* 1 if anc is loc or an ancestor of it within the same object (no DEREF
  * step between them) */
 int fm_loc_within(const an *A, uint32_t anc, uint32_t loc);
+/* 1 if loc is or lies below a LS_STAR node (memory past the limits) */
+int fm_loc_starred(const an *A, uint32_t loc);
 /* 1 if anc is loc or any ancestor, through pointers too */
 int fm_loc_under(const an *A, uint32_t anc, uint32_t loc);
 /* loc re-rooted: the steps of loc below `from` appended to `to` */

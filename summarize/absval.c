@@ -135,6 +135,18 @@ int fm_vs_union(vset *d, const vset *s)
     return grew;
 }
 
+void fm_vs_blur(vset *d, const vset *s)
+{
+    for (uint32_t i = 0; i < s->n; i++) {
+        atom a = s->v[i];
+        unsigned k = atom_kind(a);
+        if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
+            a = atom_with_flags(a, atom_flags(a) | AF_BLURRED);
+        fm_vs_add(d, a);
+    }
+    fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+}
+
 int fm_vs_has(const vset *s, atom a)
 {
     int found;
@@ -177,7 +189,7 @@ unsigned fm_flags_compose(unsigned inner, unsigned outer)
         f |= AF_SYMJOIN;
     if ((outer & AF_MASKED) && !(f & (AF_MASKED | AF_MIXED | AF_SYMJOIN)))
         f |= AF_MASKED;
-    f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE);
+    f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE | AF_BLURRED);
     return f;
 }
 
@@ -229,11 +241,13 @@ static uint32_t loc_intern(an *A, uint32_t parent, unsigned kind, uint32_t arg)
     if (parent) {
         const aloc *p = &A->locs[parent];
         l->depth = p->depth + 1;
-        l->nderef = p->nderef + (kind == LS_DEREF);
+        l->nderef = p->nderef + (kind == LS_DEREF || kind == LS_STAR);
+        l->starred = p->starred || kind == LS_STAR;
         l->root = p->root;
     } else {
         l->depth = 0;
         l->nderef = 0;
+        l->starred = 0;
         l->root = id;
     }
     A->loc_slots[h] = id;
@@ -292,10 +306,13 @@ uint32_t fm_loc_child(an *A, uint32_t parent, unsigned kind, uint32_t arg)
                 return loc_intern(A, a, LS_FIELD, arg);
         }
     }
-    /* beyond the bounds, memory is simply unknown: never merged with a
-     * neighbour (that would mix unrelated values) */
-    if (p->depth >= LOC_MAX_DEPTH || (kind == LS_DEREF && p->nderef >= LOC_MAX_DEREF))
-        return loc_intern(A, 0, LR_UNKNOWN, 0);
+    /* beyond the bounds, one node stands for everything below: the memory
+     * keeps its root (writes there are still state), and what is read back
+     * is marked as not usable for keys (fm_fa_read) */
+    if (p->kind == LS_STAR)
+        return parent;
+    if (p->depth >= A->lim.loc_depth || (kind == LS_DEREF && p->nderef >= A->lim.loc_deref))
+        return loc_intern(A, parent, LS_STAR, 0);
     return loc_intern(A, parent, kind, arg);
 }
 
@@ -317,13 +334,36 @@ unsigned fm_loc_root_kind(const an *A, uint32_t loc)
     return A->locs[A->locs[loc].root].kind;
 }
 
+int fm_loc_may_hold_pointer(an *A, uint32_t loc)
+{
+    const aloc *l = &A->locs[loc];
+    if (l->kind != LS_FIELD)
+        return 1;
+    const fieldref *f = &A->fields[l->arg];
+    int32_t t = fm_program_type_index(A->P, f->rec);
+    if (t < 0)
+        return 1;
+    const fm_type *ty = fm_program_type_at(A->P, (size_t)t);
+    if (!(ty->flags & FM_TYPE_COMPLETE))
+        return 1;
+    for (uint32_t i = 0; i < ty->nfields; i++)
+        if (!strcmp(ty->fields[i].name, f->field))
+            return (ty->fields[i].flags & (FM_FIELD_POINTER | FM_FIELD_ARRAY | FM_FIELD_RECORD)) != 0;
+    return 1;
+}
+
+int fm_loc_starred(const an *A, uint32_t loc)
+{
+    return A->locs[loc].starred;
+}
+
 int fm_loc_within(const an *A, uint32_t anc, uint32_t loc)
 {
     while (loc) {
         if (loc == anc)
             return 1;
         const aloc *l = &A->locs[loc];
-        if (l->kind == LS_DEREF)
+        if (l->kind == LS_DEREF || l->kind == LS_STAR)
             return 0;
         loc = l->parent;
     }
@@ -449,5 +489,6 @@ void fm_loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
     case LS_INDEX: fm_buf_puts(out, "[i]"); break;
     case LS_THREAD: fm_buf_puts(out, "[thread]"); break;
     case LS_DEREF: fm_buf_puts(out, "->"); break;
+    case LS_STAR: fm_buf_puts(out, "->..."); break;
     }
 }

@@ -64,7 +64,10 @@ static void resolve_key(fa *F, key *k, int final)
                 memset(p, 0, sizeof *p);
                 p->rel = fm_loc_rebase(A, F->cells[c].loc, L, rel);
                 p->site = F->cells[c].site;
-                fm_vs_copy(&p->val, &F->cells[c].val);
+                if (fm_loc_starred(A, L))
+                    fm_vs_blur(&p->val, &F->cells[c].val); /* positions merged: unusable */
+                else
+                    fm_vs_copy(&p->val, &F->cells[c].val);
                 any = 1;
             }
             free(list);
@@ -126,6 +129,8 @@ static void compact_records(fa *F)
             rec_store *o = &s->stores[kept[j]];
             if (o->agg == r->agg && fm_vs_equal(&o->val, &r->val)) {
                 fm_merge_guards(&o->gd, &r->gd, 0);
+                o->invisible |= r->invisible;
+                o->coarse |= r->coarse;
                 merged = 1;
             }
         }
@@ -174,26 +179,30 @@ static void compact_records(fa *F)
  * values (locations overlap), so this loses precision, not soundness. */
 static uint32_t coarse_loc(const an *A, uint32_t loc)
 {
-    uint32_t chain[LOC_MAX_DEPTH + 2], n = 0;
-    for (uint32_t l = loc; l && n < LOC_MAX_DEPTH + 2; l = fm_loc_get(A, l)->parent)
+    uint32_t chain[FM_LOC_MAX_DEPTH + 2], n = 0;
+    for (uint32_t l = loc; l && n < FM_LOC_MAX_DEPTH + 2; l = fm_loc_get(A, l)->parent)
         chain[n++] = l;
     /* chain[n-1] is the root; keep the root and its first step */
     return n >= 2 ? chain[n - 2] : loc;
 }
 
-#define MAX_STORES 96
 
 static void coarsen_records(fa *F)
 {
     summary *s = F->out;
-    if (s->nstores <= MAX_STORES)
+    if (s->nstores <= (uint32_t)F->A->lim.stores)
         return;
     an *A = F->A;
+    char why[600];
+    snprintf(why, sizeof why, "more than %d writes in %s: they were merged by member",
+             A->lim.stores, F->f->printable);
+    fm_strset_add(&s->coarse, why);
     for (uint32_t i = 0; i < s->nstores; i++) {
         rec_store *r = &s->stores[i];
         if (r->agg)
             continue; /* copies keep their shape: they carry keys */
         r->loc = coarse_loc(A, r->loc);
+        r->coarse = 1;
         fm_guards_free(&r->gd); /* merged writes count as unconditional */
     }
     locidx by = {0};
@@ -204,6 +213,8 @@ static void coarsen_records(fa *F)
         const uint32_t *k = r->agg ? NULL : fm_locidx_get(&by, r->loc, &n);
         if (k && n) {
             fm_vs_union(&s->stores[k[0]].val, &r->val);
+            s->stores[k[0]].invisible |= r->invisible;
+            s->stores[k[0]].coarse = 1;
             fm_vs_free(&r->val);
             continue;
         }

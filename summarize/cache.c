@@ -82,11 +82,11 @@ void fm_an_forget_ctx(an *A, int32_t ctx, uint32_t from)
 {
     for (uint32_t i = from; i < A->ncache; i++) {
         sentry *e = &A->cache[i];
-        if (e->ctx != ctx || e->state == 0 || cache_find(A, e->f, -1) == (int)i)
+        if (e->ctx != ctx || e->state == SE_NONE || cache_find(A, e->f, -1) == (int)i)
             continue; /* another NF's, or shared by every NF */
         fm_fsum_free(&e->s);
         memset(&e->s, 0, sizeof e->s);
-        e->state = 0;
+        e->state = SE_NONE;
     }
 }
 
@@ -99,9 +99,9 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         i = cache_find(A, f, A->ctx);
     if (i >= 0) {
         sentry *e = &A->cache[i];
-        if (e->state == 2)
+        if (e->state == SE_DONE)
             return &e->s;
-        if (e->state == 1) {
+        if (e->state == SE_BUSY) {
             /* recursion: use what we have; the head iterates */
             e->used_partial = 1;
             if (A->depth > 0) {
@@ -111,18 +111,18 @@ const summary *fm_an_summary(an *A, const fm_func *f)
             }
             return &e->s;
         }
-        if (e->state == 3 && !e->cut) {
+        if (e->state == SE_TENTATIVE && !e->cut) {
             /* a cycle member computed in its head's current round is
              * reused until the head iterates again; one computed in the
              * head's last round is as final as the head */
             sentry *h = &A->cache[e->head];
-            if (h->round == e->head_round && h->state == 2) {
-                e->state = 2;
+            if (h->round == e->head_round && h->state == SE_DONE) {
+                e->state = SE_DONE;
                 if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
                     cache_put(A, f, -1, (uint32_t)i, 1);
                 return &A->cache[i].s;
             }
-            if (h->round == e->head_round && h->state == 1) {
+            if (h->round == e->head_round && h->state == SE_BUSY) {
                 if (A->depth > 0) {
                     sentry *top = &A->cache[A->stack[A->depth - 1].entry];
                     if (h->depth < top->low)
@@ -133,8 +133,10 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         }
         /* tentative: recompute below, reusing the entry */
     }
-    if (A->depth >= 200 || A->over_budget)
+    if (A->over_budget)
         return &empty_summary; /* give up on this path: the NF is marked */
+    if (A->depth >= A->lim.call_depth)
+        return NULL; /* the caller treats it as a call it cannot follow */
     if (i < 0) {
         if (A->ncache == A->capcache) {
             A->capcache = A->capcache ? A->capcache * 2 : 1024;
@@ -152,12 +154,12 @@ const summary *fm_an_summary(an *A, const fm_func *f)
     }
     int depth = ++A->depth;
     A->stack[depth - 1].entry = (uint32_t)i;
-    A->cache[i].state = 1;
+    A->cache[i].state = SE_BUSY;
     A->cache[i].depth = depth;
     A->cache[i].low = depth;
     long prev = -1;
     clock_t t0 = clock();
-    for (int round = 0; round < 6; round++) {
+    for (int round = 0;; round++) {
         summary s;
         memset(&s, 0, sizeof s);
         A->cache[i].used_partial = 0;
@@ -168,16 +170,23 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         A->cache[i].s = s;
         if (!A->cache[i].used_partial || size == prev)
             break;
+        if (round + 1 >= A->lim.recursion) {
+            char note[600];
+            snprintf(note, sizeof note, "recursion through %s did not converge: facts incomplete",
+                     f->printable);
+            fm_strset_add(&A->cache[i].s.notes, note);
+            break;
+        }
         prev = size;
     }
     fm_an_trace_slow(A, f, (double)(clock() - t0) / CLOCKS_PER_SEC);
     A->depth--;
     sentry *e = &A->cache[i];
     if (A->over_budget) {
-        e->state = 3; /* cut short: never reuse it */
+        e->state = SE_TENTATIVE; /* cut short: never reuse it */
         e->cut = 1;
     } else if (e->low < depth) {
-        e->state = 3; /* part of a cycle headed further up */
+        e->state = SE_TENTATIVE; /* part of a cycle headed further up */
         e->cut = 0;
         e->head = A->stack[e->low - 1].entry;
         e->head_round = A->cache[e->head].round;
@@ -187,7 +196,7 @@ const summary *fm_an_summary(an *A, const fm_func *f)
                 top->low = e->low;
         }
     } else {
-        e->state = 2;
+        e->state = SE_DONE;
         if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
             cache_put(A, f, -1, (uint32_t)i, 1);
     }

@@ -48,6 +48,8 @@ typedef struct gmemo {
 typedef struct site {
     fa *F;
     uint32_t k;              /* call event */
+    uint32_t off;            /* first record number of this callee (a call
+                                reaching several bodies numbers them apart) */
     vset *args;
     uint32_t nargs;
     tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
@@ -154,8 +156,8 @@ static void translate_atom(site *c, atom a, vset *out)
     }
     case AK_TRES: {
         uint32_t x = (uint32_t)atom_payload(a);
-        if (F->tres_map && F->tres_map[c->k] && x < F->tres_n[c->k])
-            fm_vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][x]));
+        if (F->tres_map && F->tres_map[c->k] && c->off + x < F->tres_n[c->k])
+            fm_vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][c->off + x]));
         break;
     }
     default:
@@ -419,9 +421,10 @@ static void apply_accesses(site *c, const summary *S)
         F->tres_map = fm_xcalloc(F->f->nevents, sizeof *F->tres_map);
         F->tres_n = fm_xcalloc(F->f->nevents, sizeof *F->tres_n);
     }
-    if (F->tres_n[c->k] < S->nacc) {
-        F->tres_map[c->k] = fm_xrealloc(F->tres_map[c->k], S->nacc * sizeof **F->tres_map);
-        F->tres_n[c->k] = S->nacc;
+    if (F->tres_n[c->k] < c->off + S->nacc) {
+        F->tres_map[c->k] = fm_xrealloc(F->tres_map[c->k],
+                                        (c->off + S->nacc) * sizeof **F->tres_map);
+        F->tres_n[c->k] = c->off + S->nacc;
     }
     for (uint32_t i = 0; i < S->nacc; i++) {
         const rec_access *a = &S->acc[i];
@@ -433,9 +436,9 @@ static void apply_accesses(site *c, const summary *S)
         const guards *gd = translate_guards(c, &a->gd, &dead);
         if (dead)
             nt = 0; /* settled false by a constant argument */
-        F->tres_map[c->k][i] = UINT32_MAX;
+        F->tres_map[c->k][c->off + i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
-            rec_access *r = fm_fa_access(F, lifted_id(c->k, i), ts[t], a->api,
+            rec_access *r = fm_fa_access(F, lifted_id(c->k, c->off + i), ts[t], a->api,
                                       a->method, a->op, &keyv, c->k, gd, a->ev);
             for (uint32_t p = 0; p < a->k.npos; p++) {
                 const keypos *kp = &a->k.pos[p];
@@ -457,8 +460,8 @@ static void apply_accesses(site *c, const summary *S)
                     F->changed = 1;
                 fm_vs_free(&tv);
             }
-            if (F->tres_map[c->k][i] == UINT32_MAX)
-                F->tres_map[c->k][i] = (uint32_t)(r - F->out->acc);
+            if (F->tres_map[c->k][c->off + i] == UINT32_MAX)
+                F->tres_map[c->k][c->off + i] = (uint32_t)(r - F->out->acc);
         }
         fm_vs_free(&keyv);
     }
@@ -482,7 +485,7 @@ static void apply_stores(site *c, const summary *S, int agg_result)
         const guards *gd = translate_guards(c, &st->gd, &dead);
         if (dead)
             nd = 0; /* settled false by a constant argument */
-        uint64_t s = lifted_id(c->k, i);
+        uint64_t s = lifted_id(c->k, c->off + i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
                 for (uint32_t j = 0; j < v.n; j++)
@@ -491,8 +494,11 @@ static void apply_stores(site *c, const summary *S, int agg_result)
                                      st->ev);
             } else {
                 fm_fa_write(F, ds[d], s, &v);
-                if (fm_fa_liftable_root(A, ds[d]) && fm_loc_root_kind(A, ds[d]) != LR_SLOT)
-                    fm_fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
+                if (fm_fa_liftable_root(A, ds[d]) && fm_loc_root_kind(A, ds[d]) != LR_SLOT) {
+                    rec_store *r = fm_fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
+                    r->invisible |= st->invisible;
+                    r->coarse |= st->coarse;
+                }
             }
         }
         fm_vs_free(&v);
@@ -514,9 +520,16 @@ static void apply_rest(site *c, const summary *S)
         if (dead)
             n = 0; /* settled false by a constant argument */
         for (uint32_t j = 0; j < n; j++)
-            fm_fa_index(F, lifted_id(c->k, i), ls[j], &v, x->is_write, c->k,
+            fm_fa_index(F, lifted_id(c->k, c->off + i), ls[j], &v, x->is_write, c->k,
                      gd, x->ev);
         fm_vs_free(&v);
+    }
+    for (uint32_t i = 0; i < S->nescape; i++) {
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, S->escape[i].loc, ls, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            if (fm_fa_liftable_root(F->A, ls[j]) && fm_loc_root_kind(F->A, ls[j]) != LR_UNKNOWN)
+                fm_fa_escape(F, ls[j], S->escape[i].ev);
     }
     for (uint32_t i = 0; i < S->ntouch; i++) {
         uint32_t ls[MAXL];
@@ -537,6 +550,8 @@ static void apply_rest(site *c, const summary *S)
         fm_fa_reach(F, S->reach[i]);
     for (size_t i = 0; i < S->notes.n; i++)
         fm_strset_add(&o->notes, S->notes.v[i]);
+    for (size_t i = 0; i < S->coarse.n; i++)
+        fm_strset_add(&o->coarse, S->coarse.v[i]);
     o->ctx_dependent |= S->ctx_dependent;
 }
 
@@ -577,8 +592,16 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
     if (this_arg < c->nargs)
         arg_locs(F, &c->args[this_arg], ts, &nt);
     vset keyv = {0};
-    if (m->key_arg >= 0 && (uint32_t)m->key_arg < c->nargs)
-        fm_vs_union(&keyv, &c->args[m->key_arg]);
+    if (m->key_arg >= 0 && (uint32_t)m->key_arg < c->nargs) {
+        if (m->key_array) { /* the pointers stored in the array are the keys */
+            uint32_t ks[MAXL], nk = 0;
+            arg_locs(F, &c->args[m->key_arg], ks, &nk);
+            for (uint32_t i = 0; i < nk; i++)
+                fm_fa_read(F, ks[i], &keyv);
+        } else {
+            fm_vs_union(&keyv, &c->args[m->key_arg]);
+        }
+    }
     vset res = {0};
     for (uint32_t t = 0; t < nt; t++) {
         rec_access *r = fm_fa_access(F, ((uint64_t)1 << 62) | k, ts[t], api, method, m->op,
@@ -607,9 +630,27 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
                 fm_vs_add(&stored, res.v[i]);
         uint32_t outs[MAXL], no = 0;
         arg_locs(F, &c->args[m->result_arg], outs, &no);
-        for (uint32_t i = 0; i < no; i++)
+        for (uint32_t i = 0; i < no; i++) {
             fm_fa_write(F, outs[i], (uint64_t)k << 8, &stored);
+            if (fm_fa_liftable_root(A, outs[i]) && fm_loc_root_kind(A, outs[i]) != LR_SLOT)
+                fm_fa_store(F, ((uint64_t)2 << 62) | k, outs[i], &stored, 0, k, NULL, ev);
+        }
         fm_vs_free(&stored);
+    }
+    /* each key's position, written into an out-array (bulk lookups) */
+    if (m->positions_arg >= 0 && (uint32_t)m->positions_arg < c->nargs) {
+        vset pos = {0};
+        for (uint32_t i = 0; i < res.n; i++)
+            if (atom_kind(res.v[i]) == AK_TRES)
+                fm_vs_add(&pos, res.v[i]);
+        uint32_t outs[MAXL], no = 0;
+        arg_locs(F, &c->args[m->positions_arg], outs, &no);
+        for (uint32_t i = 0; i < no; i++) {
+            fm_fa_write(F, outs[i], (uint64_t)k << 8, &pos);
+            if (fm_fa_liftable_root(A, outs[i]) && fm_loc_root_kind(A, outs[i]) != LR_SLOT)
+                fm_fa_store(F, ((uint64_t)1 << 62) | k, outs[i], &pos, 0, k, NULL, ev);
+        }
+        fm_vs_free(&pos);
     }
     if (F->f->events[k].call_flags & FM_CALLF_AGG_RESULT) {
         uint32_t cr = fm_loc_root(A, LR_CALLRET, k);
@@ -622,13 +663,17 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
     fm_vs_free(&keyv);
 }
 
-static void opaque(site *c, int hash_fn)
+/* The value a callee flowmage cannot see returns.  A CONST function (GCC:
+ * no memory, the arguments only, e.g. __builtin_ia32_crc32si) mixes its
+ * arguments, usable in keys; a known hash function likewise; anything else
+ * is "unknown" plus what its arguments and their pointees hold, marked
+ * opaque (never key fields). */
+static void invisible_value(site *c, int usable, vset *v)
 {
     fa *F = c->F;
-    vset v = {0};
-    unsigned fl = AF_MIXED | (hash_fn ? 0 : AF_OPAQUE);
-    if (!hash_fn)
-        fm_vs_add(&v, mk_atom(AK_UNKNOWN, 0, 0));
+    unsigned fl = AF_MIXED | (usable ? 0 : AF_OPAQUE);
+    if (!usable)
+        fm_vs_add(v, mk_atom(AK_UNKNOWN, 0, 0));
     for (uint32_t i = 0; i < c->nargs; i++) {
         vset in = {0};
         fm_vs_union(&in, &c->args[i]);
@@ -640,13 +685,105 @@ static void opaque(site *c, int hash_fn)
             fm_fa_read(F, ls[j], &in);
         for (uint32_t j = 0; j < in.n; j++) {
             unsigned k = atom_kind(in.v[j]);
-            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT)
-                fm_vs_add(&v, atom_with_flags(in.v[j], fm_flags_compose(atom_flags(in.v[j]), fl)));
+            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
+                fm_vs_add(v, atom_with_flags(in.v[j], fm_flags_compose(atom_flags(in.v[j]), fl)));
         }
         fm_vs_free(&in);
     }
-    fm_fa_set_val(F, c->k, &v);
+}
+
+static void opaque(site *c, int usable)
+{
+    vset v = {0};
+    invisible_value(c, usable, &v);
+    fm_fa_set_val(c->F, c->k, &v);
     fm_vs_free(&v);
+}
+
+/* A pointer read from memory and handed to a callee flowmage cannot see
+ * may be followed there (pointer chasing: a per-flow record's pointer given
+ * to a scanning library on every batch). */
+static void invisible_touches(site *c)
+{
+    fa *F = c->F;
+    evid ev = {F->f, F->f->events[c->k].line};
+    for (uint32_t i = 0; i < c->nargs; i++)
+        for (uint32_t j = 0; j < c->args[i].n; j++) {
+            atom a = c->args[i].v[j];
+            if (atom_kind(a) != AK_CONTENT ||
+                !fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a)))
+                continue;
+            uint32_t l = fm_loc_child(F->A, (uint32_t)atom_payload(a), LS_DEREF, 0);
+            if (fm_fa_liftable_root(F->A, l) && fm_loc_root_kind(F->A, l) != LR_UNKNOWN)
+                fm_fa_touch(F, ((uint64_t)3 << 60) | ((uint64_t)c->k << 8) | i, l, ev);
+        }
+}
+
+/* What a callee flowmage cannot see may write: whatever its pointer
+ * arguments reach, unless GCC says it writes no memory, or only reads
+ * through them.  The written value is what it was given (opaque): the NF
+ * tells an unknown table API fed with packet data from a counter. */
+/* The places a callee flowmage cannot see is given the address of. */
+static uint32_t pointer_args(site *c, uint32_t i, uint32_t *ls)
+{
+    fa *F = c->F;
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < c->args[i].n; j++) {
+        atom a = c->args[i].v[j];
+        unsigned k = atom_kind(a);
+        if (k == AK_PTR || k == AK_PARAM ||
+            (k == AK_CONTENT && fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a))))
+            fm_fa_atom_locs(F, a, ls, &n, MAXL);
+    }
+    return n;
+}
+
+static void invisible_writes(site *c, unsigned fnflags)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    evid ev = {F->f, F->f->events[c->k].line};
+    /* what it is given the address of may be written later, through
+     * pointers flowmage cannot trace (it may keep them) */
+    for (uint32_t i = 0; i < c->nargs && !(fnflags & (FM_FN_CONST | FM_FN_PURE)); i++) {
+        uint32_t ls[MAXL], n = pointer_args(c, i, ls);
+        for (uint32_t j = 0; j < n; j++)
+            if (fm_fa_liftable_root(A, ls[j]) && fm_loc_root_kind(A, ls[j]) != LR_UNKNOWN)
+                fm_fa_escape(F, ls[j], ev);
+    }
+    if (fnflags & (FM_FN_CONST | FM_FN_PURE | FM_FN_NO_ARG_WRITES))
+        return;
+    vset v = {0};
+    invisible_value(c, 0, &v);
+    for (uint32_t i = 0; i < c->nargs; i++) {
+        uint32_t ls[MAXL], n = pointer_args(c, i, ls);
+        for (uint32_t j = 0; j < n; j++) {
+            if (fm_loc_root_kind(A, ls[j]) == LR_UNKNOWN)
+                continue;
+            uint64_t site = ((uint64_t)c->k << 8) | 0x80 | (i & 0x7f);
+            fm_fa_write(F, ls[j], site, &v);
+            if (fm_fa_liftable_root(A, ls[j]) && fm_loc_root_kind(A, ls[j]) != LR_SLOT) {
+                fm_fa_store_invisible(F, ((uint64_t)5 << 59) | site, ls[j], &v, c->k, ev);
+            }
+        }
+    }
+    fm_vs_free(&v);
+}
+
+/* A call flowmage cannot follow: a declaration only, a function excluded
+ * from the facts, a call through a pointer, a virtual call it cannot
+ * resolve to one body. */
+static void invisible_call(site *c, const fm_func *g)
+{
+    unsigned fl = g ? g->flags : 0;
+    /* I/O and logging the profile names: no element state in what they
+     * are given */
+    if (g && (fm_strset_has(&c->F->A->prof->no_state_functions, g->simple) ||
+              fm_strset_has(&c->F->A->prof->no_state_functions, g->mangled)))
+        fl |= FM_FN_PURE;
+    opaque(c, (fl & FM_FN_CONST) != 0);
+    invisible_touches(c);
+    invisible_writes(c, fl);
 }
 
 static int is_any(const char *name, const char *const *list)
@@ -661,6 +798,11 @@ static const char *const allocators[] = {"_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t"
                                          "_ZnamRKSt9nothrow_t", "malloc", "calloc",
                                          "realloc", "__builtin_malloc", "__builtin_calloc",
                                          "rte_malloc", "rte_zmalloc", NULL};
+/* Freeing memory is no state written (what was in it is gone). */
+static const char *const deallocators[] = {"_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm",
+                                           "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t",
+                                           "_ZdlPvmSt11align_val_t", "free", "rte_free",
+                                           "__builtin_free", NULL};
 static const char *const copiers[] = {"memcpy", "memmove", "__builtin_memcpy",
                                       "__builtin_memmove", "rte_memcpy", NULL};
 static const char *const setters[] = {"memset", "__builtin_memset", NULL};
@@ -701,6 +843,11 @@ static int builtin(site *c, const char *name)
     an *A = F->A;
     if (atomic_rmw(c, name))
         return 1;
+    if (is_any(name, deallocators)) {
+        vset none = {0};
+        fm_fa_set_val(F, c->k, &none);
+        return 1;
+    }
     if (is_any(name, allocators)) {
         vset v = {0};
         fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));
@@ -708,17 +855,37 @@ static int builtin(site *c, const char *name)
         fm_vs_free(&v);
         return 1;
     }
+    evid ev = {F->f, F->f->events[c->k].line};
     if (is_any(name, copiers) && c->nargs >= 2) {
+        /* a copy callers see, like a struct assignment (a key copied into
+         * a slot of a key array) */
         uint32_t d[MAXL], nd = 0, s[MAXL], ns = 0;
         arg_locs(F, &c->args[0], d, &nd);
         arg_locs(F, &c->args[1], s, &ns);
         for (uint32_t i = 0; i < nd; i++)
-            for (uint32_t j = 0; j < ns; j++)
-                fm_fa_copy(F, d[i], s[j], (uint64_t)c->k << 8);
+            for (uint32_t j = 0; j < ns; j++) {
+                /* within one object (a buffer shifted), a local copy */
+                if (fm_loc_get(A, d[i])->root == fm_loc_get(A, s[j])->root)
+                    fm_fa_copy(F, d[i], s[j], (uint64_t)c->k << 8);
+                else
+                    fm_fa_store_agg(F, c->k, d[i], s[j], (uint64_t)c->k << 8, c->k, NULL, ev);
+            }
         fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
     }
     if (is_any(name, setters) && c->nargs >= 1) {
+        /* the fill byte, everywhere in the destination */
+        uint32_t d[MAXL], nd = 0;
+        arg_locs(F, &c->args[0], d, &nd);
+        vset fill = {0};
+        if (c->nargs >= 2)
+            fm_vs_union(&fill, &c->args[1]);
+        for (uint32_t i = 0; i < nd; i++) {
+            fm_fa_write(F, d[i], (uint64_t)c->k << 8, &fill);
+            if (fm_fa_liftable_root(A, d[i]) && fm_loc_root_kind(A, d[i]) != LR_SLOT)
+                fm_fa_store(F, c->k, d[i], &fill, 0, c->k, NULL, ev);
+        }
+        fm_vs_free(&fill);
         fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
     }
@@ -781,6 +948,14 @@ static int primitive(site *c, const fm_func *g)
             fm_fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
         return 1;
     }
+    if (fm_strset_has(&p->framework_values, g->printable) ||
+        fm_strset_has(&p->framework_values, g->mangled)) {
+        vset v = {0}; /* some number of the framework's: no packet data */
+        fm_vs_add(&v, mk_atom(AK_CONST, 0, 1));
+        fm_fa_set_val(F, c->k, &v);
+        fm_vs_free(&v);
+        return 1;
+    }
     if (fm_strset_has(&p->hash_functions, g->simple)) {
         opaque(c, 1);
         return 1;
@@ -830,29 +1005,148 @@ static int vclass_in_contexts(an *A, int32_t vclass)
     return A->vclass_ctx[vclass];
 }
 
-static const fm_func *resolve_virtual(fa *F, const fm_event *e)
+/* The bodies a virtual call can reach through the classes deriving from
+ * vclass (class hierarchy analysis): n <= FM_MAX_CALL_TARGETS, or more.
+ * Cached: the answer does not depend on the caller. */
+static const cha_entry *overrides(an *A, int32_t vclass, uint32_t slot)
+{
+    uint64_t key = ((uint64_t)(uint32_t)vclass << 32) | slot;
+    for (uint32_t i = 0; i < A->ncha; i++)
+        if (A->cha[i].key == key)
+            return &A->cha[i];
+    cha_entry c = {key, 0, {NULL}};
+    for (size_t t = 0; t < fm_program_ntypes(A->P) && c.n <= FM_MAX_CALL_TARGETS; t++) {
+        if (!fm_type_derives(A->P, (int32_t)t, vclass))
+            continue;
+        const fm_func *g = fm_class_slot_method(A, (int32_t)t, slot);
+        if (!g || (g->flags & FM_FN_DECL))
+            continue;
+        uint32_t k;
+        for (k = 0; k < c.n && k < FM_MAX_CALL_TARGETS && c.f[k] != g; k++)
+            ;
+        if (k < c.n)
+            continue;
+        if (c.n < FM_MAX_CALL_TARGETS)
+            c.f[c.n] = g;
+        c.n++;
+    }
+    A->cha = fm_xrealloc(A->cha, (A->ncha + 1) * sizeof *A->cha);
+    A->cha[A->ncha] = c;
+    return &A->cha[A->ncha++];
+}
+
+typedef enum { VC_RESOLVED, VC_OTHER_ELEMENT, VC_UNRESOLVED } vcall;
+
+/* A virtual call on the NF object resolves through the NF's own class; on
+ * another element (the next one's push) it is that element's business;
+ * anything else reaches the one override the program has, or is a call
+ * flowmage cannot follow. */
+static vcall resolve_virtual(fa *F, const fm_event *e, const fm_func **out, uint32_t *n)
 {
     an *A = F->A;
+    *n = 0;
     vset obj = {0};
     fm_fa_operand(F, &e->target, &obj);
     int this_like = param_derived(F, &obj);
     fm_vs_free(&obj);
-    if (!this_like)
-        return NULL; /* another object (e.g. the next element): not followed */
-    if (!vclass_in_contexts(A, e->vclass))
-        return NULL;
-    F->out->ctx_dependent = 1;
-    if (A->ctx < 0 || !fm_type_derives(A->P, A->ctx, e->vclass))
-        return NULL;
-    const fm_func *g = fm_class_slot_method(A, A->ctx, e->vslot);
-    if (!g) {
-        char note[256];
-        snprintf(note, sizeof note, "virtual call %s slot %u not resolved",
-                 e->vclass >= 0 ? fm_program_type_at(A->P, (size_t)e->vclass)->name : "?",
-                 e->vslot);
-        fm_strset_add(&F->out->notes, note);
+    int element = e->vclass >= 0 && !A->prof->elements_are_functions &&
+                  fm_type_derives_named(A->P, e->vclass, &A->prof->element_bases);
+    if (!this_like && element)
+        return VC_OTHER_ELEMENT; /* its own state, summarised as its own NF */
+    if (this_like && vclass_in_contexts(A, e->vclass)) {
+        F->out->ctx_dependent = 1;
+        if (A->ctx >= 0 && fm_type_derives(A->P, A->ctx, e->vclass)) {
+            out[0] = fm_class_slot_method(A, A->ctx, e->vslot);
+            if (out[0]) {
+                *n = 1;
+                return VC_RESOLVED;
+            }
+            char note[256];
+            snprintf(note, sizeof note, "virtual call %s slot %u not resolved",
+                     e->vclass >= 0 ? fm_program_type_at(A->P, (size_t)e->vclass)->name : "?",
+                     e->vslot);
+            fm_strset_add(&F->out->notes, note);
+            return VC_UNRESOLVED;
+        }
+        if (element)
+            return VC_UNRESOLVED;
     }
-    return g;
+    if (e->vclass < 0)
+        return VC_UNRESOLVED;
+    const cha_entry *c = overrides(A, e->vclass, e->vslot);
+    if (!c->n || c->n > FM_MAX_CALL_TARGETS)
+        return VC_UNRESOLVED;
+    for (uint32_t i = 0; i < c->n; i++)
+        out[i] = c->f[i];
+    *n = c->n;
+    return VC_RESOLVED;
+}
+
+/* The functions a call through a pointer can reach: addresses it holds,
+ * or the functions whose address the program stores in the member it was
+ * loaded from.  0 when that is not known or more than the limit. */
+static uint32_t pointer_targets(fa *F, const fm_event *e, const fm_func **out)
+{
+    an *A = F->A;
+    vset t = {0};
+    fm_fa_operand(F, &e->target, &t);
+    uint32_t n = 0;
+    int ok = t.n > 0;
+    for (uint32_t i = 0; i < t.n && ok; i++) {
+        atom a = t.v[i];
+        const fm_func *g[FM_MAX_CALL_TARGETS + 1];
+        uint32_t m = 0;
+        if (atom_kind(a) == AK_FUNC) {
+            g[m] = fm_program_func(A->P, fm_program_str(A->P, (uint32_t)atom_payload(a)),
+                                   F->f->unit);
+            m = g[0] != NULL;
+        } else if (atom_kind(a) == AK_CONTENT) {
+            uint32_t l = (uint32_t)atom_payload(a);
+            while (l && (fm_loc_get(A, l)->kind == LS_INDEX || fm_loc_get(A, l)->kind == LS_THREAD))
+                l = fm_loc_get(A, l)->parent;
+            const aloc *x = fm_loc_get(A, l);
+            const fieldref *fr = x->kind == LS_FIELD ? fm_field_get(A, x->arg) : NULL;
+            for (uint32_t s = 0; fr && s < A->nfptr && m <= FM_MAX_CALL_TARGETS; s++)
+                if (A->fptr[s].rec == fr->rec && A->fptr[s].field == fr->field)
+                    g[m++] = A->fptr[s].f;
+        }
+        ok = m > 0 && m <= FM_MAX_CALL_TARGETS;
+        for (uint32_t j = 0; j < m && ok; j++) {
+            uint32_t q;
+            for (q = 0; q < n && out[q] != g[j]; q++)
+                ;
+            if (q == n && n == FM_MAX_CALL_TARGETS)
+                ok = 0;
+            else if (q == n)
+                out[n++] = g[j];
+        }
+    }
+    fm_vs_free(&t);
+    return ok ? n : 0;
+}
+
+/* One body a call reaches: the profile's primitive, or its summary. */
+static void call_body(site *c, const fm_func *g)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    if (primitive(c, g))
+        return;
+    if ((g->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) || g->nevents + g->nstmts == 0) {
+        invisible_call(c, g);
+        return;
+    }
+    const summary *S = fm_an_summary(A, g);
+    if (S) {
+        apply_summary(c, g, S);
+        c->off += (S->nacc > S->nstores ? S->nacc : S->nstores) + S->nidx + 1;
+        return;
+    }
+    char note[600];
+    snprintf(note, sizeof note, "calls nested deeper than %d at %s: facts incomplete",
+             A->lim.call_depth, g->printable);
+    fm_strset_add(&F->out->notes, note);
+    invisible_call(c, g);
 }
 
 void fm_fa_call(fa *F, uint32_t k)
@@ -864,27 +1158,34 @@ void fm_fa_call(fa *F, uint32_t k)
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
         fm_fa_operand(F, &e->args[i], &c.args[i]);
-    const fm_func *g = NULL;
+    const fm_func *g[FM_MAX_CALL_TARGETS];
+    uint32_t ng = 0;
+    vcall vc = VC_RESOLVED;
     if (e->call_kind == FM_CALL_DIRECT) {
         if (!F->callee_known[k]) { /* name lookups once, not every iteration */
             F->callee[k] = fm_program_func(A->P, e->callee, F->f->unit);
             F->callee_known[k] = 1;
         }
-        g = F->callee[k];
-    }
-    else if (e->call_kind == FM_CALL_VIRTUAL)
-        g = resolve_virtual(F, e);
-    if (g && primitive(&c, g)) {
-        /* handled by the profile or as a builtin */
-    } else if (g && !(g->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) && g->nevents + g->nstmts > 0) {
-        const summary *S = fm_an_summary(A, g);
-        apply_summary(&c, g, S);
-    } else if (e->call_kind == FM_CALL_DIRECT && !g) {
-        /* a callee the plugin never saw: maybe a builtin by mangled name */
-        if (!builtin(&c, e->callee))
-            opaque(&c, 0);
+        g[0] = F->callee[k];
+        ng = g[0] != NULL;
+    } else if (e->call_kind == FM_CALL_VIRTUAL) {
+        vc = resolve_virtual(F, e, g, &ng);
     } else {
+        ng = pointer_targets(F, e, g);
+    }
+    if (vc == VC_OTHER_ELEMENT || (vc == VC_UNRESOLVED && e->vclass >= 0 &&
+                                   fm_type_derives_named(A->P, e->vclass,
+                                                         &A->prof->no_state_classes))) {
+        /* what another element does is its own state; the framework's
+         * logging keeps none */
         opaque(&c, 0);
+    } else if (ng) {
+        for (uint32_t i = 0; i < ng; i++)
+            call_body(&c, g[i]);
+    } else if (e->call_kind == FM_CALL_DIRECT && builtin(&c, e->callee)) {
+        /* a callee the plugin never saw, known by its mangled name */
+    } else {
+        invisible_call(&c, NULL);
     }
     for (uint32_t i = 0; i < e->nargs; i++)
         fm_vs_free(&c.args[i]);

@@ -51,6 +51,12 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
         case FM_OR_CONST:
             fm_vs_add(out, mk_atom(AK_CONST, 0, x->index));
             break;
+        case FM_OR_UNKNOWN:
+            fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+            break;
+        case FM_OR_FUNC:
+            fm_vs_add(out, mk_atom(AK_FUNC, 0, x->index));
+            break;
         }
     }
 }
@@ -61,6 +67,31 @@ static int is_flow_state_global(const an *A, uint32_t g)
         if ((uint32_t)A->flow_state_globals[i] == g)
             return 1;
     return 0;
+}
+
+/* More targets than kept: each root's targets become that root's one
+ * place past the limits (writes stay the root's); only with more roots
+ * than places is a target left out, and the facts marked incomplete. */
+static void coarsen_targets(fa *F, uint32_t *locs, uint32_t *n, uint32_t max, uint32_t extra)
+{
+    an *A = F->A;
+    uint32_t out[FM_MAX_TARGETS + 1], m = 0;
+    for (uint32_t i = 0; i <= *n; i++) {
+        uint32_t l = i < *n ? locs[i] : extra;
+        uint32_t root = fm_loc_get(A, l)->root;
+        uint32_t star = root == l ? l : fm_loc_child(A, root, LS_STAR, 0);
+        uint32_t k;
+        for (k = 0; k < m && out[k] != star; k++)
+            ;
+        if (k == m)
+            out[m++] = star;
+    }
+    if (m > max) {
+        F->overflow = 1; /* a target left out: the function's facts are incomplete */
+        m = max;
+    }
+    memcpy(locs, out, m * sizeof *locs);
+    *n = m;
 }
 
 /* Where a pointer value can point. */
@@ -91,6 +122,7 @@ void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
     case AK_STR:
     case AK_TRES:
     case AK_CONST:
+    case AK_FUNC:
         return; /* markers and constants, not addresses */
     default:
         l = fm_loc_root(A, LR_UNKNOWN, 0);
@@ -98,8 +130,12 @@ void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
     for (uint32_t i = 0; i < *n; i++)
         if (locs[i] == l)
             return;
+    if (max > (uint32_t)A->lim.targets)
+        max = (uint32_t)A->lim.targets;
     if (*n < max)
         locs[(*n)++] = l;
+    else
+        coarsen_targets(F, locs, n, max, l);
 }
 
 /* ---- the cell index: reads look at a location's own cells, its
@@ -185,7 +221,7 @@ static uint32_t object_ancestors(const an *A, uint32_t loc, uint32_t *out, uint3
     while (loc && n < max) {
         out[n++] = loc;
         const aloc *l = fm_loc_get(A, loc);
-        if (l->kind == LS_DEREF)
+        if (l->kind == LS_DEREF || l->kind == LS_STAR)
             break;
         loc = l->parent;
     }
@@ -241,8 +277,8 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     c->site = site;
     F->cell_slots[h] = F->ncells;
     fm_locidx_add(&F->exact, loc, ci);
-    uint32_t anc[LOC_MAX_DEPTH + 2];
-    uint32_t na = object_ancestors(F->A, loc, anc, LOC_MAX_DEPTH + 2);
+    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(F->A, loc, anc, FM_LOC_MAX_DEPTH + 2);
     for (uint32_t i = 0; i < na; i++)
         fm_locidx_add(&F->within, anc[i], ci);
     return c;
@@ -262,7 +298,14 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
     return !have_site && same;
 }
 
+static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen);
+
 void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
+{
+    write_gen(F, loc, site, v, 0);
+}
+
+static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen)
 {
     /* memory reached through pointers of unknown origin is not modelled:
      * what is stored there is not read back (reads give "unknown"), or
@@ -276,7 +319,10 @@ void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
         return;
     if (same_values_stored(F, loc, site, v))
         return;
+    F->starred |= fm_loc_starred(F->A, loc);
     cell *c = cell_get(F, loc, site);
+    if (gen > c->gen)
+        c->gen = gen;
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
         F->wgen++;
@@ -311,7 +357,31 @@ static const char *loc_header(an *A, uint32_t loc)
     return NULL;
 }
 
+static void read_cells(fa *F, uint32_t loc, vset *out);
+
+/* Memory past the limits holds what any path below it stored: values read
+ * there are blurred (never key fields), and may be anything. */
+static void read_starred(fa *F, uint32_t loc, vset *out)
+{
+    vset v = {0};
+    read_cells(F, loc, &v);
+    for (uint32_t i = 0; i < v.n; i++)
+        fm_vs_add(out, add_flags(v.v[i], AF_BLURRED));
+    fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+    fm_vs_free(&v);
+}
+
 void fm_fa_read(fa *F, uint32_t loc, vset *out)
+{
+    if (fm_loc_starred(F->A, loc)) {
+        F->starred = 1;
+        read_starred(F, loc, out);
+    }
+    else
+        read_cells(F, loc, out);
+}
+
+static void read_cells(fa *F, uint32_t loc, vset *out)
 {
     an *A = F->A;
     A->work += 1 + out->n;
@@ -325,8 +395,8 @@ void fm_fa_read(fa *F, uint32_t loc, vset *out)
     const uint32_t *below = fm_locidx_get(&F->within, loc, &n);
     for (uint32_t i = 0; i < n; i++)
         fm_vs_union(out, &F->cells[below[i]].val);
-    uint32_t anc[LOC_MAX_DEPTH + 2];
-    uint32_t na = object_ancestors(A, loc, anc, LOC_MAX_DEPTH + 2);
+    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(A, loc, anc, FM_LOC_MAX_DEPTH + 2);
     for (uint32_t a = 1; a < na; a++) {
         const uint32_t *at = fm_locidx_get(&F->exact, anc[a], &n);
         for (uint32_t i = 0; i < n; i++)
@@ -362,10 +432,17 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = list[j];
         uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
+        uint32_t gen = F->cells[i].gen + 1;
         uint64_t s = site * 1000003u ^ F->cells[i].site;
         vset tmp = {0};
-        fm_vs_copy(&tmp, &F->cells[i].val); /* cells may move when adding */
-        fm_fa_write(F, d, s, &tmp);
+        if (gen > FM_COPY_GENERATIONS) { /* one place per copy, blurred */
+            gen = FM_COPY_GENERATIONS;
+            s = site * 1000003u ^ 0xC0B1ULL;
+            fm_vs_blur(&tmp, &F->cells[i].val);
+        } else {
+            fm_vs_copy(&tmp, &F->cells[i].val); /* cells may move when adding */
+        }
+        write_gen(F, d, s, &tmp, gen);
         fm_vs_free(&tmp);
     }
     free(list);

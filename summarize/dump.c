@@ -34,6 +34,12 @@ static void origin_text(const fm_program *p, const fm_func *f, const fm_origin *
     case FM_OR_CONST:
         fm_buf_puts(b, o->index ? "const" : "0");
         break;
+    case FM_OR_UNKNOWN:
+        fm_buf_puts(b, "unknown");
+        break;
+    case FM_OR_FUNC:
+        fm_buf_printf(b, "&%s()", fm_program_str(p, o->index));
+        break;
     default:
         fm_buf_puts(b, "?");
     }
@@ -89,7 +95,8 @@ static const char *const acc_flag_names[] = {"deref", "indexed", "aggregate", "b
 static const char *const call_flag_names[] = {"agg_result", "noreturn", "builtin", "in_loop"};
 static const char *const fn_flag_names[] = {"virtual", "static", "ctor", "dtor", "system",
                                             "comdat", "public", "artificial", "excluded",
-                                            "truncated", "decl", "operator"};
+                                            "truncated", "decl", "operator", "const", "pure",
+                                            "no_arg_writes"};
 static const char *const type_flag_names[] = {"polymorphic", "union", "system", "complete",
                                               "has_pointer"};
 static const char *const field_flag_names[] = {"pointer", "array", "record", "base", "vptr",

@@ -22,11 +22,28 @@ typedef struct guard {
 } guard;
 #define MAX_GUARDS 4
 
-/* Work units (memory reads) one NF's analysis may spend; beyond, its facts
- * are incomplete and it is reported uncertain (it runs shared). */
-#define FM_SUMMARIZE_BUDGET 4000000L
-/* Fixpoint rounds over a function's events before giving up (uncertain). */
-#define FM_MAX_ITER 8
+/* Every limit of the analysis, with its default (docs/summaries.md,
+ * "Limits").  Hitting one never makes state disappear: the result gets
+ * coarser, and where facts may be missing the NF gets an uncertain reason
+ * and a state of unknown key (it runs shared).  FLOWMAGE_LIMITS=name=value,...
+ * lowers them, for tests. */
+typedef struct fm_limits {
+    long budget;      /* work units (memory reads) one NF may spend */
+    int iterations;   /* fixpoint rounds over one function's events */
+    int recursion;    /* rounds of a recursive cycle's head */
+    int call_depth;   /* summaries being computed one inside another */
+    int cells;        /* memory cells of one function being analysed */
+    int records;      /* records of one summary being computed */
+    int stores;       /* stores a summary keeps before it is coarsened */
+    int targets;      /* places one pointer may point to (<= FM_MAX_TARGETS) */
+    int loc_depth;    /* steps of a location (<= FM_LOC_MAX_DEPTH) */
+    int loc_deref;    /* pointers a location follows (<= FM_LOC_MAX_DEREF) */
+} fm_limits;
+#define FM_LIMITS_DEFAULT {4000000L, 8, 6, 200, 20000, 8000, 96, 16, \
+                           FM_LOC_MAX_DEPTH, FM_LOC_MAX_DEREF}
+#define FM_MAX_TARGETS 16
+/* Parses "name=value,..." over *lim; -1 (message in err) on a bad item. */
+int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen);
 
 typedef struct guards {
     guard g[MAX_GUARDS];
@@ -66,6 +83,8 @@ typedef struct rec_store {    /* a write to caller-visible memory */
     uint32_t loc;
     vset val;
     int agg;                  /* aggregate copy (val holds sources) */
+    int invisible;            /* by a callee flowmage cannot see */
+    int coarse;               /* moved up by coarsening: covers all below */
     guards gd;
     evid ev;
 } rec_store;
@@ -96,21 +115,33 @@ typedef struct summary {
     uint32_t nidx;
     rec_touch *touch;
     uint32_t ntouch;
+    rec_touch *escape;        /* memory whose address reached code flowmage
+                                 cannot see (it may be written later through
+                                 a pointer of unknown origin) */
+    uint32_t nescape;
     vset keywords;            /* string atoms given to argument parsers */
     evid label_ev[32];        /* where each label was first read */
     const fm_func **reach;    /* functions on the path (not system headers) */
     uint32_t nreach;
-    fm_strset notes;          /* reasons for uncertainty */
+    fm_strset notes;          /* reasons for uncertainty: facts incomplete */
+    fm_strset coarse;         /* sound approximations made (limits hit) */
     int ctx_dependent;        /* a virtual call was resolved through the NF */
 } summary;
 
 void fm_fsum_free(summary *s);
 
+typedef enum sentry_state {
+    SE_NONE,                  /* not computed (or forgotten) */
+    SE_BUSY,                  /* being computed: a recursive call uses it as is */
+    SE_DONE,                  /* final */
+    SE_TENTATIVE              /* a cycle member, or cut short by the budget */
+} sentry_state;
+
 /* summary cache entry */
 typedef struct sentry {
     const fm_func *f;
     int32_t ctx;              /* context it was computed in (-2: no NF) */
-    int state;                /* 0 none, 1 in progress, 2 done, 3 tentative */
+    sentry_state state;
     int depth, low, used_partial;
     int cut;                  /* tentative because the budget ran out: never reused */
     uint32_t round;           /* id of its current (or last) fixpoint round */
@@ -122,6 +153,21 @@ typedef struct sentry {
 typedef struct frame {
     uint32_t entry;           /* cache index */
 } frame;
+
+/* A call reaching more bodies than this (overrides of a virtual method,
+ * functions a pointer may hold) is one flowmage cannot follow. */
+#define FM_MAX_CALL_TARGETS 4
+
+typedef struct cha_entry {
+    uint64_t key;             /* class << 32 | vtable slot */
+    uint32_t n;               /* overrides, FM_MAX_CALL_TARGETS + 1 for more */
+    const fm_func *f[FM_MAX_CALL_TARGETS];
+} cha_entry;
+
+typedef struct fptr_store {   /* a function's address stored in a member */
+    const char *rec, *field;  /* program strings (compared by address) */
+    const fm_func *f;
+} fptr_store;
 
 struct an {
     const fm_program *P;
@@ -153,16 +199,22 @@ struct an {
     uint8_t *framework_global;   /* per program global: the framework's own memory */
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
+    cha_entry *cha;           /* virtual calls resolved by class hierarchy */
+    uint32_t ncha;
+    fptr_store *fptr;         /* sorted by (rec, field) */
+    uint32_t nfptr;
     long analysed;            /* statistics */
     const fm_strset *only;    /* summarise only these elements (NULL: all) */
-    long work, budget;        /* work units spent on the current NF, limit */
+    fm_limits lim;
+    long work;                /* work units spent on the current NF */
     int over_budget;          /* the current NF's analysis was cut short */
 };
 
 void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
 void fm_an_free(an *A);
 
-/* Summary of f in the current context (computed on demand, cached). */
+/* Summary of f in the current context (computed on demand, cached); NULL
+ * when calls are nested deeper than lim.call_depth. */
 const summary *fm_an_summary(an *A, const fm_func *f);
 /* Frees the summaries only NF class ctx can use (it is done); its entries
  * all come at or after cache index `from`. */
@@ -181,8 +233,13 @@ typedef struct cell {
     uint32_t loc;
     uint32_t root;            /* of loc: cells of other roots never overlap */
     uint64_t site;
+    uint32_t gen;             /* copies it went through (FM_COPY_GENERATIONS) */
     vset val;
 } cell;
+/* A value copied (memcpy, struct copies) more often than this keeps one
+ * place per copy instead of one per original store, blurred: chains of
+ * copies in loops (a buffer grown again and again) then converge. */
+#define FM_COPY_GENERATIONS 4
 
 /* loc -> cell indices */
 typedef struct locidx {
@@ -211,6 +268,8 @@ typedef struct fa {
     uint8_t *callee_known;
     uint32_t **tres_map;      /* per call event: callee access -> ours */
     uint32_t *tres_n;
+    int overflow;             /* a pointer had more targets than lim.targets */
+    int starred;              /* memory past the location limits was used */
 } fa;
 
 /* cells.c, records.c */
@@ -227,12 +286,17 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
 int fm_fa_liftable_root(const an *A, uint32_t loc);
 rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev);
+rec_store *fm_fa_store_invisible(fa *F, uint64_t id, uint32_t loc, const vset *v,
+                                 uint32_t anchor, evid ev);
 rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
                       const char *method, int op, const vset *keyatoms,
                       uint32_t anchor, const guards *gd, evid ev);
 void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
               uint32_t anchor, const guards *gd, evid ev);
 void fm_fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev);
+void fm_fa_escape(fa *F, uint32_t loc, evid ev);
+/* 0 if the content of loc is known not to be a pointer (a scalar member) */
+int fm_loc_may_hold_pointer(an *A, uint32_t loc);
 void fm_fa_label_ev(fa *F, uint32_t label, evid ev);
 void fm_fa_reach(fa *F, const fm_func *g);
 void fm_guards_add(guards *gd, const guard *g);

@@ -17,7 +17,7 @@ static int is_packet_data(an *A, uint32_t loc)
     /* memory reached by following a pointer member of a packet record */
     while (loc) {
         const aloc *l = fm_loc_get(A, loc);
-        if (l->kind == LS_DEREF && l->parent) {
+        if ((l->kind == LS_DEREF || l->kind == LS_STAR) && l->parent) {
             const aloc *p = fm_loc_get(A, l->parent);
             if (p->kind == LS_FIELD &&
                 fm_strset_has(&A->prof->packet_records, fm_field_get(A, p->arg)->rec))
@@ -135,6 +135,31 @@ static void record_indexed(fa *F, uint32_t k, const uint32_t *locs, uint32_t n, 
     fm_vs_free(&idx);
 }
 
+/* An element of a constant global array (a CRC or hash table). */
+static int read_only_table(an *A, uint32_t loc)
+{
+    const aloc *r = fm_loc_get(A, fm_loc_get(A, loc)->root);
+    return r->kind == LR_GLOBAL &&
+           (fm_program_global_at(A->P, r->arg)->flags & FM_GLOBAL_CONST);
+}
+
+/* What is read from a read-only table at a computed index carries that
+ * index's fields, mixed: a hash written with table lookups and shifts
+ * keeps its input's fields whether or not its name is known. */
+static void mix_index(fa *F, const fm_event *e, vset *v)
+{
+    if (!(e->acc_flags & FM_ACC_INDEXED))
+        return;
+    vset idx = {0};
+    fm_fa_operand(F, &e->index, &idx);
+    for (uint32_t i = 0; i < idx.n; i++) {
+        unsigned k = atom_kind(idx.v[i]);
+        if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES || k == AK_UNKNOWN)
+            fm_vs_add(v, atom_with_flags(idx.v[i], fm_flags_compose(atom_flags(idx.v[i]), AF_MIXED)));
+    }
+    fm_vs_free(&idx);
+}
+
 static void eval_load(fa *F, uint32_t k)
 {
     an *A = F->A;
@@ -159,6 +184,8 @@ static void eval_load(fa *F, uint32_t k)
         }
         if (fm_loc_get(A, locs[i])->nderef && fm_fa_liftable_root(A, locs[i]))
             fm_fa_touch(F, k, locs[i], ev_of(F, k));
+        if (!h && read_only_table(A, locs[i]))
+            mix_index(F, e, &v);
     }
     fm_fa_set_val(F, k, &v);
     fm_vs_free(&v);
@@ -260,6 +287,13 @@ static void eval_event(fa *F, uint32_t k)
     }
 }
 
+static void note_limit(summary *out, const char *what, const fm_func *f)
+{
+    char note[600];
+    snprintf(note, sizeof note, "%s %s: facts incomplete", what, f->printable);
+    fm_strset_add(&out->notes, note);
+}
+
 /* Per-call costs are added by calls.c as calls are applied; they are reset
  * at every iteration so the last (complete) one counts. */
 void fm_fa_analyse(an *A, const fm_func *f, summary *out)
@@ -275,24 +309,32 @@ void fm_fa_analyse(an *A, const fm_func *f, summary *out)
     if (f->flags & FM_FN_TRUNCATED)
         fm_strset_add(&out->notes, "facts incomplete (function too large)");
     fm_fa_reach(&F, f);
-    for (int iter = 0; iter < FM_MAX_ITER; iter++) {
+    for (int iter = 0; iter < A->lim.iterations; iter++) {
         F.changed = 0;
         for (uint32_t k = 0; k < f->nevents && !A->over_budget; k++)
             eval_event(&F, k);
-        if (A->budget && A->work > A->budget)
+        if (A->lim.budget && A->work > A->lim.budget)
             A->over_budget = 1;
         if (!F.changed || A->over_budget)
             break;
-        if (iter == FM_MAX_ITER - 1)
-            fm_strset_add(&out->notes, "analysis did not converge");
+        if (iter == A->lim.iterations - 1)
+            note_limit(out, "analysis did not converge in", f);
         /* a budget per function: beyond it the facts are incomplete, and
          * the NFs that reach this function run shared */
-        if (F.ncells > 20000 || out->nstores + out->nidx + out->nacc > 8000) {
-            char note[600];
-            snprintf(note, sizeof note, "analysis budget exceeded in %s", f->printable);
-            fm_strset_add(&out->notes, note);
+        if (F.ncells > (uint32_t)A->lim.cells ||
+            out->nstores + out->nidx + out->nacc > (uint32_t)A->lim.records) {
+            note_limit(out, "analysis budget exceeded in", f);
             break;
         }
+    }
+    if (F.overflow)
+        note_limit(out, "a pointer with more possible targets than the analysis keeps in", f);
+    if (F.starred) {
+        char why[600];
+        snprintf(why, sizeof why, "memory more than %d steps or %d pointers deep is one "
+                 "place in %s (values read there are no key)", A->lim.loc_depth,
+                 A->lim.loc_deref, f->printable);
+        fm_strset_add(&out->coarse, why);
     }
     fm_fa_build_summary(&F);
     fm_an_trace(A, f, out);

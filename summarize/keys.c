@@ -11,12 +11,48 @@
 
 static const char *const mirror_pairs[][2] = {{"src_ip", "dst_ip"}, {"src_port", "dst_port"}};
 
+/* A lookup's result used as (part of) a key or an index: the position or
+ * element a table returned for its own key is a function of that key, so
+ * records chosen by it are keyed like the table (rte_hash positions
+ * selecting records in a parallel array).  A mask on the position makes a
+ * group of keys, not a key. */
+static void classify_position(nfctx *N, atom a, keyinfo *ki, unsigned *five)
+{
+    uint32_t x = (uint32_t)atom_payload(a);
+    unsigned fl = atom_flags(a);
+    if (!N->sm || x >= N->sm->nacc || N->depth >= FM_KEY_MAX_NESTING || (fl & AF_OPAQUE)) {
+        ki->unknown = 1;
+        return;
+    }
+    if (fl & AF_MASKED) {
+        fm_strset_add(&ki->other, "position_prefix");
+        return;
+    }
+    keyinfo sub;
+    N->depth++;
+    fm_key_of_access(N, &N->sm->acc[x], NULL, &sub);
+    N->depth--;
+    *five |= sub.must;
+    ki->unknown |= sub.unknown;
+    ki->opaque |= sub.opaque;
+    ki->symmetric |= sub.symmetric;
+    for (size_t i = 0; i < sub.other.n; i++)
+        fm_strset_add(&ki->other, sub.other.v[i]);
+    fm_strset_free(&sub.other);
+}
+
 /* What a value atom contributes to a key, at the NF's entry. */
 static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigned *sel,
                           unsigned *sym)
 {
     an *A = N->A;
     unsigned fl = atom_flags(a);
+    if (fl & AF_BLURRED) {
+        ki->unknown = 1; /* read back from memory past the limits */
+        if (atom_kind(a) == AK_LABEL)
+            fm_strset_add(&ki->other, "packet_data_beyond_limits");
+        return;
+    }
     switch (atom_kind(a)) {
     case AK_LABEL: {
         const char *name = fm_label_name(A, (uint32_t)atom_payload(a));
@@ -56,8 +92,10 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
             ki->unknown = 1;
         return; /* members and globals: configuration, constant per flow */
     }
-    case AK_UNKNOWN:
     case AK_TRES:
+        classify_position(N, a, ki, five);
+        return;
+    case AK_UNKNOWN:
         ki->unknown = 1;
         return;
     default:
@@ -139,29 +177,31 @@ void fm_key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo 
 
 /* Positional symmetry across the accesses of one table: the same place in
  * the key holds src in one access and dst in another (a reverse entry). */
-int fm_keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n)
+int fm_keys_swap(nfctx *N, const tacc *acc, uint32_t n)
 {
     for (int m = 0; m < 2; m++) {
         fm_fieldset s = fm_field_bit(mirror_pairs[m][0]), d = fm_field_bit(mirror_pairs[m][1]);
         for (uint32_t i = 0; i < n; i++)
-            for (uint32_t p = 0; p < acc[i]->k.npos; p++) {
+            for (uint32_t p = 0; p < acc[i].a->k.npos; p++) {
                 keyinfo ki1;
                 memset(&ki1, 0, sizeof ki1);
                 unsigned f1 = 0, x, y;
-                for (uint32_t t = 0; t < acc[i]->k.pos[p].val.n; t++)
-                    classify_atom(N, acc[i]->k.pos[p].val.v[t], &ki1, &f1, &x, &y);
+                N->sm = acc[i].sm;
+                for (uint32_t t = 0; t < acc[i].a->k.pos[p].val.n; t++)
+                    classify_atom(N, acc[i].a->k.pos[p].val.v[t], &ki1, &f1, &x, &y);
                 fm_strset_free(&ki1.other);
                 if (!(f1 & s) || (f1 & d))
                     continue; /* only a clean src here can be swapped */
                 for (uint32_t j = 0; j < n; j++)
-                    for (uint32_t q = 0; q < acc[j]->k.npos; q++) {
-                        if (acc[j]->k.pos[q].rel != acc[i]->k.pos[p].rel)
+                    for (uint32_t q = 0; q < acc[j].a->k.npos; q++) {
+                        if (acc[j].a->k.pos[q].rel != acc[i].a->k.pos[p].rel)
                             continue;
                         keyinfo ki2;
                         memset(&ki2, 0, sizeof ki2);
                         unsigned f2 = 0;
-                        for (uint32_t t = 0; t < acc[j]->k.pos[q].val.n; t++)
-                            classify_atom(N, acc[j]->k.pos[q].val.v[t], &ki2, &f2, &x, &y);
+                        N->sm = acc[j].sm;
+                        for (uint32_t t = 0; t < acc[j].a->k.pos[q].val.n; t++)
+                            classify_atom(N, acc[j].a->k.pos[q].val.v[t], &ki2, &f2, &x, &y);
                         fm_strset_free(&ki2.other);
                         if ((f2 & d) && !(f2 & s))
                             return 1;
@@ -169,6 +209,17 @@ int fm_keys_swap(nfctx *N, const rec_access *const *acc, uint32_t n)
             }
     }
     return 0;
+}
+
+int fm_keyinfo_equal(const keyinfo *a, const keyinfo *b)
+{
+    if (a->must != b->must || a->may != b->may || a->symmetric != b->symmetric ||
+        a->unknown != b->unknown || a->opaque != b->opaque || a->other.n != b->other.n)
+        return 0;
+    for (size_t i = 0; i < a->other.n; i++)
+        if (!fm_strset_has(&b->other, a->other.v[i]))
+            return 0;
+    return 1;
 }
 
 /* An index value as a one-position key. */

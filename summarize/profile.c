@@ -39,6 +39,12 @@ static int read_methods(const cJSON *o, fm_table_method **out, size_t *n, fm_pro
         t->key_arg = (int)fm_json_num(m, "key", 1);
         t->value_arg = (int)fm_json_num(m, "value", -1);
         t->result_arg = (int)fm_json_num(m, "result", -1);
+        t->positions_arg = (int)fm_json_num(m, "positions", -1);
+        const char *form = fm_json_str(m, "key_form", "key");
+        if (strcmp(form, "key") && strcmp(form, "pointer_array"))
+            return BAD("table \"%s\", \"%s\": key_form must be \"key\" or \"pointer_array\"",
+                       api, m->string);
+        t->key_array = !strcmp(form, "pointer_array");
     }
     return 0;
 }
@@ -83,7 +89,8 @@ static const char *const summarize_keys[] = {
     "elements", "entries", "configure", "flow_managers", "flow_state", "framework_state",
     "packet_records",
     "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
-    "identity_functions", NULL};
+    "identity_functions", "no_state_functions", "no_state_classes", "framework_values",
+    NULL};
 static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
                                            "entry_suffix", "not_nfs", NULL};
 
@@ -124,7 +131,10 @@ static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
         strset_of(ap, "classes", &p->parser_classes, p, err) ||
         strset_of(ap, "functions", &p->parser_functions, p, err) ||
         strset_of(s, "hash_functions", &p->hash_functions, p, err) ||
-        strset_of(s, "identity_functions", &p->identity_functions, p, err))
+        strset_of(s, "identity_functions", &p->identity_functions, p, err) ||
+        strset_of(s, "no_state_functions", &p->no_state_functions, p, err) ||
+        strset_of(s, "no_state_classes", &p->no_state_classes, p, err) ||
+        strset_of(s, "framework_values", &p->framework_values, p, err))
         return -1;
     p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
     if (p->entries.n == 0 && !p->elements_are_functions)
@@ -201,7 +211,8 @@ void fm_profile_free(fm_profile *p)
                          &p->flow_state_globals, &p->framework_globals, &p->packet_records,
                          &p->per_thread_classes, &p->per_thread_accessors,
                          &p->parser_classes, &p->parser_functions, &p->hash_functions,
-                         &p->identity_functions};
+                         &p->identity_functions, &p->no_state_functions,
+                         &p->no_state_classes, &p->framework_values};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         fm_strset_free(sets[i]);
     for (size_t i = 0; i < p->nheaders; i++) {

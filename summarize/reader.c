@@ -255,6 +255,16 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
             if (idx > 1)
                 cur_fail(c, "bad constant origin");
             break;
+        case FM_OR_UNKNOWN:
+            if (idx != 0)
+                cur_fail(c, "bad unknown origin");
+            break;
+        case FM_OR_FUNC:
+            if (idx >= u->nstr)
+                cur_fail(c, "string index out of range");
+            else
+                x->index = u->str_id[idx];
+            break;
         case FM_OR_STR:
             if (idx >= u->nstr)
                 cur_fail(c, "string index out of range");
@@ -479,11 +489,12 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
             return fm_fail_at_offset(err, source, at, "truncated .flowmage unit header");
         if (memcmp(b + off, FM_SECTION_MAGIC, 4) != 0)
             return fm_fail_at_offset(err, source, at, "corrupt .flowmage section: bad magic");
-        if (b[off + 4] != FM_SECTION_MAJOR)
+        if (b[off + 4] < FM_SECTION_MAJOR_OLDEST || b[off + 4] > FM_SECTION_MAJOR)
             return fm_fail_at_offset(err, source, at,
                                      ".flowmage unit of format version %u.%u; this flowmage "
-                                     "reads version %d (rebuild with a matching plugin)",
-                                     b[off + 4], b[off + 5], FM_SECTION_MAJOR);
+                                     "reads versions %d to %d (rebuild with a matching plugin)",
+                                     b[off + 4], b[off + 5], FM_SECTION_MAJOR_OLDEST,
+                                     FM_SECTION_MAJOR);
         uint32_t plen = le32(b + off + 8), crc = le32(b + off + 12);
         if (plen > len - off - FM_SECTION_HEADER_SIZE)
             return fm_fail_at_offset(err, source, at,

@@ -85,9 +85,11 @@ void fm_fsum_free(summary *s)
     }
     free(s->idx);
     free(s->touch);
+    free(s->escape);
     fm_vs_free(&s->keywords);
     free(s->reach);
     fm_strset_free(&s->notes);
+    fm_strset_free(&s->coarse);
     memset(s, 0, sizeof *s);
 }
 
@@ -132,8 +134,25 @@ static void index_record(locidx *ix, uint32_t loc, uint32_t i)
     fm_locidx_add(ix, loc, i);
 }
 
+static rec_store *store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg, int inv,
+                        uint32_t anchor, const guards *gd, evid ev);
+
 rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev)
+{
+    return store(F, id, loc, v, agg, 0, anchor, gd, ev);
+}
+
+/* A write by a callee flowmage cannot see: kept apart from ordinary
+ * writes of the same values (nf.c tells them apart). */
+rec_store *fm_fa_store_invisible(fa *F, uint64_t id, uint32_t loc, const vset *v,
+                                 uint32_t anchor, evid ev)
+{
+    return store(F, id, loc, v, 0, 1, anchor, NULL, ev);
+}
+
+static rec_store *store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg, int inv,
+                        uint32_t anchor, const guards *gd, evid ev)
 {
     summary *s = F->out;
     uint32_t n;
@@ -148,7 +167,8 @@ rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
     }
     for (uint32_t j = 0; j < n; j++) {
         rec_store *r = &s->stores[cand[j]];
-        if (r->agg == agg && fm_vs_equal(&r->val, v) && r->anchor == anchor) {
+        if (r->agg == agg && r->invisible == inv && fm_vs_equal(&r->val, v) &&
+            r->anchor == anchor) {
             fm_merge_guards(&r->gd, gd, 0);
             return r;
         }
@@ -159,6 +179,7 @@ rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
     r->id = id;
     r->loc = loc;
     r->agg = agg;
+    r->invisible = inv;
     r->anchor = anchor;
     r->ev = ev;
     fm_vs_union(&r->val, v);
@@ -231,6 +252,19 @@ void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write
     fm_vs_union(&r->idx, idx);
     fm_merge_guards(&r->gd, gd, 1);
     index_record(&F->idx_ix, loc, s->nidx++);
+    F->changed = 1;
+}
+
+/* Escapes are few and matter per root: one record per root. */
+void fm_fa_escape(fa *F, uint32_t loc, evid ev)
+{
+    summary *s = F->out;
+    uint32_t root = fm_loc_get(F->A, loc)->root;
+    for (uint32_t i = 0; i < s->nescape; i++)
+        if (fm_loc_get(F->A, s->escape[i].loc)->root == root)
+            return;
+    s->escape = fm_xrealloc(s->escape, (s->nescape + 1) * sizeof *s->escape);
+    s->escape[s->nescape++] = (rec_touch){0, loc, ev};
     F->changed = 1;
 }
 

@@ -1,10 +1,53 @@
 /* The summarize stage: facts in, per-NF summaries out. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 
 int fm_nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
+
+static int fptr_cmp(const void *a, const void *b)
+{
+    const fptr_store *x = a, *y = b;
+    if (x->rec != y->rec)
+        return x->rec < y->rec ? -1 : 1;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return x->f == y->f ? 0 : x->f < y->f ? -1 : 1;
+}
+
+/* Every member some function stores a function's address into: calls
+ * through that member reach those functions (whatever stores them, at
+ * configuration time or per packet). */
+static void fptr_init(an *A)
+{
+    const fm_program *P = A->P;
+    uint32_t cap = 0;
+    for (size_t i = 0; i < fm_program_nfuncs(P); i++) {
+        const fm_func *f = fm_program_func_at(P, i);
+        for (uint32_t k = 0; k < f->nevents; k++) {
+            const fm_event *e = &f->events[k];
+            if (e->kind != FM_EV_STORE || !e->npath || !e->path[e->npath - 1].rec)
+                continue;
+            for (uint32_t o = 0; o < e->a.n; o++) {
+                if (e->a.v[o].kind != FM_OR_FUNC)
+                    continue;
+                const fm_func *g = fm_program_func(P, fm_program_str(P, e->a.v[o].index), f->unit);
+                if (!g)
+                    continue;
+                if (A->nfptr == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    A->fptr = fm_xrealloc(A->fptr, cap * sizeof *A->fptr);
+                }
+                A->fptr[A->nfptr++] = (fptr_store){e->path[e->npath - 1].rec,
+                                                   e->path[e->npath - 1].field, g};
+            }
+        }
+    }
+    if (A->nfptr)
+        qsort(A->fptr, A->nfptr, sizeof *A->fptr, fptr_cmp);
+}
 
 void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
 {
@@ -19,7 +62,7 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->field_label = fm_xcalloc(A->capfields, sizeof *A->field_label);
     A->nfields = 1;
     A->ctx = -2;
-    A->budget = FM_SUMMARIZE_BUDGET;
+    A->lim = (fm_limits)FM_LIMITS_DEFAULT;
     A->framework_global = fm_xcalloc(fm_program_nglobals(P) + 1, 1);
     for (size_t i = 0; i < fm_program_nglobals(P); i++) {
         const fm_global *g = fm_program_global_at(P, i);
@@ -45,9 +88,56 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
         A->methods[c] = fm_xrealloc(A->methods[c], (A->nmethods[c] + 1) * sizeof **A->methods);
         A->methods[c][A->nmethods[c]++] = (uint32_t)i;
     }
+    fptr_init(A);
     /* the five fields get the first label ids, so evidence slots exist */
     for (int i = 0; i < FM_NFIELDS; i++)
         fm_label_id(A, fm_field_name(i));
+}
+
+/* name, offset in fm_limits, smallest value that keeps the analysis going */
+static const struct {
+    const char *name;
+    size_t off;
+    long min, max;
+} limit_names[] = {
+    {"budget", offsetof(fm_limits, budget), 1, 1L << 40},
+    {"iterations", offsetof(fm_limits, iterations), 1, 1 << 20},
+    {"recursion", offsetof(fm_limits, recursion), 1, 1 << 20},
+    {"call_depth", offsetof(fm_limits, call_depth), 1, 1 << 20},
+    {"cells", offsetof(fm_limits, cells), 1, 1 << 30},
+    {"records", offsetof(fm_limits, records), 1, 1 << 30},
+    {"stores", offsetof(fm_limits, stores), 1, 1 << 30},
+    {"targets", offsetof(fm_limits, targets), 1, FM_MAX_TARGETS},
+    {"loc_depth", offsetof(fm_limits, loc_depth), 1, FM_LOC_MAX_DEPTH},
+    {"loc_deref", offsetof(fm_limits, loc_deref), 1, FM_LOC_MAX_DEREF},
+};
+
+int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen)
+{
+    char *copy = fm_xstrdup(spec), *save = NULL;
+    int rc = 0;
+    for (char *it = strtok_r(copy, ",", &save); it && !rc; it = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(it, '='), *end = NULL;
+        size_t k = 0, n = sizeof limit_names / sizeof limit_names[0];
+        while (eq && k < n && (strlen(limit_names[k].name) != (size_t)(eq - it) ||
+                               strncmp(limit_names[k].name, it, (size_t)(eq - it))))
+            k++;
+        long v = eq ? strtol(eq + 1, &end, 10) : 0;
+        if (!eq || k == n || !end || *end || end == eq + 1 || v < limit_names[k].min ||
+            v > limit_names[k].max) {
+            snprintf(err, errlen, "bad limit \"%s\" (name=value; names: budget, iterations, "
+                     "recursion, call_depth, cells, records, stores, targets (<= %d), "
+                     "loc_depth (<= %d), loc_deref (<= %d); values >= 1)", it,
+                     FM_MAX_TARGETS, FM_LOC_MAX_DEPTH, FM_LOC_MAX_DEREF);
+            rc = -1;
+        } else if (limit_names[k].off == offsetof(fm_limits, budget)) {
+            lim->budget = v;
+        } else {
+            *(int *)((char *)lim + limit_names[k].off) = (int)v;
+        }
+    }
+    free(copy);
+    return rc;
 }
 
 void fm_an_free(an *A)
@@ -55,6 +145,8 @@ void fm_an_free(an *A)
     for (uint32_t i = 0; i < A->ncache; i++)
         fm_fsum_free(&A->cache[i].s);
     free(A->cache);
+    free(A->cha);
+    free(A->fptr);
     free(A->cache_slots);
     free(A->stack);
     free(A->locs);
@@ -90,6 +182,13 @@ int fm_summarize_only(const fm_program *P, const fm_profile *prof, const fm_strs
     an A;
     fm_an_init(&A, P, prof);
     A.only = only && only->n ? only : NULL;
+    const char *spec = getenv("FLOWMAGE_LIMITS");
+    char why[200];
+    if (spec && *spec && fm_limits_parse(&A.lim, spec, why, sizeof why) != 0) {
+        fm_an_free(&A);
+        fm_summary_set_free(out);
+        return fm_fail(err, FM_ERR_INPUT, "FLOWMAGE_LIMITS", 0, 0, "%s", why);
+    }
     int rc = fm_nf_find_and_summarize(&A, out, err);
     fm_an_free(&A);
     if (rc != 0)

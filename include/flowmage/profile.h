@@ -19,6 +19,9 @@ typedef struct fm_table_method {
     int key_arg;         /* argument index of the key (this = 0) */
     int value_arg;       /* -1 if none */
     int result_arg;      /* out-pointer receiving the element, -1 if none */
+    int key_array;       /* the key argument is an array of pointers to keys
+                            (bulk operations: one key per packet) */
+    int positions_arg;   /* out-array receiving each key's position, -1 if none */
 } fm_table_method;
 
 typedef struct fm_table_api {
@@ -64,6 +67,14 @@ typedef struct fm_profile {
     fm_strset parser_functions;
     fm_strset hash_functions;     /* opaque but mixing: keys stay keys */
     fm_strset identity_functions; /* byte-order conversions: value unchanged */
+    fm_strset no_state_functions; /* callees flowmage cannot see that keep no
+                                     element state in what they are given
+                                     (I/O, logging) */
+    fm_strset no_state_classes;   /* classes whose virtual methods keep no
+                                     element state (the framework's logging) */
+    fm_strset framework_values;   /* framework functions whose result is its
+                                     own bookkeeping (a batch's size), not
+                                     packet data: never a key */
 } fm_profile;
 
 /* Load a profile: a path to a .json file, or a name looked up as

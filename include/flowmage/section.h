@@ -13,9 +13,12 @@
  *   With FM_HDR_DEFLATE the stored payload is u32 raw_size (LE) followed by
  *   the zlib stream of the raw payload; size and CRC cover what is stored.
  *
- * A reader rejects a different major version ("future version"), accepts any
- * minor (minors only append optional trailing data), and rejects a CRC
- * mismatch as corrupt.
+ * A reader rejects a major version outside FM_SECTION_MAJOR_OLDEST ..
+ * FM_SECTION_MAJOR ("future version"), accepts any minor (minors only append
+ * optional trailing data), and rejects a CRC mismatch as corrupt.  Major 2
+ * added the UNKNOWN and FUNC origins, asm and atomic effects, the CONST / PURE /
+ * NO_ARG_WRITES callee flags; a major-1 unit is still read (it never uses
+ * them).
  *
  * The payload is a sequence of unsigned LEB128 numbers ("u") and strings
  * (u length + bytes, no NUL).  Strings are interned: "s" below is an index
@@ -75,14 +78,22 @@
  *             make flow cyclic); LOCAL: address of local i; GLOBAL: address of
  *             global i; STR: string index of a string literal; CONST: an
  *             integer constant, index 0 if it is zero (or null), 1 if not
- *             (so a call site's constant flag can settle a callee's branch).
+ *             (so a call site's constant flag can settle a callee's branch);
+ *             UNKNOWN: a value the plugin cannot trace (index 0); FUNC:
+ *             the address of a function, the string index of its mangled
+ *             name.
+ *   An asm statement becomes STOREs: one per memory output, and, with a
+ *   "memory" clobber, one through each pointer operand (no path); their value
+ *   is UNKNOWN plus the inputs' origins, flagged MIXED.  A register output
+ *   takes the same value.
  */
 #ifndef FLOWMAGE_SECTION_H
 #define FLOWMAGE_SECTION_H
 
 #define FM_SECTION_NAME ".flowmage"
 #define FM_SECTION_MAGIC "\177FMG"
-#define FM_SECTION_MAJOR 1
+#define FM_SECTION_MAJOR 2
+#define FM_SECTION_MAJOR_OLDEST 1
 #define FM_SECTION_MINOR 0
 #define FM_SECTION_HEADER_SIZE 16
 #define FM_SECTION_MAX_RAW (256u << 20) /* a larger unit is corrupt */
@@ -124,7 +135,12 @@ enum {
     FM_FN_EXCLUDED = 256,     /* under an exclude prefix: identity only */
     FM_FN_TRUNCATED = 512,    /* too many events or origins: facts incomplete */
     FM_FN_DECL = 1024,        /* declared, not defined here: identity only */
-    FM_FN_OPERATOR = 2048     /* an overloaded operator */
+    FM_FN_OPERATOR = 2048,    /* an overloaded operator */
+    /* what a callee flowmage cannot see may do (from GCC's attributes) */
+    FM_FN_CONST = 4096,       /* value depends on the arguments only; no memory */
+    FM_FN_PURE = 8192,        /* reads memory, writes none */
+    FM_FN_NO_ARG_WRITES = 16384 /* every pointer parameter points to const
+                                   (printf-like varargs too) */
 };
 enum { FM_LOCAL_ADDRESSED = 1, FM_LOCAL_AGGREGATE = 2, FM_LOCAL_RESULT = 4,
        FM_LOCAL_PARAM = 8 };
@@ -160,8 +176,19 @@ enum { FM_CONDF_RHS_ZERO = 1, FM_CONDF_LHS_ZERO = 2 };
 enum {
     FM_OR_PARAM = 1, FM_OR_EVENT = 2, FM_OR_LOCAL = 3, FM_OR_GLOBAL = 4,
     FM_OR_STR = 5, FM_OR_PARAMADDR = 6,
-    FM_OR_CONST = 7 /* an integer constant: index 0 if zero (or null), 1 if not */
+    FM_OR_CONST = 7, /* an integer constant: index 0 if zero (or null), 1 if not */
+    FM_OR_UNKNOWN = 8, /* index 0: a value the plugin cannot trace (an asm
+                          output, a tree it does not understand) */
+    FM_OR_FUNC = 9    /* the address of a function: string index of its
+                         mangled name (a declaration record exists) */
 };
+
+/* Effects that are not calls in the source travel as calls to these names
+ * (no C or C++ function can be named so):
+ *   - an atomic internal function (GIMPLE's IFN_ATOMIC_*), as
+ *     FM_ATOMIC_IFN_PREFIX + its name, with the call's arguments: it writes
+ *     what its first argument points to. */
+#define FM_ATOMIC_IFN_PREFIX "__atomic_ifn_"
 /* How a value was transformed between its origin and its use.  Only the
  * first transforming operation after the origin decides (see docs). */
 enum {
