@@ -6,50 +6,81 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* help: what a maintainer does about a finding (SARIF help.text). */
+#define ACCEPT " If the change is intended, refresh the baseline after review " \
+               "(docs/check.md, \"Refreshing the baseline\")."
 static const fm_check_rule rules[] = {
     {"new-nf", "NewNetworkFunction", FM_CHECK_NEW,
      "New network function",
      "An element that keeps or may keep per-flow state appeared since the "
-     "baseline. Review its attributes before the solver relies on them."},
+     "baseline. Review its attributes before the solver relies on them.",
+     "Check the new NF's attributes (statefulness, key fields, intensity) "
+     "against its code: the solver keeps it shared-nothing only on RSS fields "
+     "within its key." ACCEPT},
     {"removed-nf", "RemovedNetworkFunction", FM_CHECK_REMOVED,
      "Network function removed",
-     "An NF of the baseline is no longer found in the build."},
+     "An NF of the baseline is no longer found in the build.",
+     "Configurations that still use the element will not deploy; if it was "
+     "removed on purpose, drop it from the baseline." ACCEPT},
     {"role-changed", "RoleChanged", FM_CHECK_CHANGED,
      "Role changed",
-     "The element changed between network function and flow manager."},
+     "The element changed between network function and flow manager.",
+     "A flow manager's key becomes the key of the NFs downstream of it: "
+     "check the chains that use the element." ACCEPT},
     {"stateful-changed", "StatefulnessChanged", FM_CHECK_CHANGED,
      "Statefulness changed",
-     "The element started or stopped keeping per-flow state."},
+     "The element started or stopped keeping per-flow state.",
+     "A newly stateful NF constrains the RSS choice of every chain that "
+     "uses it; check that the state is really per flow." ACCEPT},
     {"key-kind-changed", "KeyKindChanged", FM_CHECK_CHANGED,
      "Kind of state key changed",
-     "The state key changed kind (header fields, flow manager, unknown, none)."},
+     "The state key changed kind (header fields, flow manager, unknown, none).",
+     "Check what now keys the NF's state; an unknown key makes it run on "
+     "shared state." ACCEPT},
     {"key-changed", "KeyChanged", FM_CHECK_CHANGED,
      "State key changed",
      "The header fields keying the NF's per-flow state changed; the RSS "
-     "fields that keep it shared-nothing change with them."},
+     "fields that keep it shared-nothing change with them.",
+     "Check the fields the code now uses as the state's key; deployments "
+     "hashing on fields outside the new key would share its state across "
+     "cores." ACCEPT},
     {"symmetric-changed", "SymmetryChanged", FM_CHECK_CHANGED,
      "Symmetry changed",
-     "Whether both directions of a connection reach one state entry changed."},
+     "Whether both directions of a connection reach one state entry changed.",
+     "A symmetric NF needs a symmetric RSS hash to stay shared-nothing; "
+     "check that both directions really share one entry." ACCEPT},
     {"intensity-changed", "IntensityChanged", FM_CHECK_CHANGED,
      "State write intensity changed",
-     "The NF now writes its state per packet instead of per flow, or back."},
+     "The NF now writes its state per packet instead of per flow, or back.",
+     "Per-packet writes make shared state costly; check where the code "
+     "writes the state." ACCEPT},
     {"pointer-chasing-changed", "PointerChasingChanged", FM_CHECK_CHANGED,
      "Pointer chasing changed",
-     "Whether the per-flow state holds pointers followed per packet changed."},
+     "Whether the per-flow state holds pointers followed per packet changed.",
+     "Pointers followed per packet raise the cost of sharing the state; "
+     "check the state's type." ACCEPT},
     {"global-state-changed", "GlobalStateChanged", FM_CHECK_CHANGED,
      "Global state changed",
-     "Whether the NF writes state shared by all flows changed."},
+     "Whether the NF writes state shared by all flows changed.",
+     "State shared by all flows is shared by all cores whatever the RSS "
+     "choice; check that the write is needed." ACCEPT},
     {"key-unknown", "KeyUnknown", FM_CHECK_AMBIGUOUS,
      "State key unknown",
      "The NF keeps per-flow state but the analysis could not tell its key, "
-     "so it always runs on shared state."},
+     "so it always runs on shared state.",
+     "Make the key visible to the analysis (header fields read directly, "
+     "no opaque hash), or accept that the NF runs shared." ACCEPT},
     {"uncertain", "AnalysisUncertain", FM_CHECK_AMBIGUOUS,
      "Analysis uncertain",
-     "The analysis reports a reason to doubt one of the NF's attributes."},
+     "The analysis reports a reason to doubt one of the NF's attributes.",
+     "The NF runs on shared state while the doubt stands; the message says "
+     "what the analysis could not follow." ACCEPT},
     {"llm-disagreement", "StaticLlmDisagreement", FM_CHECK_AMBIGUOUS,
      "Static analysis and LLM disagree",
      "The compiler facts and the LLM's answer differ; the safe value was "
-     "kept, a human should confirm it."},
+     "kept, a human should confirm it.",
+     "Read the code at the location and confirm the value kept, or correct "
+     "the attribute by hand (provenance manual)." ACCEPT},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -88,9 +119,10 @@ static size_t count_nfs(const fm_attrs *a)
 }
 
 /* The evidence that best locates an attribute: the first whose "what"
- * mentions one of the words, else the first with a file. */
-static const fm_evidence *locate(const fm_elem_attrs *e, const char *attr)
+ * mentions one of the words, else (*generic set) the first with a file. */
+static const fm_evidence *locate(const fm_elem_attrs *e, const char *attr, int *generic)
 {
+    *generic = 0;
     static const struct { const char *attr, *words[4]; } hints[] = {
         {"key", {"key", NULL}},
         {"key_kind", {"key", "flow manager", NULL}},
@@ -109,10 +141,20 @@ static const fm_evidence *locate(const fm_elem_attrs *e, const char *attr)
                     e->evidence[i].what && strstr(e->evidence[i].what, hints[h].words[w]))
                     return &e->evidence[i];
     }
+    *generic = 1;
     for (size_t i = 0; i < e->nevidence; i++)
         if (e->evidence[i].file && e->evidence[i].file[0])
             return &e->evidence[i];
     return NULL;
+}
+
+static void set_evidence(fm_check_finding *f, const fm_elem_attrs *e, const char *attr)
+{
+    const fm_evidence *ev = locate(e, attr, &f->generic);
+    if (ev) {
+        f->file = fm_xstrdup(ev->file);
+        f->line = ev->line > 0 ? ev->line : 0;
+    }
 }
 
 static fm_check_finding *add(fm_check_report *r, fm_check_class cls,
@@ -129,11 +171,8 @@ static fm_check_finding *add(fm_check_report *r, fm_check_class cls,
     f->attr = attr ? fm_xstrdup(attr) : NULL;
     f->old_value = old_value ? fm_xstrdup(old_value) : NULL;
     f->new_value = new_value ? fm_xstrdup(new_value) : NULL;
-    const fm_evidence *ev = where ? locate(where, attr) : NULL;
-    if (ev) {
-        f->file = fm_xstrdup(ev->file);
-        f->line = ev->line > 0 ? ev->line : 0;
-    }
+    if (where)
+        set_evidence(f, where, attr);
     return f;
 }
 
@@ -256,11 +295,7 @@ static void ambiguities(fm_check_report *r, const fm_elem_attrs *o, const fm_ele
         const fm_disagreement *d = &e->disagreements[i];
         fm_check_finding *f = add(r, FM_CHECK_AMBIGUOUS, "llm-disagreement", e, d->field,
                                   d->static_value, d->llm_value, NULL);
-        const fm_evidence *ev = locate(e, disagreement_attr(d->field));
-        if (ev) {
-            f->file = fm_xstrdup(ev->file);
-            f->line = ev->line > 0 ? ev->line : 0;
-        }
+        set_evidence(f, e, disagreement_attr(d->field));
         f->in_baseline = had_disagreement(o, d);
         set_message(f, "%s: static analysis and LLM disagree on %s (static: %s, "
                        "LLM: %s; kept: %s)", e->name, d->field, d->static_value,
@@ -336,12 +371,76 @@ void fm_check_report_free(fm_check_report *r)
     for (size_t i = 0; i < r->n; i++) {
         fm_check_finding *f = &r->v[i];
         free(f->nf), free(f->attr), free(f->old_value), free(f->new_value);
-        free(f->message), free(f->file);
+        free(f->message), free(f->file), free(f->def_file);
     }
     free(r->v);
     free(r->baseline_path);
     free(r->new_path);
     memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------ locations */
+
+void fm_check_set_definition(fm_check_report *r, const char *nf, const char *file,
+                             long line)
+{
+    if (!file || !file[0])
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        fm_check_finding *f = &r->v[i];
+        if (strcmp(f->nf, nf))
+            continue;
+        free(f->def_file);
+        f->def_file = fm_xstrdup(file);
+        f->def_line = line > 0 ? line : 0;
+    }
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Attributes files name elements with plain class_name() literals, so
+ * matching the JSON text literally is enough (no escapes to undo). */
+long fm_check_entry_line(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text ? strstr(text, "\"name\"") : NULL; p;
+         p = strstr(p + 1, "\"name\"")) {
+        const char *q = p + 6;
+        while (is_space(*q))
+            q++;
+        if (*q++ != ':')
+            continue;
+        while (is_space(*q))
+            q++;
+        if (*q != '"' || strncmp(q + 1, name, n) || q[1 + n] != '"')
+            continue;
+        long line = 1;
+        for (const char *c = text; c < p; c++)
+            line += *c == '\n';
+        return line;
+    }
+    return 0;
+}
+
+void fm_check_set_entries(fm_check_report *r, const char *base_text, const char *new_text)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        fm_check_finding *f = &r->v[i];
+        f->base_entry = fm_check_entry_line(base_text, f->nf);
+        f->new_entry = fm_check_entry_line(new_text, f->nf);
+    }
+}
+
+/* Where the text points: the evidence about the attribute, else the class
+ * definition, else whatever evidence the NF has. */
+static const char *shown_location(const fm_check_finding *f, long *line)
+{
+    if (f->file && !(f->generic && f->def_file)) {
+        *line = f->line;
+        return f->file;
+    }
+    *line = f->def_line;
+    return f->def_file;
 }
 
 /* ------------------------------------------------------------ fail-on */
@@ -402,10 +501,12 @@ char *fm_check_text(const fm_check_report *r, unsigned mask)
         accepted += f->cls == FM_CHECK_AMBIGUOUS && f->in_baseline;
         fm_buf_printf(&b, "  %c %-9s %s", fm_check_fails(f, mask) ? '!' : ' ',
                       class_names[f->cls], f->message);
-        if (f->file && f->line)
-            fm_buf_printf(&b, "  [%s:%ld]", f->file, f->line);
-        else if (f->file)
-            fm_buf_printf(&b, "  [%s]", f->file);
+        long line;
+        const char *file = shown_location(f, &line);
+        if (file && line)
+            fm_buf_printf(&b, "  [%s:%ld]", file, line);
+        else if (file)
+            fm_buf_printf(&b, "  [%s]", file);
         if (f->in_baseline)
             fm_buf_puts(&b, "  (already in the baseline)");
         fm_buf_puts(&b, "\n");

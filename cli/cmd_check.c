@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "flowmage/check.h"
+#include "flowmage/summary.h"
 
 static const char help[] =
 "usage: flowmage check --baseline OLD_ATTRS.json NEW_ATTRS.json [OPTIONS]\n"
@@ -29,8 +30,19 @@ static const char help[] =
 "  --fail-on CLASSES     which classes need a human, comma-separated from\n"
 "                        new, removed, changed, ambiguous, all, none\n"
 "                        (default: new,changed,ambiguous)\n"
-"  --source-root DIR     evidence paths under DIR become relative URIs in the\n"
-"                        SARIF (what code-scanning services expect)\n"
+"  --summaries DIR       the summaries the new attributes came from: findings\n"
+"                        without evidence about their attribute point at the\n"
+"                        NF's class definition\n"
+"\n"
+"SARIF locations (GitHub code scanning's rules, docs/check.md):\n"
+"  --source-root DIR     the repository root (default: the current directory);\n"
+"                        every location is a path relative to it; evidence\n"
+"                        outside it is named in the message, the result is\n"
+"                        placed at the NF's own location; the baseline must\n"
+"                        lie under it\n"
+"  --build-dir DIR       where the compiler ran: relative source paths in the\n"
+"                        evidence are relative to it (default: the source\n"
+"                        root; FastClick: userlevel)\n"
 "  -h, --help            this text\n"
 "\n"
 "Findings that need a human are marked '!' in the text and have level\n"
@@ -38,7 +50,7 @@ static const char help[] =
 "deterministic.  Exit codes: 0 nothing needs a human; 1 something does;\n"
 "2 bad input or usage (an unreadable or invalid attributes file).\n";
 
-enum { O_BASELINE = 256, O_SARIF, O_JSON, O_FAIL_ON, O_ROOT };
+enum { O_BASELINE = 256, O_SARIF, O_JSON, O_FAIL_ON, O_ROOT, O_BUILD_DIR, O_SUMMARIES };
 
 static const struct option longopts[] = {
     {"baseline", required_argument, 0, O_BASELINE},
@@ -46,13 +58,50 @@ static const struct option longopts[] = {
     {"json", no_argument, 0, O_JSON},
     {"fail-on", required_argument, 0, O_FAIL_ON},
     {"source-root", required_argument, 0, O_ROOT},
+    {"build-dir", required_argument, 0, O_BUILD_DIR},
+    {"summaries", required_argument, 0, O_SUMMARIES},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
 
+/* Load both attributes files (keeping their text, which locates each NF's
+ * entry), compare, and add the class definitions from the summaries. */
+static int compare(const char *base_path, const char *cur_path, const char *sums_dir,
+                   fm_check_report *rep, fm_error *err)
+{
+    char *text[2] = {NULL, NULL};
+    const char *path[2] = {base_path, cur_path};
+    fm_attrs a[2];
+    int loaded = 0, rc = 0;
+    for (; loaded < 2; loaded++) {
+        size_t len;
+        if (fm_read_file(path[loaded], &text[loaded], &len, err) != 0 ||
+            fm_attrs_parse(text[loaded], len, path[loaded], &a[loaded], err) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    fm_summary_set sums = {0};
+    if (!rc && sums_dir && fm_summary_set_load(sums_dir, &sums, err) != 0)
+        rc = -1;
+    if (!rc) {
+        fm_check_compare(&a[0], &a[1], base_path, cur_path, rep);
+        fm_check_set_entries(rep, text[0], text[1]);
+        for (size_t i = 0; i < sums.n; i++)
+            fm_check_set_definition(rep, sums.v[i].a.name, sums.v[i].file, sums.v[i].line);
+    }
+    fm_summary_set_free(&sums);
+    for (int i = 0; i < loaded; i++)
+        fm_attrs_free(&a[i]);
+    free(text[0]);
+    free(text[1]);
+    return rc;
+}
+
 int fm_cmd_check(int argc, char **argv)
 {
-    const char *baseline = NULL, *sarif = NULL, *root = NULL;
+    const char *baseline = NULL, *sarif = NULL, *root = NULL, *build_dir = NULL;
+    const char *sums_dir = NULL;
     int json = 0;
     unsigned mask = FM_CHECK_FAIL_DEFAULT;
     fm_error err = {0};
@@ -65,6 +114,8 @@ int fm_cmd_check(int argc, char **argv)
         case O_SARIF: sarif = optarg; break;
         case O_JSON: json = 1; break;
         case O_ROOT: root = optarg; break;
+        case O_BUILD_DIR: build_dir = optarg; break;
+        case O_SUMMARIES: sums_dir = optarg; break;
         case O_FAIL_ON:
             if (fm_check_parse_fail_on(optarg, &mask, &err) != 0)
                 return fm_cli_usage_error("check", "%s", err.msg);
@@ -82,23 +133,18 @@ int fm_cmd_check(int argc, char **argv)
         return fm_cli_usage_error("check", "--json and --sarif - both want stdout");
     const char *cur_path = argv[optind];
 
-    fm_attrs old, cur;
-    if (fm_attrs_load(baseline, &old, &err) != 0)
-        return fm_cli_report(&err);
-    if (fm_attrs_load(cur_path, &cur, &err) != 0) {
-        fm_attrs_free(&old);
-        return fm_cli_report(&err);
-    }
     fm_check_report rep;
-    fm_check_compare(&old, &cur, baseline, cur_path, &rep);
-    fm_attrs_free(&old);
-    fm_attrs_free(&cur);
+    if (compare(baseline, cur_path, sums_dir, &rep, &err) != 0)
+        return fm_cli_report(&err);
 
     int rc = fm_check_count_failing(&rep, mask) ? FM_EXIT_FINDINGS : FM_EXIT_OK;
     int to_stdout = sarif && !strcmp(sarif, "-");
     if (sarif) {
-        char *s = fm_check_sarif(&rep, mask, root);
-        if (to_stdout)
+        fm_check_sarif_opts o = {root, build_dir, baseline, cur_path};
+        char *s = NULL;
+        if (fm_check_sarif(&rep, mask, &o, &s, &err) != 0)
+            rc = fm_cli_report(&err);
+        else if (to_stdout)
             fputs(s, stdout);
         else if (fm_write_file_atomic(sarif, s, strlen(s), &err) != 0)
             rc = fm_cli_report(&err);

@@ -31,6 +31,32 @@ assert_golden() { # actual golden what
         head -60 "$T/golden.diff" >&2
     fi
 }
+# SARIF files against the code-scanning rules of tests/unit/test_sarif_rules
+# (--files: every location is also an existing file and line under the
+# source root); and against the SARIF 2.1.0 JSON schema too when
+# FM_SARIF_SCHEMA names a local copy of it and python3 has jsonschema
+# (nothing is downloaded, no schema is kept in the repository).
+assert_sarif() { # [--files] FILE...
+    if "$FM_BUILD/tests/test_sarif_rules" "$@" >"$T/sarif.log" 2>&1; then t_ok; else
+        t_bad "SARIF checks: $(cat "$T/sarif.log")"
+    fi
+    [ -n "${FM_SARIF_SCHEMA:-}" ] || return 0
+    for f; do
+        [ "$f" = --files ] && continue
+        if python3 - "$FM_SARIF_SCHEMA" "$f" >"$T/schema.log" 2>&1 <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+v = cls(schema, format_checker=cls.FORMAT_CHECKER)
+errors = list(v.iter_errors(json.load(open(sys.argv[2]))))
+for e in errors[:5]:
+    print("/".join(map(str, e.absolute_path)), e.message[:200])
+sys.exit(1 if errors else 0)
+PY
+        then t_ok; else t_bad "$f against $FM_SARIF_SCHEMA: $(cat "$T/schema.log")"; fi
+    done
+}
 t_done() { # what-was-checked
     if [ "$t_fail" -eq 0 ]; then echo "PASS $t_name: $t_checks checks ($1)"; exit 0; fi
     echo "FAIL $t_name: $t_fail of $t_checks checks failed ($1)"; exit 1

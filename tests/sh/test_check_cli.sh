@@ -5,6 +5,7 @@
 # output across runs.  The text and SARIF themselves: test_check_golden.sh.
 . "$(dirname "$0")/lib.sh"
 C="$FM_ROOT/tests/sh/check"
+cd "$FM_ROOT" || exit 1   # the default source root, which holds the baselines
 
 "$FM_BIN" check --help >"$T/help"
 assert_eq "$?" 0 "--help exit status"
@@ -29,6 +30,7 @@ for w in "new       RateLimiter" "removed   OldThing" "key changed from {src_ip,
     assert_contains "$out" "$w" "finding"
 done
 assert [ -s "$T/out.sarif" ]
+assert_sarif "$T/out.sarif"
 assert_eq "$(ls -A "$T" | grep -c '^\.\|tmp')" 0 "no temporary file left next to the SARIF"
 "$FM_BIN" check --baseline "$C/baseline.json" "$C/new.json" --sarif "$T/out2.sarif" >"$T/text2"
 assert cmp -s "$T/out.sarif" "$T/out2.sarif"
@@ -53,6 +55,27 @@ assert_contains "$(cat "$T/j")" '"flowmage_check": 1' "--json version"
 # --sarif - to stdout
 "$FM_BIN" check --baseline "$C/baseline.json" "$C/new.json" --sarif - >"$T/s"
 assert cmp -s "$T/s" "$T/out.sarif"
+assert_sarif "$T/s"
+
+# SARIF locations: --source-root, --build-dir, --summaries
+"$FM_BIN" check --baseline "$C/baseline.json" "$C/new.json" --source-root "$T" --sarif "$T/x.sarif" \
+    >/dev/null 2>"$T/err"
+assert_eq "$?" 2 "baseline outside the source root"
+assert_contains "$(cat "$T/err")" "not under the source root" "says why"
+assert [ ! -e "$T/x.sarif" ]
+mkdir -p "$T/repo/ci" "$T/repo/userlevel" "$T/repo/elements"
+cp "$C/baseline.json" "$T/repo/ci/base.json"
+sed 's|"file": "nfs/flowcounter.cc"|"file": "../elements/flowcounter.cc"|' "$C/new.json" >"$T/repo/new.json"
+: >"$T/repo/elements/flowcounter.cc"
+(cd "$T/repo" && "$FM_BIN" check --baseline ci/base.json new.json --build-dir userlevel \
+    --sarif out.sarif >/dev/null)
+assert_eq "$?" 1 "--build-dir"
+assert_contains "$(cat "$T/repo/out.sarif")" '"uri": "elements/flowcounter.cc"' "relative to the build dir"
+assert_contains "$(cat "$T/repo/out.sarif")" '"uri": "ci/base.json"' "removed NF at its baseline entry"
+assert_sarif "$T/repo/out.sarif"
+"$FM_BIN" check --baseline "$C/baseline.json" "$C/new.json" --summaries "$T/nosuch" >/dev/null 2>"$T/err"
+assert_eq "$?" 2 "unreadable --summaries"
+assert_contains "$(cat "$T/err")" "$T/nosuch" "names the summaries"
 
 # bad input -> 2, one line naming the file, nothing written
 printf '{"flowmage_attrs": 1, "elements": [\n  {"name": "X",,}\n]}\n' >"$T/broken.json"
@@ -78,4 +101,4 @@ assert_eq "$?" 2 "two new attributes"
 assert_eq "$?" 2 "SARIF into a missing directory"
 assert_contains "$(cat "$T/err")" "$T/nodir/x.sarif" "error names the SARIF path"
 
-t_done "exit 0/1/2 on crafted pairs, every change class in the text, --fail-on, --json, --sarif (atomic, '-', deterministic), one-line input errors"
+t_done "exit 0/1/2 on crafted pairs, every change class in the text, --fail-on, --json, --sarif (atomic, '-', deterministic, code-scanning checks), --source-root, --build-dir, --summaries, one-line input errors"
