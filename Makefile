@@ -22,7 +22,8 @@ DEB_PKGS := gcc g++ make gcc-12-plugin-dev libcurl4-openssl-dev libcjson-dev \
 WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 SAN_ON   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SAN_ON))
-CPPFLAGS_FM := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# -I. : a header of another folder is named from the top, "common/json.h".
+CPPFLAGS_FM := -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS_FM   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDLIBS_FM   := -lelf -lcjson -lcurl -lpcap -lz -lm -lpthread
 

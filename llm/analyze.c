@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 typedef struct run {

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 int fm_llm_default_cache_dir(char *out, size_t n)

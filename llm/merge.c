@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 void fm_llm_key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n)

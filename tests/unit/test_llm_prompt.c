@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../llm/llm_int.h"
+#include "llm/llm_int.h"
 #include "check.h"
 
 static const char *root(void)

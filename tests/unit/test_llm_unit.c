@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../llm/llm_int.h"
+#include "llm/llm_int.h"
 #include "check.h"
 
 static const char *root(void)

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../common/json.h"
+#include "common/json.h"
 
 const char *llmt_root(void)
 {
