@@ -24,7 +24,8 @@
 #include "common/json.h"
 #include "llm_int.h"
 
-void fm_llm_key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n)
+/* Text of a key for reports: "fields:src_ip,dst_ip", "flow_manager", ... */
+static void key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n)
 {
     char t[64];
     if (k == FM_KEY_FIELDS) {
@@ -129,8 +130,8 @@ static const char *tf(int b) { return b ? "true" : "false"; }
 static void merge_key(fm_elem_attrs *e, const fm_llm_vote *v)
 {
     char st[80], lt[80], res[200];
-    fm_llm_key_text(e->key_kind, e->key_fields, st, sizeof st);
-    fm_llm_key_text(v->key_kind, v->fields, lt, sizeof lt);
+    key_text(e->key_kind, e->key_fields, st, sizeof st);
+    key_text(v->key_kind, v->fields, lt, sizeof lt);
     if (e->key_kind == v->key_kind && e->key_fields == v->fields)
         return;
     const char *r;
@@ -169,7 +170,7 @@ static cJSON *counts_json(const fm_llm_answer *a, int n, int which)
         case 1:
             if (!a[i].stateful)
                 continue;
-            fm_llm_key_text(a[i].key_kind, a[i].fields, k, sizeof k);
+            key_text(a[i].key_kind, a[i].fields, k, sizeof k);
             break;
         case 2: snprintf(k, sizeof k, "%s", tf(a[i].symmetric)); break;
         case 3: snprintf(k, sizeof k, "%s", fm_intensity_name(a[i].intensity)); break;
@@ -209,7 +210,7 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
         cJSON_AddItemToObject(votes, names[k], counts_json(a, n, k));
     cJSON *maj = cJSON_AddObjectToObject(o, "majority");
     char kt[80];
-    fm_llm_key_text(v->key_kind, v->fields, kt, sizeof kt);
+    key_text(v->key_kind, v->fields, kt, sizeof kt);
     cJSON_AddBoolToObject(maj, "stateful", v->stateful);
     cJSON_AddStringToObject(maj, "key", kt);
     cJSON_AddBoolToObject(maj, "symmetric", v->symmetric);
@@ -231,7 +232,7 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
                  "static evidence of per-flow state stands: stateful");
     } else if (!e->stateful && v->stateful) {
         char lt[80];
-        fm_llm_key_text(v->key_kind, v->fields, lt, sizeof lt);
+        key_text(v->key_kind, v->fields, lt, sizeof lt);
         disagree(e, "stateful", "false", "true", v->stateful_votes, n,
                  "stateful with key unknown (runs shared): the LLM reports "
                  "per-flow state that static analysis did not find");
