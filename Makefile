@@ -11,7 +11,7 @@ CXX     := g++
 CLANG   ?= clang
 OPT     ?= -O2 -g
 SAN     ?= 0
-# CI builds with -Werror (CONVENTIONS.md); locally warnings stay warnings.
+# CI builds with -Werror (.ci/run sets CI); locally warnings stay warnings.
 WERROR  ?= $(if $(CI),1,0)
 FUZZ_TIME ?= 60
 
