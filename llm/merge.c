@@ -187,22 +187,9 @@ static cJSON *counts_json(const fm_llm_answer *a, int n, int which)
 
 static double frac(int votes, int of) { return of ? (double)votes / of : 0; }
 
-cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
-                    const fm_llm_vote *v, const char *model, int samples,
-                    int rejected, int failed)
+/* The record of the vote: counts, the majority, the agreement per answer. */
+static void add_votes(cJSON *o, const fm_llm_answer *a, int n, const fm_llm_vote *v)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "model", model);
-    cJSON_AddNumberToObject(o, "samples", samples);
-    cJSON_AddNumberToObject(o, "valid", n);
-    cJSON_AddNumberToObject(o, "rejected", rejected);
-    cJSON_AddNumberToObject(o, "failed", failed);
-    if (n == 0) {
-        cJSON_AddStringToObject(o, "status", "no valid answer: static attributes kept");
-        return o;
-    }
-    free(e->provenance);
-    e->provenance = fm_xstrdup("static+llm");
     cJSON *votes = cJSON_AddObjectToObject(o, "votes");
     static const char *const names[] = {"stateful", "key", "symmetric",
                                         "intensity", "pointer_chasing"};
@@ -225,8 +212,12 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
     cJSON_AddNumberToObject(ag, "pointer_chasing", frac(v->pointer_votes, n));
     if (v->reason && *v->reason)
         cJSON_AddStringToObject(o, "reason", v->reason);
+}
 
-    /* statefulness and key */
+/* Statefulness and key: static evidence of state stands; state only the
+ * LLM sees makes the NF stateful with an unknown key (it runs shared). */
+static void merge_state(fm_elem_attrs *e, const fm_llm_vote *v, int n)
+{
     if (e->stateful && !v->stateful) {
         disagree(e, "stateful", "true", "false", v->stateful_votes, n,
                  "static evidence of per-flow state stands: stateful");
@@ -246,7 +237,11 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
     } else if (e->stateful && v->stateful) {
         merge_key(e, v);
     }
-    /* the cautious side of everything else */
+}
+
+/* Everything else: the cautious side of each attribute. */
+static void merge_cautious(fm_elem_attrs *e, const fm_llm_vote *v, int n)
+{
     if (!e->symmetric && v->symmetric && e->stateful) {
         disagree(e, "symmetric", "false", "true", v->symmetric_votes, n,
                  "either side says symmetric: symmetric");
@@ -272,6 +267,27 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
                  "either side says pointer chasing: true");
         e->pointer_chasing = 1;
     }
+}
+
+cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
+                    const fm_llm_vote *v, const char *model, int samples,
+                    int rejected, int failed)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddNumberToObject(o, "samples", samples);
+    cJSON_AddNumberToObject(o, "valid", n);
+    cJSON_AddNumberToObject(o, "rejected", rejected);
+    cJSON_AddNumberToObject(o, "failed", failed);
+    if (n == 0) {
+        cJSON_AddStringToObject(o, "status", "no valid answer: static attributes kept");
+        return o;
+    }
+    free(e->provenance);
+    e->provenance = fm_xstrdup("static+llm");
+    add_votes(o, a, n, v);
+    merge_state(e, v, n);
+    merge_cautious(e, v, n);
     return o;
 }
 
