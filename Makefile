@@ -11,7 +11,7 @@ CXX     := g++
 CLANG   ?= clang
 OPT     ?= -O2 -g
 SAN     ?= 0
-# CI builds with -Werror (CONVENTIONS.md); locally warnings stay warnings.
+# CI builds with -Werror (.ci/run sets CI); locally warnings stay warnings.
 WERROR  ?= $(if $(CI),1,0)
 FUZZ_TIME ?= 60
 
@@ -22,7 +22,8 @@ DEB_PKGS := gcc g++ make gcc-12-plugin-dev libcurl4-openssl-dev libcjson-dev \
 WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 SAN_ON   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SAN_ON))
-CPPFLAGS_FM := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# -I. : a header of another folder is named from the top, "common/json.h".
+CPPFLAGS_FM := -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS_FM   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDLIBS_FM   := -lelf -lcjson -lcurl -lpcap -lz -lm -lpthread
 
@@ -36,7 +37,13 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 CLI_OBJ  := $(call obj,$(CLI_SRC))
 TSUP_OBJ := $(call obj,$(TSUP_SRC))
+TEST_OBJ := $(call obj,$(TEST_SRC))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# T=substring: only the tests whose name contains it are built and run.
+TEST_SEL := $(if $(T),$(foreach b,$(TEST_BIN),$(if $(findstring $(T),$(notdir $(b))),$(b))),$(TEST_BIN))
+# make -jN runs N tests at a time too (-j alone: one per core).
+JOBS_FLAG = $(filter -j%,$(MAKEFLAGS))
+TEST_JOBS = $(if $(JOBS_FLAG),$(or $(patsubst -j%,%,$(firstword $(JOBS_FLAG))),$(shell nproc)),1)
 
 FLOWMAGE := $(BUILD)/flowmage
 PLUGIN   := $(BUILD)/flowmage.so
@@ -52,7 +59,8 @@ help:
 	@echo "make            build the flowmage CLI and the GCC plugin into $(BUILD)/"
 	@echo "make deps       install the missing Debian packages (apt-get)"
 	@echo "make demo       deps + build + run the whole pipeline on examples/"
-	@echo "make check      run every test (sanitized build in $(BUILD)-check/)"
+	@echo "make check      run every test (sanitized build in $(BUILD)-check/);"
+	@echo "                T=NAME: only tests whose name contains NAME; -jN: N at a time"
 	@echo "make bench      benchmarks; each prints a ratio measured in the same run"
 	@echo "make fuzz       run the Click parser fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
 	@echo "make install    install into DESTDIR/PREFIX and GCC's plugin directory"
@@ -97,9 +105,13 @@ $(PLUGIN): $(PLUGIN_OBJ)
 
 # ---- tests ----
 
-$(BUILD)/tests/%: tests/unit/%.c $(TSUP_OBJ) $(LIBFM)
+# Test objects are compiled once and kept (.SECONDARY: make would delete
+# them as intermediate files, and then relink every test on the next run).
+.SECONDARY: $(TEST_OBJ) $(TSUP_OBJ)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBFM)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_FM) -Itests/unit $(CFLAGS_FM) $(CFLAGS) $< $(TSUP_OBJ) $(LIBFM) $(LDLIBS_FM) -o $@
+	$(CC) $(CFLAGS_FM) $(CFLAGS) $(LDFLAGS) $< $(TSUP_OBJ) $(LIBFM) $(LDLIBS_FM) -o $@
 
 # The fixtures compiled with the plugin, once per level, shared by tests.
 FIXTURE_LEVELS := O0 O2 O3
@@ -111,14 +123,18 @@ $(BUILD)/fixtures/%/.built: $(PLUGIN) $(FIXTURE_SRC)
 	sh tests/fixtures/build.sh $(abspath $(dir $@)) -fplugin=$(abspath $(PLUGIN)) -$*
 	@touch $@
 
-tests: all $(TEST_BIN) $(FIXTURES)
+tests: all $(TEST_SEL) $(FIXTURES)
 
 # T=substring runs only the tests whose name contains it.
 run-tests: tests
-	@FM_BUILD=$(abspath $(BUILD)) FM_ROOT=$(CURDIR) CLANG=$(CLANG) sh tests/run.sh $(T)
+	@FM_BUILD=$(abspath $(BUILD)) FM_ROOT=$(CURDIR) CLANG=$(CLANG) sh tests/run.sh -j $(TEST_JOBS) $(T)
 
+# The wall time of the whole run is the last line.
 check:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)-check SAN=1 run-tests T=$(T)
+	@start=$$(date +%s.%N); \
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-check SAN=1 run-tests T=$(T); rc=$$?; \
+	awk -v a="$$start" -v b="$$(date +%s.%N)" 'BEGIN { printf "make check: %.1f s wall\n", b - a }'; \
+	exit $$rc
 
 regen-golden: all
 	@FM_BUILD=$(abspath $(BUILD)) FM_ROOT=$(CURDIR) FM_REGEN=1 sh tests/run.sh golden
@@ -156,4 +172,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(BUILD)-check
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PLUGIN_OBJ:.o=.d) $(TSUP_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PLUGIN_OBJ:.o=.d) $(TSUP_OBJ:.o=.d) \
+         $(TEST_OBJ:.o=.d)

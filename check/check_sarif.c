@@ -7,18 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 
 #define SARIF_SCHEMA \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-static void add_str_or_null(cJSON *o, const char *k, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
 
 char *fm_check_json(const fm_check_report *r, unsigned mask)
 {
@@ -48,11 +40,11 @@ char *fm_check_json(const fm_check_report *r, unsigned mask)
         cJSON_AddStringToObject(o, "class", fm_check_class_name(f->cls));
         cJSON_AddStringToObject(o, "rule", rules[f->rule].id);
         cJSON_AddStringToObject(o, "nf", f->nf);
-        add_str_or_null(o, "attribute", f->attr);
-        add_str_or_null(o, "old", f->old_value);
-        add_str_or_null(o, "new", f->new_value);
+        fm_json_add_str_or_null(o, "attribute", f->attr);
+        fm_json_add_str_or_null(o, "old", f->old_value);
+        fm_json_add_str_or_null(o, "new", f->new_value);
         cJSON_AddStringToObject(o, "message", f->message);
-        add_str_or_null(o, "file", f->file);
+        fm_json_add_str_or_null(o, "file", f->file);
         cJSON_AddNumberToObject(o, "line", (double)f->line);
         cJSON_AddBoolToObject(o, "in_baseline", f->in_baseline);
         cJSON_AddBoolToObject(o, "fails", fm_check_fails(f, mask));

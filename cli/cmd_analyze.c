@@ -1,5 +1,4 @@
 /* flowmage analyze — attributes from summaries (+ optional LLM cross-check). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +72,7 @@ static const char help[] =
 "Other:\n"
 "  --print-prompts DIR      write every prompt (and request body) into DIR;\n"
 "                           without an endpoint nothing is sent\n"
-"  --quiet                  no progress, no final report\n"
+"  -q, --quiet              no progress, no final report\n"
 "  -h, --help               this text\n"
 "\n"
 "Progress goes to stderr when it is a terminal; a one-line report (requests,\n"
@@ -90,15 +89,24 @@ static const char help[] =
 "      --model qwen2.5-coder:7b                             # Ollama\n"
 "More in docs/analyze.md.\n";
 
-enum { O_NO_LLM = 256, O_QUIET };
+enum { O_NO_LLM = 256 };
 
 /* Besides the shared analyze/LLM flags (fm_cli_llm_options). */
 static const struct option own_options[] = {
-    {"output", required_argument, 0, 'o'},
     {"no-llm", no_argument, 0, O_NO_LLM},
-    {"quiet", no_argument, 0, O_QUIET},
-    {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
+};
+
+static int own_option(void *ud, int c, const char *arg)
+{
+    (void)c, (void)arg; /* --no-llm, the one option of its own */
+    *(int *)ud = 1;
+    return 0;
+}
+
+static const fm_cli_command command = {
+    .name = "analyze", .help = help, .shared = FM_CLI_OUTPUT | FM_CLI_QUIET | FM_CLI_LLM,
+    .wording = FM_CLI_NUM_IS_NOT, .own = own_options, .own_option = own_option,
 };
 
 static void show_progress(void *ud, long done, long total)
@@ -108,104 +116,64 @@ static void show_progress(void *ud, long done, long total)
     fflush(stderr);
 }
 
-int fm_cmd_analyze(int argc, char **argv)
+/* The options into *o (and *no_llm), the summary directory into *dir.
+ * 0 ok, else a code for fm_cli_stop (--help printed, or a usage error). */
+static int parse_args(int argc, char **argv, fm_cli_opts *o, int *no_llm, const char **dir)
 {
-    fm_cli_llm l;
-    fm_cli_llm_init(&l, "analyze", FM_CLI_NUM_IS_NOT);
-    fm_analyze_opts *o = &l.opts;
-    struct option longopts[FM_CLI_LLM_OPTIONS_LEN(own_options)];
-    fm_cli_llm_options_join(longopts, own_options);
-    const char *out = NULL;
-    int no_llm = 0, quiet = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        int r = fm_cli_llm_flag(&l, c, optarg);
-        if (r == FM_CLI_FLAG_BAD) {
-            fm_cli_llm_free(&l);
-            return FM_EXIT_INPUT;
-        }
-        if (r == FM_CLI_FLAG_DONE)
-            continue;
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'h':
-            fputs(help, stdout);
-            fm_cli_llm_free(&l);
-            return FM_EXIT_OK;
-        case O_NO_LLM: no_llm = 1; break;
-        case O_QUIET: quiet = 1; break;
-        default:
-            fm_cli_llm_free(&l);
-            return fm_cli_usage_error("analyze", "unknown or incomplete option");
-        }
-    }
-    if (optind != argc - 1) {
-        fm_cli_llm_free(&l);
+    int rc = fm_cli_parse(&command, argc, argv, o, no_llm);
+    if (rc != 0)
+        return rc;
+    if (optind != argc - 1)
         return fm_cli_usage_error("analyze", optind >= argc
                                   ? "missing SUMMARY_DIR" : "one SUMMARY_DIR only");
-    }
-    if (!out && !o->print_prompts_dir) {
-        fm_cli_llm_free(&l);
+    if (!o->output && !o->llm.opts.print_prompts_dir)
         return fm_cli_usage_error("analyze", "missing -o ATTRS.json");
-    }
-    if (o->cache_dir && o->no_cache) {
-        fm_cli_llm_free(&l);
+    if (o->llm.opts.cache_dir && o->llm.opts.no_cache)
         return fm_cli_usage_error("analyze", "--cache-dir and --no-cache exclude each other");
-    }
-    const char *dir = argv[optind];
+    *dir = argv[optind];
+    return 0;
+}
 
-    const char *endpoint = l.endpoint;
+/* The endpoint (--endpoint, else $OPENAI_BASE_URL; none with --no-llm or
+ * an empty one) and the API key into l->opts.llm.  0 ok, -1 with err. */
+static int setup_llm(fm_cli_llm *l, int no_llm, int quiet, char **key, fm_error *err)
+{
+    fm_analyze_opts *o = &l->opts;
+    const char *endpoint = l->endpoint;
     if (!endpoint)
         endpoint = getenv("OPENAI_BASE_URL");
     if (no_llm || (endpoint && !*endpoint))
         endpoint = NULL;
     o->llm.base_url = endpoint;
-    char *key = NULL;
-    fm_error err = {0};
-    int rc = FM_EXIT_OK;
-    if (l.keyfile) {
-        key = fm_llm_key_file_read(l.keyfile, &err);
-        if (!key) {
-            fm_cli_llm_free(&l);
-            return fm_cli_report(&err);
-        }
-    } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
-        key = strdup(getenv("OPENAI_API_KEY"));
-    }
-    o->llm.api_key = key;
-    if (endpoint && key && !fm_llm_key_allowed(&o->llm) && !quiet) {
-        char u[1024];
-        fm_llm_url_redact(endpoint, u, sizeof u);
-        fprintf(stderr, "flowmage: analyze: note: the API key is not sent to %s "
-                        "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
-                        "--allow-key-to-custom-endpoint)\n", u);
-    }
-    int tty = isatty(2) && !quiet;
-    if (tty && endpoint) {
+    if (fm_cli_llm_key(l, &o->llm, quiet, key, err) != 0)
+        return -1;
+    if (isatty(2) && !quiet && endpoint) {
         o->progress = show_progress;
         o->progress_ud = NULL;
     }
+    return 0;
+}
 
+/* Load, analyze, save; the report line when an endpoint was used. */
+static int run(const char *dir, const char *out, const fm_analyze_opts *o, int quiet,
+               fm_error *err)
+{
     fm_summary_set sums;
     fm_attrs attrs;
     fm_analyze_stats st;
-    if (fm_summary_set_load(dir, &sums, &err) != 0) {
-        rc = fm_cli_report(&err);
-        goto out;
-    }
-    int r = fm_analyze(&sums, o, &attrs, &st, &err);
-    if (tty && endpoint && st.requests + st.cache_hits > 0)
+    if (fm_summary_set_load(dir, &sums, err) != 0)
+        return fm_cli_report(err);
+    int r = fm_analyze(&sums, o, &attrs, &st, err);
+    if (o->progress && st.requests + st.cache_hits > 0)
         fputs("\r\033[K", stderr);
     fm_summary_set_free(&sums);
-    if (r != 0) {
-        rc = fm_cli_report(&err);
-        goto out;
-    }
-    if (out && fm_attrs_save(out, &attrs, &err) != 0)
-        rc = fm_cli_report(&err);
+    if (r != 0)
+        return fm_cli_report(err);
+    int rc = FM_EXIT_OK;
+    if (out && fm_attrs_save(out, &attrs, err) != 0)
+        rc = fm_cli_report(err);
     fm_attrs_free(&attrs);
-    if (endpoint && !quiet && rc == FM_EXIT_OK) {
+    if (o->llm.base_url && !quiet && rc == FM_EXIT_OK) {
         char line[400];
         fm_analyze_stats_format(&st, line, sizeof line);
         fprintf(stderr, "flowmage: analyze: %s\n", line);
@@ -213,8 +181,23 @@ int fm_cmd_analyze(int argc, char **argv)
             fprintf(stderr, "flowmage: analyze: note: %ld cache entries could "
                             "not be written\n", st.cache_errors);
     }
-out:
+    return rc;
+}
+
+int fm_cmd_analyze(int argc, char **argv)
+{
+    fm_cli_opts o;
+    const char *dir = NULL;
+    int no_llm = 0;
+    char *key = NULL;
+    fm_error err = {0};
+    int rc = parse_args(argc, argv, &o, &no_llm, &dir);
+    if (rc != 0)
+        rc = fm_cli_stop(rc);
+    else
+        rc = setup_llm(&o.llm, no_llm, o.quiet, &key, &err) != 0
+             ? fm_cli_report(&err) : run(dir, o.output, &o.llm.opts, o.quiet, &err);
     fm_llm_key_free(key);
-    fm_cli_llm_free(&l);
+    fm_cli_opts_free(&o);
     return rc;
 }

@@ -1,5 +1,4 @@
 /* flowmage check — compare attributes against a baseline (CI, SARIF). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +51,7 @@ static const char help[] =
 
 enum { O_BASELINE = 256, O_SARIF, O_JSON, O_FAIL_ON, O_ROOT, O_BUILD_DIR, O_SUMMARIES };
 
-static const struct option longopts[] = {
+static const struct option own_options[] = {
     {"baseline", required_argument, 0, O_BASELINE},
     {"sarif", required_argument, 0, O_SARIF},
     {"json", no_argument, 0, O_JSON},
@@ -60,7 +59,6 @@ static const struct option longopts[] = {
     {"source-root", required_argument, 0, O_ROOT},
     {"build-dir", required_argument, 0, O_BUILD_DIR},
     {"summaries", required_argument, 0, O_SUMMARIES},
-    {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
 
@@ -98,32 +96,48 @@ static int compare(const char *base_path, const char *cur_path, const char *sums
     return rc;
 }
 
+typedef struct args {
+    const char *baseline, *sarif, *root, *build_dir, *sums_dir;
+    int json;
+    unsigned mask;
+} args;
+
+static int own_option(void *ud, int c, const char *arg)
+{
+    args *a = ud;
+    fm_error err = {0};
+    switch (c) {
+    case O_BASELINE: a->baseline = arg; break;
+    case O_SARIF: a->sarif = arg; break;
+    case O_JSON: a->json = 1; break;
+    case O_ROOT: a->root = arg; break;
+    case O_BUILD_DIR: a->build_dir = arg; break;
+    case O_SUMMARIES: a->sums_dir = arg; break;
+    case O_FAIL_ON:
+        if (fm_check_parse_fail_on(arg, &a->mask, &err) != 0)
+            return fm_cli_usage_error("check", "%s", err.msg);
+        break;
+    }
+    return 0;
+}
+
+static const fm_cli_command command = {
+    .name = "check", .help = help, .own = own_options, .own_option = own_option,
+};
+
 int fm_cmd_check(int argc, char **argv)
 {
-    const char *baseline = NULL, *sarif = NULL, *root = NULL, *build_dir = NULL;
-    const char *sums_dir = NULL;
-    int json = 0;
-    unsigned mask = FM_CHECK_FAIL_DEFAULT;
+    args a = {.mask = FM_CHECK_FAIL_DEFAULT};
+    fm_cli_opts o;
+    int rc = fm_cli_parse(&command, argc, argv, &o, &a);
+    fm_cli_opts_free(&o);
+    if (rc != 0)
+        return fm_cli_stop(rc);
+    const char *baseline = a.baseline, *sarif = a.sarif, *root = a.root;
+    const char *build_dir = a.build_dir, *sums_dir = a.sums_dir;
+    int json = a.json;
+    unsigned mask = a.mask;
     fm_error err = {0};
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': fputs(help, stdout); return FM_EXIT_OK;
-        case O_BASELINE: baseline = optarg; break;
-        case O_SARIF: sarif = optarg; break;
-        case O_JSON: json = 1; break;
-        case O_ROOT: root = optarg; break;
-        case O_BUILD_DIR: build_dir = optarg; break;
-        case O_SUMMARIES: sums_dir = optarg; break;
-        case O_FAIL_ON:
-            if (fm_check_parse_fail_on(optarg, &mask, &err) != 0)
-                return fm_cli_usage_error("check", "%s", err.msg);
-            break;
-        default:
-            return fm_cli_usage_error("check", "unknown or incomplete option");
-        }
-    }
     if (!baseline)
         return fm_cli_usage_error("check", "missing --baseline OLD_ATTRS.json");
     if (optind != argc - 1)
@@ -137,7 +151,7 @@ int fm_cmd_check(int argc, char **argv)
     if (compare(baseline, cur_path, sums_dir, &rep, &err) != 0)
         return fm_cli_report(&err);
 
-    int rc = fm_check_count_failing(&rep, mask) ? FM_EXIT_FINDINGS : FM_EXIT_OK;
+    rc = fm_check_count_failing(&rep, mask) ? FM_EXIT_FINDINGS : FM_EXIT_OK;
     int to_stdout = sarif && !strcmp(sarif, "-");
     if (sarif) {
         fm_check_sarif_opts o = {root, build_dir, baseline, cur_path};

@@ -2,7 +2,6 @@
  * stages' libraries.  Every input is loaded and every stage run before the
  * first byte is written; then the work directory (the intermediate results)
  * and finally the configuration are written, each file atomically. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +48,8 @@ static const char help[] =
 "                         CONFIG.opt.click); may be CONFIG itself\n"
 "  --work DIR             where the intermediate results go (default\n"
 "                         .flowmage/ in OUTPUT's directory)\n"
-"  --profile NAME|FILE    framework profile for summarize and solve, with a\n"
+"  -p, --profile NAME|FILE\n"
+"                         framework profile for summarize and solve, with a\n"
 "                         \"solver\" object (default fastclick; docs/profiles.md)\n"
 "\n"
 "Analyze (as 'flowmage analyze'; docs/analyze.md):\n"
@@ -108,50 +108,29 @@ static const char help[] =
 "  flowmage deploy --build bin/click --config router.click --cores 8 \\\n"
 "      --endpoint http://127.0.0.1:8080/v1          # + llama-server\n";
 
-enum {
-    O_BUILD = 256, O_CONFIG, O_WORK, O_PROFILE,
-    /* solve */
-    O_NIC, O_CORES, O_DIALECT, O_RULES, O_DIR, O_COST, O_EXPLAIN, O_DOT,
-    O_JSON, O_DRY
-};
+enum { O_BUILD = 256, O_CONFIG, O_WORK };
 
-/* Besides analyze's flags (fm_cli_llm_options). */
+/* Besides the shared ones, solve's and analyze's (fm_cli_llm_options). */
 static const struct option own_options[] = {
     {"build", required_argument, 0, O_BUILD},
     {"config", required_argument, 0, O_CONFIG},
-    {"output", required_argument, 0, 'o'},
     {"work", required_argument, 0, O_WORK},
-    {"profile", required_argument, 0, O_PROFILE},
-    {"nic", required_argument, 0, O_NIC},
-    {"cores", required_argument, 0, O_CORES},
-    {"dialect", required_argument, 0, O_DIALECT},
-    {"rules-file", required_argument, 0, O_RULES},
-    {"directional", no_argument, 0, O_DIR},
-    {"cost-model", required_argument, 0, O_COST},
-    {"explain", no_argument, 0, O_EXPLAIN},
-    {"dot", required_argument, 0, O_DOT},
-    {"json", required_argument, 0, O_JSON},
-    {"dry-run", no_argument, 0, O_DRY},
-    {"quiet", no_argument, 0, 'q'},
-    {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
 
 typedef struct args {
+    fm_cli_opts o; /* the shared options, solve's and analyze's */
     const char **builds;
     size_t nbuilds;
     const char *config, *output, *work, *profile;
-    const char *nic, *cost, *dot, *json;
-    int explain, dry_run, quiet, profile_given;
-    fm_cli_llm llm; /* analyze's flags */
-    fm_solve_options so;
+    int profile_given;
     char *owned_output, *owned_work; /* derived defaults */
 } args;
 
 static void args_free(args *a)
 {
     free(a->builds);
-    fm_cli_llm_free(&a->llm);
+    fm_cli_opts_free(&a->o);
     free(a->owned_output);
     free(a->owned_work);
 }
@@ -169,72 +148,40 @@ static char *default_work(const char *output)
     return s;
 }
 
-static char *default_output(const char *config)
-{
-    size_t n = strlen(config);
-    if (n > 6 && !strcmp(config + n - 6, ".click"))
-        n -= 6;
-    char *s = fm_xmalloc(n + 11);
-    memcpy(s, config, n);
-    strcpy(s + n, ".opt.click");
-    return s;
-}
-
 static void add_build(args *a, const char *path)
 {
     a->builds = fm_xrealloc(a->builds, (a->nbuilds + 1) * sizeof *a->builds);
     a->builds[a->nbuilds++] = path;
 }
 
-/* 0 ok, 1 help printed, else an exit code (a usage error was printed). */
+static int own_option(void *ud, int c, const char *arg)
+{
+    args *a = ud;
+    switch (c) {
+    case O_BUILD: add_build(a, arg); break;
+    case O_CONFIG: a->config = arg; break;
+    case O_WORK: a->work = arg; break;
+    }
+    return 0;
+}
+
+static const fm_cli_command command = {
+    .name = "deploy", .help = help,
+    .shared = FM_CLI_OUTPUT | FM_CLI_NIC | FM_CLI_CORES | FM_CLI_PROFILE | FM_CLI_QUIET |
+              FM_CLI_SOLVE | FM_CLI_LLM,
+    .max_cores = FM_CLI_MAX_CORES, .wording = FM_CLI_NUM_NEEDS, .own = own_options,
+    .own_option = own_option,
+};
+
+/* 0 ok, else a code for fm_cli_stop. */
 static int parse_args(int argc, char **argv, args *a)
 {
-    fm_cli_llm_init(&a->llm, "deploy", FM_CLI_NUM_NEEDS);
-    a->profile = "fastclick";
-    struct option longopts[FM_CLI_LLM_OPTIONS_LEN(own_options)];
-    fm_cli_llm_options_join(longopts, own_options);
-    double d;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-        int r = fm_cli_llm_flag(&a->llm, c, optarg);
-        if (r == FM_CLI_FLAG_BAD)
-            return FM_EXIT_INPUT;
-        if (r == FM_CLI_FLAG_DONE)
-            continue;
-        switch (c) {
-        case O_BUILD: add_build(a, optarg); break;
-        case O_CONFIG: a->config = optarg; break;
-        case 'o': a->output = optarg; break;
-        case O_WORK: a->work = optarg; break;
-        case O_PROFILE: a->profile = optarg; a->profile_given = 1; break;
-        case O_NIC: a->nic = optarg; break;
-        case O_CORES:
-            if (fm_cli_number("deploy", FM_CLI_NUM_NEEDS, "--cores", optarg, 1, 65535, 1,
-                              &d) != 0)
-                return FM_EXIT_INPUT;
-            a->so.cores = (unsigned)d;
-            break;
-        case O_DIALECT:
-            if (fm_cli_dialect("deploy", optarg, &a->so.dialect) != 0)
-                return FM_EXIT_INPUT;
-            break;
-        case O_RULES: a->so.rules_file = optarg; break;
-        case O_DIR: a->so.directional = 1; break;
-        case O_COST: a->cost = optarg; break;
-        case O_EXPLAIN: a->explain = 1; break;
-        case O_DOT: a->dot = optarg; break;
-        case O_JSON: a->json = optarg; break;
-        case O_DRY: a->dry_run = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': fputs(help, stdout); return 1;
-        case ':':
-            return fm_cli_usage_error("deploy", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return fm_cli_usage_error("deploy", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int rc = fm_cli_parse(&command, argc, argv, &a->o, a);
+    if (rc != 0)
+        return rc;
+    fm_cli_llm *l = &a->o.llm;
+    a->profile = a->o.profile ? a->o.profile : "fastclick";
+    a->profile_given = a->o.profile != NULL;
     for (int i = optind; i < argc; i++)
         add_build(a, argv[i]);
     if (!a->nbuilds)
@@ -242,16 +189,18 @@ static int parse_args(int argc, char **argv, args *a)
                                   "archives, a directory or a binary)");
     if (!a->config)
         return fm_cli_usage_error("deploy", "--config CHAIN.click is required");
-    if (a->llm.opts.cache_dir && a->llm.opts.no_cache)
+    if (l->opts.cache_dir && l->opts.no_cache)
         return fm_cli_usage_error("deploy", "--cache-dir and --no-cache exclude each other");
-    if (a->llm.endpoint && !*a->llm.endpoint)
-        a->llm.endpoint = NULL;
+    if (l->endpoint && !*l->endpoint)
+        l->endpoint = NULL;
+    a->output = a->o.output;
     if (!a->output)
-        a->output = a->owned_output = default_output(a->config);
+        a->output = a->owned_output = fm_cli_default_output(a->config);
     if (!a->work)
         a->work = a->owned_work = default_work(a->output);
-    a->so.output = a->output;
-    a->llm.opts.llm.base_url = a->llm.endpoint;
+    a->o.solve.opts.output = a->output;
+    a->o.solve.opts.cores = a->o.cores;
+    l->opts.llm.base_url = l->endpoint;
     return 0;
 }
 
@@ -317,23 +266,11 @@ static int summarize(const args *a, state *s, fm_error *err)
 /* Stage 3: attributes (static unless an endpoint was given). */
 static int analyze(const args *a, state *s, fm_error *err)
 {
-    fm_analyze_opts o = a->llm.opts;
-    if (a->llm.endpoint) {
-        if (a->llm.keyfile) {
-            if (!(s->key = fm_llm_key_file_read(a->llm.keyfile, err)))
-                return -1;
-        } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
-            s->key = fm_xstrdup(getenv("OPENAI_API_KEY"));
-        }
-        o.llm.api_key = s->key;
-        if (s->key && !fm_llm_key_allowed(&o.llm) && !a->quiet) {
-            char u[1024];
-            fm_llm_url_redact(a->llm.endpoint, u, sizeof u);
-            fprintf(stderr, "flowmage: deploy: note: the API key is not sent to %s "
-                            "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
-                            "--allow-key-to-custom-endpoint)\n", u);
-        }
-        if (isatty(2) && !a->quiet)
+    fm_analyze_opts o = a->o.llm.opts;
+    if (a->o.llm.endpoint) {
+        if (fm_cli_llm_key(&a->o.llm, &o.llm, a->o.quiet, &s->key, err) != 0)
+            return -1;
+        if (isatty(2) && !a->o.quiet)
             o.progress = show_progress;
     }
     int rc = fm_analyze(&s->sums, &o, &s->attrs, &s->stats, err);
@@ -350,7 +287,7 @@ static int solve(const args *a, state *s, fm_error *err)
 {
     fm_solve_inputs *in = &s->in;
     if (fm_solve_run(&in->cfg, &in->graph, &s->attrs, &in->prof, &in->nic, &in->cost,
-                     &a->so, &s->res, err) != 0)
+                     &a->o.solve.opts, &s->res, err) != 0)
         return -1;
     if (fm_solve_plan(&in->cfg, &s->res, &in->prof, &s->out, err) != 0)
         return -1;
@@ -371,12 +308,12 @@ static int write_all(const args *a, state *s, fm_error *err)
     if (fm_cli_emit(s->report_path, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
              err) != 0)
         return -1;
-    if (!a->dry_run && fm_solve_commit(&s->out, a->output, err) != 0)
+    if (!a->o.solve.dry_run && fm_solve_commit(&s->out, a->output, err) != 0)
         return -1;
-    if (a->json && fm_cli_emit(a->json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
+    if (a->o.solve.json && fm_cli_emit(a->o.solve.json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
                         err) != 0)
         return -1;
-    if (a->dot && fm_cli_emit(a->dot, fm_solve_dot(&s->res), err) != 0)
+    if (a->o.solve.dot && fm_cli_emit(a->o.solve.dot, fm_solve_dot(&s->res), err) != 0)
         return -1;
     return 0;
 }
@@ -389,10 +326,10 @@ static void report_stages(const args *a, const state *s)
     fm_program_stats st = fm_program_get_stats(s->program);
     fprintf(stderr, "flowmage: deploy: summarize: %zu elements (%zu stateful) from %zu "
                     "units -> %s\n", s->sums.n, stateful, st.units, s->sums_dir);
-    if (a->llm.endpoint) {
+    if (a->o.llm.endpoint) {
         char line[400], u[1024];
         fm_analyze_stats_format(&s->stats, line, sizeof line);
-        fm_llm_url_redact(a->llm.endpoint, u, sizeof u);
+        fm_llm_url_redact(a->o.llm.endpoint, u, sizeof u);
         fprintf(stderr, "flowmage: deploy: analyze: %s (%s) -> %s\n", line, u, s->attrs_path);
     } else {
         fprintf(stderr, "flowmage: deploy: analyze: static attributes (no --endpoint) "
@@ -406,30 +343,6 @@ static void report_stages(const args *a, const state *s)
             s->report_path);
 }
 
-/* What was decided, one line per device, and what was written (stdout). */
-static void report_result(const args *a, const state *s)
-{
-    const fm_solve_result *res = &s->res;
-    fm_buf lines;
-    fm_buf_init(&lines);
-    fm_solve_decisions(res, &lines);
-    fputs(fm_buf_cstr(&lines), stdout);
-    fm_buf_free(&lines);
-    size_t edits = 0;
-    for (size_t i = 0; i < s->out.nedits; i++)
-        edits += s->out.edits[i].keyword != NULL;
-    if (a->dry_run)
-        printf("dry run: %zu edit%s not written\n", edits, edits == 1 ? "" : "s");
-    else
-        printf("wrote %s (%zu edit%s)%s", a->output, edits, edits == 1 ? "" : "s",
-               s->out.nfiles ? ", rules:" : "\n");
-    for (size_t i = 0; !a->dry_run && i < s->out.nfiles; i++)
-        printf(" %s%s", s->out.files[i].path, i + 1 == s->out.nfiles ? "\n" : "");
-    printf("work: %s (summaries/, attrs.json, solve.json)\n", a->work);
-    for (size_t i = 0; !a->explain && i < res->nnotes; i++) /* --explain lists them */
-        printf("note: %s\n", res->notes[i]);
-}
-
 static int run(const args *a, state *s, fm_error *err)
 {
     /* Inputs first, the user's configuration before anything slow. */
@@ -439,21 +352,21 @@ static int run(const args *a, state *s, fm_error *err)
         return -1;
     }
     s->have_prof = 1;
-    if (fm_solve_inputs_load(&s->in, a->config, s->prof.path, a->nic, a->cost, err) != 0)
+    if (fm_solve_inputs_load(&s->in, a->config, s->prof.path, a->o.nic, a->o.solve.cost, err) != 0)
         return -1;
     s->have_in = 1;
     if (summarize(a, s, err) != 0 || analyze(a, s, err) != 0 || solve(a, s, err) != 0 ||
         write_all(a, s, err) != 0)
         return -1;
-    if (!a->quiet)
+    if (!a->o.quiet)
         report_stages(a, s);
-    if (a->explain) {
+    if (a->o.solve.explain) {
         char *t = fm_solve_explain(&s->res, &s->out);
         fputs(t, stdout);
         free(t);
     }
-    if (!a->quiet)
-        report_result(a, s);
+    if (!a->o.quiet)
+        fm_cli_solve_summary(&s->res, &s->out, a->output, a->work, a->o.solve.dry_run, a->o.solve.explain);
     return 0;
 }
 
@@ -464,7 +377,7 @@ int fm_cmd_deploy(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) {
         args_free(&a);
-        return rc == 1 ? FM_EXIT_OK : rc;
+        return fm_cli_stop(rc);
     }
     state s;
     memset(&s, 0, sizeof s);

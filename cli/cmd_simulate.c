@@ -1,6 +1,5 @@
 /* flowmage simulate — replay a trace through every RSS candidate the solver
  * considered. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,8 @@ static const char help[] =
 "  --cores N            cores per RSS device (overrides N_QUEUES/MAXTHREADS)\n"
 "  --nic NAME|FILE      NIC profile (default " FM_SOLVE_DEFAULT_NIC "; docs/nic-profiles.md)\n"
 "  --cost-model FILE    cost-model constants (docs/cost-model.md)\n"
-"  --profile NAME|FILE  framework profile (default fastclick)\n"
+"  -p, --profile NAME|FILE\n"
+"                       framework profile (default fastclick)\n"
 "  --directional        as 'flowmage solve --directional'\n"
 "\n"
 "Output (FILE '-' is standard output):\n"
@@ -68,135 +68,153 @@ static const char help[] =
 "(unreadable or corrupt trace, bad SPEC, configuration or attributes);\n"
 "3 environment (e.g. profiles not found).\n";
 
-enum { O_CONFIG = 256, O_ATTRS, O_TRACE, O_SYNTH, O_CORES, O_NIC, O_COST, O_PROFILE,
-       O_DIR, O_CSV, O_SVG, O_DOT, O_JSON, O_NO_NFS, O_TOP };
+enum { O_CONFIG = 256, O_ATTRS, O_TRACE, O_SYNTH, O_COST, O_DIR, O_CSV, O_SVG, O_DOT,
+       O_JSON, O_NO_NFS, O_TOP };
 
-static const struct option longopts[] = {
+static const struct option own_options[] = {
     {"config", required_argument, 0, O_CONFIG}, {"attrs", required_argument, 0, O_ATTRS},
     {"trace", required_argument, 0, O_TRACE}, {"synthetic", required_argument, 0, O_SYNTH},
-    {"cores", required_argument, 0, O_CORES}, {"nic", required_argument, 0, O_NIC},
-    {"cost-model", required_argument, 0, O_COST}, {"profile", required_argument, 0, O_PROFILE},
-    {"directional", no_argument, 0, O_DIR}, {"csv", required_argument, 0, O_CSV},
-    {"svg", required_argument, 0, O_SVG}, {"dot", required_argument, 0, O_DOT},
-    {"json", required_argument, 0, O_JSON}, {"no-nfs", no_argument, 0, O_NO_NFS},
-    {"top", required_argument, 0, O_TOP},
-    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+    {"cost-model", required_argument, 0, O_COST}, {"directional", no_argument, 0, O_DIR},
+    {"csv", required_argument, 0, O_CSV}, {"svg", required_argument, 0, O_SVG},
+    {"dot", required_argument, 0, O_DOT}, {"json", required_argument, 0, O_JSON},
+    {"no-nfs", no_argument, 0, O_NO_NFS}, {"top", required_argument, 0, O_TOP},
     {0, 0, 0, 0},
 };
 
-int fm_cmd_simulate(int argc, char **argv)
-{
+typedef struct args {
     fm_simulate_opts o;
-    memset(&o, 0, sizeof o);
-    const char *trace = NULL, *synth = NULL, *csv = NULL, *svg = NULL, *dot = NULL,
-               *json = NULL;
-    int quiet = 0, per_nf = 1;
-    size_t top = 20;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': fputs(help, stdout); return FM_EXIT_OK;
-        case O_CONFIG: o.config = optarg; break;
-        case O_ATTRS: o.attrs = optarg; break;
-        case O_TRACE: trace = optarg; break;
-        case O_SYNTH: synth = optarg; break;
-        case O_CORES: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 1 || v > 1024)
-                return fm_cli_usage_error("simulate", "--cores needs a number in 1..1024, "
-                                          "got '%s'", optarg);
-            o.cores = (unsigned)v;
-            break;
-        }
-        case O_NIC: o.nic = optarg; break;
-        case O_COST: o.cost_model = optarg; break;
-        case O_PROFILE: o.profile = optarg; break;
-        case O_DIR: o.directional = 1; break;
-        case O_CSV: csv = optarg; break;
-        case O_SVG: svg = optarg; break;
-        case O_DOT: dot = optarg; break;
-        case O_JSON: json = optarg; break;
-        case O_NO_NFS: per_nf = 0; break;
-        case O_TOP: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0)
-                return fm_cli_usage_error("simulate", "--top needs a count (0 = all), got '%s'",
-                                          optarg);
-            top = (size_t)v;
-            break;
-        }
-        case 'q': quiet = 1; break;
-        case ':':
-            return fm_cli_usage_error("simulate", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return fm_cli_usage_error("simulate", "unknown option '%s'", argv[optind - 1]);
-        }
+    const char *trace, *synth, *csv, *svg, *dot, *json;
+    int quiet, per_nf;
+    size_t top;
+} args;
+
+/* One of the command's own options. 0 ok, else a usage error's code. */
+static int own_option(void *ud, int c, const char *arg)
+{
+    args *a = ud;
+    switch (c) {
+    case O_CONFIG: a->o.config = arg; break;
+    case O_ATTRS: a->o.attrs = arg; break;
+    case O_TRACE: a->trace = arg; break;
+    case O_SYNTH: a->synth = arg; break;
+    case O_COST: a->o.cost_model = arg; break;
+    case O_DIR: a->o.directional = 1; break;
+    case O_CSV: a->csv = arg; break;
+    case O_SVG: a->svg = arg; break;
+    case O_DOT: a->dot = arg; break;
+    case O_JSON: a->json = arg; break;
+    case O_NO_NFS: a->per_nf = 0; break;
+    case O_TOP: {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 0)
+            return fm_cli_usage_error("simulate", "--top needs a count (0 = all), got '%s'",
+                                      arg);
+        a->top = (size_t)v;
+        break;
     }
-    if (optind < argc && !o.config)
-        o.config = argv[optind++];
+    }
+    return 0;
+}
+
+static const fm_cli_command command = {
+    .name = "simulate", .help = help,
+    .shared = FM_CLI_CORES | FM_CLI_NIC | FM_CLI_PROFILE | FM_CLI_QUIET,
+    .max_cores = FM_SIM_MAX_CORES, .own = own_options, .own_option = own_option,
+};
+
+/* 0 ok, else a code for fm_cli_stop. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    a->per_nf = 1;
+    a->top = 20;
+    fm_cli_opts co;
+    int rc = fm_cli_parse(&command, argc, argv, &co, a);
+    fm_cli_opts_free(&co);
+    if (rc != 0)
+        return rc;
+    a->o.cores = co.cores;
+    a->o.nic = co.nic;
+    a->o.profile = co.profile;
+    a->quiet = co.quiet;
+    if (optind < argc && !a->o.config)
+        a->o.config = argv[optind++];
     if (optind < argc)
         return fm_cli_usage_error("simulate", "unexpected argument '%s'", argv[optind]);
-    if (!o.config)
+    if (!a->o.config)
         return fm_cli_usage_error("simulate", "missing --config CHAIN.click");
-    if (!o.attrs)
+    if (!a->o.attrs)
         return fm_cli_usage_error("simulate", "missing --attrs ATTRS.json");
-    if (!trace == !synth)
+    if (!a->trace == !a->synth)
         return fm_cli_usage_error("simulate", "give exactly one of --trace FILE and "
                                   "--synthetic SPEC");
     int to_stdout = 0;
-    const char *outs[] = {csv, svg, dot, json};
+    const char *outs[] = {a->csv, a->svg, a->dot, a->json};
     for (size_t i = 0; i < 4; i++)
         to_stdout += outs[i] && !strcmp(outs[i], "-");
-    if (to_stdout > 1 || (to_stdout && !quiet))
+    if (to_stdout > 1 || (to_stdout && !a->quiet))
         return fm_cli_usage_error("simulate", "only one output can go to '-', and only "
                                   "with --quiet");
+    return 0;
+}
 
-    fm_error err = {0};
-    fm_trace tr;
-    if (synth) {
+/* The trace to replay, read or generated: 0 ok, -1 with err. */
+static int load_trace(const args *a, fm_trace *tr, fm_error *err)
+{
+    if (a->synth) {
         fm_synth_spec spec;
-        if (fm_synth_parse(synth, &spec, &err) != 0 || fm_synth_generate(&spec, &tr, &err) != 0)
-            return fm_cli_report(&err);
-    } else if (fm_trace_read_pcap(trace, &tr, &err) != 0) {
-        return fm_cli_report(&err);
+        if (fm_synth_parse(a->synth, &spec, err) != 0 || fm_synth_generate(&spec, tr, err) != 0)
+            return -1;
+    } else if (fm_trace_read_pcap(a->trace, tr, err) != 0) {
+        return -1;
     }
-    if (tr.npkts == 0) {
-        fm_trace_free(&tr);
-        fm_fail(&err, FM_ERR_INPUT, trace, 0, 0, "no IPv4/IPv6 packet to replay");
-        return fm_cli_report(&err);
+    if (tr->npkts == 0) {
+        fm_trace_free(tr);
+        return fm_fail(err, FM_ERR_INPUT, a->trace, 0, 0, "no IPv4/IPv6 packet to replay");
     }
-    o.trace = &tr;
-    fm_simulation sim;
-    int rc = FM_EXIT_OK;
-    if (fm_simulate_run(&o, &sim, &err) != 0) {
-        rc = fm_cli_report(&err);
-        goto out;
-    }
-    if ((csv && fm_cli_emit(csv, fm_simulation_csv(&sim), &err) != 0) ||
-        (svg && fm_cli_emit(svg, fm_simulation_svg(&sim), &err) != 0) ||
-        (dot && fm_cli_emit(dot, fm_simulation_dot(&sim), &err) != 0) ||
-        (json && fm_cli_emit(json, fm_simulation_json(&sim), &err) != 0)) {
-        rc = fm_cli_report(&err);
-        goto out;
-    }
-    if (!quiet) {
-        char *t = fm_simulation_table(&sim, per_nf, top);
+    return 0;
+}
+
+/* The outputs and the table, then a warning per violated chosen setting. */
+static int report(const args *a, const fm_simulation *sim, fm_error *err)
+{
+    if ((a->csv && fm_cli_emit(a->csv, fm_simulation_csv(sim), err) != 0) ||
+        (a->svg && fm_cli_emit(a->svg, fm_simulation_svg(sim), err) != 0) ||
+        (a->dot && fm_cli_emit(a->dot, fm_simulation_dot(sim), err) != 0) ||
+        (a->json && fm_cli_emit(a->json, fm_simulation_json(sim), err) != 0))
+        return -1;
+    if (!a->quiet) {
+        char *t = fm_simulation_table(sim, a->per_nf, a->top);
         fputs(t, stdout);
         free(t);
     }
-    for (size_t i = 0; i < sim.ncomps; i++) {
-        const fm_sim_candidate *ch = &sim.cands[sim.chosen_cand[i]];
+    for (size_t i = 0; i < sim->ncomps; i++) {
+        const fm_sim_candidate *ch = &sim->cands[sim->chosen_cand[i]];
         if (ch->violations)
             fprintf(stderr, "flowmage: simulate: warning: under the chosen setting %llu "
                             "packets reach a shared-nothing NF's state from two cores; the "
                             "attributes do not match this trace (see the NF table)\n",
                     (unsigned long long)ch->violations);
     }
-out:
+    return 0;
+}
+
+int fm_cmd_simulate(int argc, char **argv)
+{
+    args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return fm_cli_stop(rc);
+    fm_error err = {0};
+    fm_trace tr;
+    if (load_trace(&a, &tr, &err) != 0)
+        return fm_cli_report(&err);
+    a.o.trace = &tr;
+    fm_simulation sim;
+    rc = FM_EXIT_OK;
+    if (fm_simulate_run(&a.o, &sim, &err) != 0 || report(&a, &sim, &err) != 0)
+        rc = fm_cli_report(&err);
     fm_simulation_free(&sim);
     fm_trace_free(&tr);
     return rc;

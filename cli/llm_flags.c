@@ -2,6 +2,7 @@
  * the number parser every command's flags go through. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,15 +37,6 @@ const struct option fm_cli_llm_options[FM_CLI_LLM_NOPTS + 1] = {
     {"print-prompts", required_argument, 0, O_PROMPTS},
     {0, 0, 0, 0},
 };
-
-void fm_cli_llm_options_join(struct option *out, const struct option *own)
-{
-    size_t n = 0;
-    for (; own[n].name; n++)
-        out[n] = own[n];
-    for (size_t i = 0; i <= FM_CLI_LLM_NOPTS; i++) /* with the terminator */
-        out[n + i] = fm_cli_llm_options[i];
-}
 
 int fm_cli_number(const char *cmd, fm_cli_num_wording w, const char *opt, const char *s,
                   double lo, double hi, int integer, double *out)
@@ -146,4 +138,24 @@ int fm_cli_llm_flag(fm_cli_llm *l, int c, const char *arg)
     default: rc = FM_CLI_FLAG_NOT_MINE;
     }
     return rc;
+}
+
+int fm_cli_llm_key(const fm_cli_llm *l, fm_llm_config *o, int quiet, char **key,
+                   fm_error *err)
+{
+    if (l->keyfile) {
+        if (!(*key = fm_llm_key_file_read(l->keyfile, err)))
+            return -1;
+    } else if (getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
+        *key = fm_xstrdup(getenv("OPENAI_API_KEY"));
+    }
+    o->api_key = *key;
+    if (o->base_url && *key && !fm_llm_key_allowed(o) && !quiet) {
+        char u[1024];
+        fm_llm_url_redact(o->base_url, u, sizeof u);
+        fprintf(stderr, "flowmage: %s: note: the API key is not sent to %s "
+                        "(only to " FM_LLM_DEFAULT_BASE_URL " unless "
+                        "--allow-key-to-custom-endpoint)\n", l->cmd, u);
+    }
+    return 0;
 }

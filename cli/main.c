@@ -65,6 +65,17 @@ int fm_cli_emit(const char *path, char *text, fm_error *err)
     return rc;
 }
 
+char *fm_cli_default_output(const char *config)
+{
+    size_t n = strlen(config);
+    if (n > 6 && !strcmp(config + n - 6, ".click"))
+        n -= 6;
+    char *s = fm_xmalloc(n + sizeof ".opt.click");
+    memcpy(s, config, n);
+    strcpy(s + n, ".opt.click");
+    return s;
+}
+
 int fm_cli_dialect(const char *cmd, const char *s, fm_dialect *d)
 {
     if (!strcmp(s, "flowrules"))
@@ -96,7 +107,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(cmd, commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "flowmage: unknown command '%s'\n\n", cmd);
-    usage(stderr);
+    fm_buf names;
+    fm_buf_init(&names);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fm_buf_printf(&names, "%s%s", i ? ", " : "", commands[i].name);
+    fprintf(stderr, "flowmage: unknown command '%s' (one of %s; see 'flowmage --help')\n", cmd,
+            fm_buf_cstr(&names));
+    fm_buf_free(&names);
     return FM_EXIT_INPUT;
 }

@@ -64,6 +64,14 @@ int fm_json_bool(const cJSON *o, const char *key, int fallback)
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
 }
 
+void fm_json_add_str_or_null(cJSON *o, const char *key, const char *s)
+{
+    if (s)
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
 void fm_json_add_strset(cJSON *o, const char *key, const fm_strset *s)
 {
     cJSON *a = cJSON_AddArrayToObject(o, key);

@@ -15,6 +15,8 @@ cJSON *fm_json_load(const char *path, fm_error *err);
 const char *fm_json_str(const cJSON *o, const char *key, const char *fallback);
 double fm_json_num(const cJSON *o, const char *key, double fallback);
 int fm_json_bool(const cJSON *o, const char *key, int fallback);
+/* Add key: s, or key: null when s is NULL. */
+void fm_json_add_str_or_null(cJSON *o, const char *key, const char *s);
 /* Add a string array built from a set. */
 void fm_json_add_strset(cJSON *o, const char *key, const fm_strset *s);
 /* Read a string array into a set; -1 if present but not an array of strings. */

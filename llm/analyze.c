@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 typedef struct run {
@@ -293,6 +293,83 @@ static int check_opts(const fm_summary_set *sums, const fm_analyze_opts *o,
     return 0;
 }
 
+/* One task per NF asked about (asked[i]), then the cost comparisons. */
+static size_t build_tasks(const fm_summary_set *sums, const int *asked,
+                          const fm_analyze_opts *o, fm_llm_task *tasks)
+{
+    size_t nt = 0;
+    for (size_t i = 0; i < sums->n; i++) {
+        if (!asked[i])
+            continue;
+        fm_llm_task *t = &tasks[nt++];
+        fm_llm_task_init(t, FM_Q_ATTRS, sums->v[i].a.name, o->llm.samples);
+        t->nf = i;
+        fm_prompt_opts po = {o->source_root, o->source_budget};
+        fm_llm_prompt_attrs(&sums->v[i], &po, t);
+    }
+    if (o->compare_costs)
+        nt = add_compare_tasks(sums, asked, o, tasks, nt);
+    return nt;
+}
+
+/* The answers to the tasks: from the cache, else from the endpoint.  0 when
+ * at least one answer is valid, -1 with err. */
+static int ask(const fm_analyze_opts *o, fm_llm_task *tasks, size_t nt,
+               fm_analyze_stats *st, fm_error *err)
+{
+    const fm_llm_config *c = &o->llm;
+    run r = {.o = o, .st = st};
+    char cache[4096];
+    if (!o->no_cache && (o->cache_dir || fm_llm_default_cache_dir(cache, sizeof cache) == 0))
+        r.cache = o->cache_dir ? o->cache_dir : cache;
+    fm_llm_caps caps;
+    fm_llm_caps_load(r.cache, c->base_url, c->model, &caps);
+    r.hooks.on_answer = on_answer;
+    r.hooks.progress = on_progress;
+    r.hooks.ud = &r;
+    for (size_t i = 0; i < nt; i++)
+        r.hooks.total += tasks[i].nsamples;
+    lookup_cache(&r, tasks, nt);
+    int rc = 0;
+    if (r.hooks.done < r.hooks.total) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        rc = fm_llm_run(c, &caps, tasks, nt, &r.hooks, st, err);
+        curl_global_cleanup();
+    }
+    if (caps.changed && r.cache &&
+        fm_llm_caps_save(r.cache, c->base_url, c->model, &caps, NULL) != 0)
+        st->cache_errors++;
+    if (rc != 0 || st->answers > 0)
+        return rc;
+    char u[1024];
+    fm_llm_url_redact(c->base_url, u, sizeof u);
+    const char *why = "";
+    for (size_t i = 0; i < nt && !*why; i++)
+        why = tasks[i].why;
+    return fm_fail(err, FM_ERR_ENV, "", 0, 0, "endpoint %s: no valid answer to any question (%s)",
+                   u, *why ? why : "no reason given");
+}
+
+/* The votes merged into res (objs[i]: NF i's "llm" object), wins counted. */
+static void merge_all(const fm_summary_set *sums, const fm_llm_config *c, fm_llm_task *tasks,
+                      size_t nt, fm_attrs *res, cJSON **objs, int *wins)
+{
+    for (size_t i = 0; i < nt; i++)
+        if (tasks[i].q == FM_Q_ATTRS)
+            merge_nf(&tasks[i], c, &res->elems[tasks[i].nf], &objs[tasks[i].nf]);
+    for (size_t i = 0; i < nt; i++)
+        if (tasks[i].q == FM_Q_COMPARE)
+            merge_compare(&tasks[i], sums, objs, wins);
+    for (size_t i = 0; i < sums->n; i++)
+        if (objs[i]) {
+            char *s = cJSON_PrintUnformatted(objs[i]);
+            res->elems[i].llm_json = fm_xstrdup(s);
+            cJSON_free(s);
+        }
+    free(res->generator);
+    res->generator = fm_xstrdup("flowmage " FM_VERSION " (static+llm)");
+}
+
 int fm_analyze(const fm_summary_set *sums, const fm_analyze_opts *o,
                fm_attrs *out, fm_analyze_stats *stats, fm_error *err)
 {
@@ -318,74 +395,14 @@ int fm_analyze(const fm_summary_set *sums, const fm_analyze_opts *o,
     fm_llm_task *tasks = fm_xcalloc(2 * nasked + 1, sizeof *tasks);
     size_t nt = 0;
     int rc = 0;
-    run r = {.o = o, .st = st};
-    char cache[4096];
-    if (!llm_on && !o->print_prompts_dir)
-        goto done;
-    for (size_t i = 0; i < sums->n; i++) {
-        if (!asked[i])
-            continue;
-        fm_llm_task *t = &tasks[nt++];
-        fm_llm_task_init(t, FM_Q_ATTRS, sums->v[i].a.name, c->samples);
-        t->nf = i;
-        fm_prompt_opts po = {o->source_root, o->source_budget};
-        fm_llm_prompt_attrs(&sums->v[i], &po, t);
+    if (llm_on || o->print_prompts_dir) {
+        nt = build_tasks(sums, asked, o, tasks);
+        st->tasks = (long)nt;
+        if (o->print_prompts_dir)
+            rc = print_prompts(o->print_prompts_dir, sums, c, tasks, nt, err);
+        if (rc == 0 && llm_on && nt > 0 && (rc = ask(o, tasks, nt, st, err)) == 0)
+            merge_all(sums, c, tasks, nt, &res, objs, wins);
     }
-    if (o->compare_costs)
-        nt = add_compare_tasks(sums, asked, o, tasks, nt);
-    st->tasks = (long)nt;
-    if (o->print_prompts_dir &&
-        (rc = print_prompts(o->print_prompts_dir, sums, c, tasks, nt, err)) != 0)
-        goto done;
-    if (!llm_on || nt == 0)
-        goto done;
-
-    if (!o->no_cache && (o->cache_dir || fm_llm_default_cache_dir(cache, sizeof cache) == 0))
-        r.cache = o->cache_dir ? o->cache_dir : cache;
-    fm_llm_caps caps;
-    fm_llm_caps_load(r.cache, c->base_url, c->model, &caps);
-    r.hooks.on_answer = on_answer;
-    r.hooks.progress = on_progress;
-    r.hooks.ud = &r;
-    for (size_t i = 0; i < nt; i++)
-        r.hooks.total += tasks[i].nsamples;
-    lookup_cache(&r, tasks, nt);
-    if (r.hooks.done < r.hooks.total) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        rc = fm_llm_run(c, &caps, tasks, nt, &r.hooks, st, err);
-        curl_global_cleanup();
-    }
-    if (caps.changed && r.cache &&
-        fm_llm_caps_save(r.cache, c->base_url, c->model, &caps, NULL) != 0)
-        st->cache_errors++;
-    if (rc != 0)
-        goto done;
-    if (st->answers == 0) {
-        char u[1024];
-        fm_llm_url_redact(c->base_url, u, sizeof u);
-        const char *why = "";
-        for (size_t i = 0; i < nt && !*why; i++)
-            why = tasks[i].why;
-        rc = fm_fail(err, FM_ERR_ENV, "", 0, 0,
-                     "endpoint %s: no valid answer to any question (%s)", u,
-                     *why ? why : "no reason given");
-        goto done;
-    }
-    for (size_t i = 0; i < nt; i++)
-        if (tasks[i].q == FM_Q_ATTRS)
-            merge_nf(&tasks[i], c, &res.elems[tasks[i].nf], &objs[tasks[i].nf]);
-    for (size_t i = 0; i < nt; i++)
-        if (tasks[i].q == FM_Q_COMPARE)
-            merge_compare(&tasks[i], sums, objs, wins);
-    for (size_t i = 0; i < sums->n; i++)
-        if (objs[i]) {
-            char *s = cJSON_PrintUnformatted(objs[i]);
-            res.elems[i].llm_json = fm_xstrdup(s);
-            cJSON_free(s);
-        }
-    free(res.generator);
-    res.generator = fm_xstrdup("flowmage " FM_VERSION " (static+llm)");
-done:
     if (rc == 0) {
         fm_llm_cost_ranks(&res, is_nf, wins, o->tie_fraction);
         *out = res;

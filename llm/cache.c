@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 int fm_llm_default_cache_dir(char *out, size_t n)
@@ -58,7 +58,8 @@ static int mkdir_private(const char *path, fm_error *err)
     return 0;
 }
 
-int fm_llm_write_private(const char *path, const char *data, size_t len,
+/* Write data to path atomically with mode 0600, without fsync. */
+static int write_private(const char *path, const char *data, size_t len,
                          fm_error *err)
 {
     static unsigned counter;
@@ -137,7 +138,7 @@ int fm_llm_cache_put(const char *dir, const char *key, const char *model,
     cJSON_AddStringToObject(j, "content", content);
     char *s = fm_json_print(j);
     cJSON_Delete(j);
-    int rc = fm_llm_write_private(path, s, strlen(s), err);
+    int rc = write_private(path, s, strlen(s), err);
     free(s);
     return rc;
 }
@@ -205,7 +206,7 @@ int fm_llm_caps_save(const char *dir, const char *url, const char *model,
     cJSON_AddBoolToObject(j, "temperature", !caps->no_temperature);
     char *s = fm_json_print(j);
     cJSON_Delete(j);
-    int rc = fm_llm_write_private(path, s, strlen(s), err);
+    int rc = write_private(path, s, strlen(s), err);
     free(s);
     return rc;
 }

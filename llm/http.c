@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
 typedef struct xfer {          /* what curl's callbacks touch: stable address */

@@ -18,7 +18,6 @@ typedef struct fm_sha256 {
 } fm_sha256;
 void fm_sha256_init(fm_sha256 *s);
 void fm_sha256_update(fm_sha256 *s, const void *p, size_t n);
-void fm_sha256_final(fm_sha256 *s, unsigned char out[32]);
 void fm_sha256_hex_final(fm_sha256 *s, char out[65]);
 void fm_sha256_hex(const void *p, size_t n, char out[65]);
 
@@ -144,9 +143,6 @@ void fm_llm_caps_load(const char *dir, const char *url, const char *model,
                       fm_llm_caps *caps);
 int fm_llm_caps_save(const char *dir, const char *url, const char *model,
                      const fm_llm_caps *caps, fm_error *err);
-/* Write data to path atomically with the given mode, without fsync. */
-int fm_llm_write_private(const char *path, const char *data, size_t len,
-                         fm_error *err);
 
 /* ---- http.c: the request engine over curl's multi interface ---- */
 typedef struct fm_llm_hooks {
@@ -191,8 +187,6 @@ void fm_llm_vote_attrs(const fm_llm_answer *a, int n, fm_llm_vote *v);
 cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
                     const fm_llm_vote *v, const char *model, int samples,
                     int rejected, int failed);
-/* Text of a key for reports: "fields:src_ip,dst_ip", "flow_manager", ... */
-void fm_llm_key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n);
 /* Rank the NFs of attrs by static cost (1 = costliest); ties closer than
  * the tie fraction are ordered by wins in the comparisons (wins[i] counts
  * +1 per comparison won, -1 per comparison lost, for attrs->elems[i]). */

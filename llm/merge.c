@@ -21,10 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "llm_int.h"
 
-void fm_llm_key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n)
+/* Text of a key for reports: "fields:src_ip,dst_ip", "flow_manager", ... */
+static void key_text(fm_key_kind k, fm_fieldset f, char *out, size_t n)
 {
     char t[64];
     if (k == FM_KEY_FIELDS) {
@@ -129,8 +130,8 @@ static const char *tf(int b) { return b ? "true" : "false"; }
 static void merge_key(fm_elem_attrs *e, const fm_llm_vote *v)
 {
     char st[80], lt[80], res[200];
-    fm_llm_key_text(e->key_kind, e->key_fields, st, sizeof st);
-    fm_llm_key_text(v->key_kind, v->fields, lt, sizeof lt);
+    key_text(e->key_kind, e->key_fields, st, sizeof st);
+    key_text(v->key_kind, v->fields, lt, sizeof lt);
     if (e->key_kind == v->key_kind && e->key_fields == v->fields)
         return;
     const char *r;
@@ -169,7 +170,7 @@ static cJSON *counts_json(const fm_llm_answer *a, int n, int which)
         case 1:
             if (!a[i].stateful)
                 continue;
-            fm_llm_key_text(a[i].key_kind, a[i].fields, k, sizeof k);
+            key_text(a[i].key_kind, a[i].fields, k, sizeof k);
             break;
         case 2: snprintf(k, sizeof k, "%s", tf(a[i].symmetric)); break;
         case 3: snprintf(k, sizeof k, "%s", fm_intensity_name(a[i].intensity)); break;
@@ -186,22 +187,9 @@ static cJSON *counts_json(const fm_llm_answer *a, int n, int which)
 
 static double frac(int votes, int of) { return of ? (double)votes / of : 0; }
 
-cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
-                    const fm_llm_vote *v, const char *model, int samples,
-                    int rejected, int failed)
+/* The record of the vote: counts, the majority, the agreement per answer. */
+static void add_votes(cJSON *o, const fm_llm_answer *a, int n, const fm_llm_vote *v)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "model", model);
-    cJSON_AddNumberToObject(o, "samples", samples);
-    cJSON_AddNumberToObject(o, "valid", n);
-    cJSON_AddNumberToObject(o, "rejected", rejected);
-    cJSON_AddNumberToObject(o, "failed", failed);
-    if (n == 0) {
-        cJSON_AddStringToObject(o, "status", "no valid answer: static attributes kept");
-        return o;
-    }
-    free(e->provenance);
-    e->provenance = fm_xstrdup("static+llm");
     cJSON *votes = cJSON_AddObjectToObject(o, "votes");
     static const char *const names[] = {"stateful", "key", "symmetric",
                                         "intensity", "pointer_chasing"};
@@ -209,7 +197,7 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
         cJSON_AddItemToObject(votes, names[k], counts_json(a, n, k));
     cJSON *maj = cJSON_AddObjectToObject(o, "majority");
     char kt[80];
-    fm_llm_key_text(v->key_kind, v->fields, kt, sizeof kt);
+    key_text(v->key_kind, v->fields, kt, sizeof kt);
     cJSON_AddBoolToObject(maj, "stateful", v->stateful);
     cJSON_AddStringToObject(maj, "key", kt);
     cJSON_AddBoolToObject(maj, "symmetric", v->symmetric);
@@ -224,14 +212,18 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
     cJSON_AddNumberToObject(ag, "pointer_chasing", frac(v->pointer_votes, n));
     if (v->reason && *v->reason)
         cJSON_AddStringToObject(o, "reason", v->reason);
+}
 
-    /* statefulness and key */
+/* Statefulness and key: static evidence of state stands; state only the
+ * LLM sees makes the NF stateful with an unknown key (it runs shared). */
+static void merge_state(fm_elem_attrs *e, const fm_llm_vote *v, int n)
+{
     if (e->stateful && !v->stateful) {
         disagree(e, "stateful", "true", "false", v->stateful_votes, n,
                  "static evidence of per-flow state stands: stateful");
     } else if (!e->stateful && v->stateful) {
         char lt[80];
-        fm_llm_key_text(v->key_kind, v->fields, lt, sizeof lt);
+        key_text(v->key_kind, v->fields, lt, sizeof lt);
         disagree(e, "stateful", "false", "true", v->stateful_votes, n,
                  "stateful with key unknown (runs shared): the LLM reports "
                  "per-flow state that static analysis did not find");
@@ -245,7 +237,11 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
     } else if (e->stateful && v->stateful) {
         merge_key(e, v);
     }
-    /* the cautious side of everything else */
+}
+
+/* Everything else: the cautious side of each attribute. */
+static void merge_cautious(fm_elem_attrs *e, const fm_llm_vote *v, int n)
+{
     if (!e->symmetric && v->symmetric && e->stateful) {
         disagree(e, "symmetric", "false", "true", v->symmetric_votes, n,
                  "either side says symmetric: symmetric");
@@ -271,6 +267,27 @@ cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
                  "either side says pointer chasing: true");
         e->pointer_chasing = 1;
     }
+}
+
+cJSON *fm_llm_merge(fm_elem_attrs *e, const fm_llm_answer *a, int n,
+                    const fm_llm_vote *v, const char *model, int samples,
+                    int rejected, int failed)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddNumberToObject(o, "samples", samples);
+    cJSON_AddNumberToObject(o, "valid", n);
+    cJSON_AddNumberToObject(o, "rejected", rejected);
+    cJSON_AddNumberToObject(o, "failed", failed);
+    if (n == 0) {
+        cJSON_AddStringToObject(o, "status", "no valid answer: static attributes kept");
+        return o;
+    }
+    free(e->provenance);
+    e->provenance = fm_xstrdup("static+llm");
+    add_votes(o, a, n, v);
+    merge_state(e, v, n);
+    merge_cautious(e, v, n);
     return o;
 }
 

@@ -89,7 +89,7 @@ void fm_sha256_update(fm_sha256 *s, const void *data, size_t n)
     }
 }
 
-void fm_sha256_final(fm_sha256 *s, unsigned char out[32])
+static void sha256_final(fm_sha256 *s, unsigned char out[32])
 {
     uint64_t bits = s->len * 8;
     unsigned char pad = 0x80, zero = 0, len[8];
@@ -110,7 +110,7 @@ void fm_sha256_final(fm_sha256 *s, unsigned char out[32])
 void fm_sha256_hex_final(fm_sha256 *s, char out[65])
 {
     unsigned char d[32];
-    fm_sha256_final(s, d);
+    sha256_final(s, d);
     for (int i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }

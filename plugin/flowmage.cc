@@ -12,12 +12,13 @@
 #include "gcc-common.h"
 #include "plugin-version.h"
 
+#include "flowmage/version.h"
 #include "fm.h"
 
 int plugin_is_GPL_compatible;
 
 static struct plugin_info fm_info = {
-    "0.1.0",
+    FM_VERSION,
     "flowmage: records per-function facts into a .flowmage ELF section\n"
     "  -fplugin-arg-flowmage-dump-dir=DIR  -fplugin-arg-flowmage-exclude=P1:P2\n"
     "  -fplugin-arg-flowmage-max-events=N  -fplugin-arg-flowmage-verbose"};

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CORES 1024
 #define MAX_RETA 65536
 #define DEFAULT_RETA 512
 
@@ -44,9 +43,9 @@ int fm_sim_rss_init(fm_sim_rss *r, const fm_sim_rss_spec *s, fm_error *err)
 {
     memset(r, 0, sizeof *r);
     unsigned reta_size = s->reta_size ? s->reta_size : DEFAULT_RETA;
-    if (s->cores < 1 || s->cores > MAX_CORES)
+    if (s->cores < 1 || s->cores > FM_SIM_MAX_CORES)
         return fm_fail(err, FM_ERR_INPUT, NULL, 0, 0,
-                       "cores must be 1..%d (got %u)", MAX_CORES, s->cores);
+                       "cores must be 1..%d (got %u)", FM_SIM_MAX_CORES, s->cores);
     if (reta_size > MAX_RETA || (reta_size & (reta_size - 1)))
         return fm_fail(err, FM_ERR_INPUT, NULL, 0, 0,
                        "RETA size must be a power of two up to %d (got %u)",

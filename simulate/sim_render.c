@@ -133,6 +133,101 @@ static void nf_table(fm_buf *b, const fm_simulation *s, size_t comp)
     }
 }
 
+/* The devices of component comp, one line each; devs: the rss column's
+ * title. */
+static void device_lines(fm_buf *b, const fm_simulation *s, size_t comp, char *devs, size_t n)
+{
+    const fm_solve_result *res = s->solve;
+    const fm_solve_component *cp = &res->comps[comp];
+    devs[0] = 0;
+    for (size_t i = 0; i < cp->ndevices; i++) {
+        const fm_solve_device *d = &res->devices[cp->devices[i]];
+        fm_buf_printf(b, "device %s (%s): %u cores%s%s\n", d->name, d->cls, d->cores,
+                      d->why_not[0] ? "; " : "", d->why_not);
+        size_t l = strlen(devs);
+        snprintf(devs + l, n - l, "%s%s", i ? " | " : "rss of ", d->name);
+    }
+    if (cp->ndevices < 2)
+        snprintf(devs, n, "rss");
+}
+
+/* The rss column's width: its longest entry, at least its title, at most 90. */
+static int rss_width(const fm_simulation *s, size_t comp, const char *devs)
+{
+    int w = 3;
+    for (size_t i = 0; i < s->ncands; i++) {
+        char rss[512];
+        if (s->cands[i].comp != (int)comp)
+            continue;
+        fm_sim_candidate_rss(s, &s->cands[i], " | ", rss, sizeof rss);
+        w = (int)strlen(rss) > w ? (int)strlen(rss) : w;
+    }
+    return w < (int)strlen(devs) ? (int)strlen(devs) : w > 90 ? 90 : w;
+}
+
+static void candidate_row(fm_buf *b, const fm_simulation *s, const fm_sim_candidate *c, int w)
+{
+    char rss[512], mark[4], range[32];
+    fm_sim_candidate_rss(s, c, " | ", rss, sizeof rss);
+    snprintf(mark, sizeof mark, "%c%c", c->chosen ? '*' : ' ', c->is_default ? 'd' : ' ');
+    snprintf(range, sizeof range, "%.1f..%.1f%%", pct(c->load.min, c->load.total),
+             pct(c->load.max, c->load.total));
+    double imb_model = c->nruns == 1 ? c->runs[0].imb_model : -1;
+    fm_buf_printf(b, "%s%-3zu %-*.*s %8.2f", mark, c->combo + 1, w, w, rss, c->cost);
+    num_or_dash(b, " %*.2f", c->tput_chosen, 6);
+    num_or_dash(b, " %*.2f", c->tput_default, 6);
+    num_or_dash(b, " %*.2f", imb_model, 6);
+    fm_buf_printf(b, "  %6.2f", c->load.imbalance);
+    num_or_dash(b, " %*.2f", c->tput_trace_chosen, 6);
+    num_or_dash(b, " %*.2f", c->tput_trace_default, 6);
+    fm_buf_printf(b, "  %13s %5.1f%% %5.1f%% %7llu\n", range, pct(c->shared_pkts, c->pkts),
+                  pct(c->contended_pkts, c->pkts), (unsigned long long)c->violations);
+}
+
+/* One group of devices: its settings (the chosen, the default and the first
+ * top others), the per-core shares, the NF table. */
+static void component_table(fm_buf *b, const fm_simulation *s, size_t comp, int per_nf,
+                            size_t top)
+{
+    char devs[256];
+    fm_buf_puts(b, "\n");
+    device_lines(b, s, comp, devs, sizeof devs);
+    int w = rss_width(s, comp, devs);
+    fm_buf_printf(b, "  %-3s %-*s ", "", w, "");
+    group(b, "cost model", 29);
+    fm_buf_puts(b, "  ");
+    group(b, "on the trace", 20);
+    fm_buf_puts(b, "  ");
+    group(b, "trace", 35);
+    fm_buf_puts(b, "\n");
+    fm_buf_printf(b, "  %-3s %-*s %8s %6s %6s %6s  %6s %6s %6s  %13s %6s %6s %7s\n",
+                  "#", w, devs, "cyc/pkt", "tput/*", "tput/d", "imb", "imb", "tput/*",
+                  "tput/d", "core min..max", "shared", "x-core", "unsound");
+    size_t shown = 0, hidden = 0;
+    for (size_t i = 0; i < s->ncands; i++) {
+        const fm_sim_candidate *c = &s->cands[i];
+        if (c->comp != (int)comp)
+            continue;
+        if (top && shown >= top && !c->chosen && !c->is_default) {
+            hidden++;
+            continue;
+        }
+        shown++;
+        candidate_row(b, s, c, w);
+    }
+    if (hidden)
+        fm_buf_printf(b, "  ... %zu more settings (--top 0 shows them; --csv and --json "
+                         "have all)\n", hidden);
+    const fm_sim_candidate *ch = &s->cands[s->chosen_cand[comp]];
+    core_shares(b, "chosen (*)", ch);
+    if (s->default_cand[comp] >= 0 && s->default_cand[comp] != s->chosen_cand[comp])
+        core_shares(b, "default (d)", &s->cands[s->default_cand[comp]]);
+    else if (s->default_cand[comp] < 0)
+        fm_buf_puts(b, "  default (d): not among the combinations the solver evaluated\n");
+    if (per_nf)
+        nf_table(b, s, comp);
+}
+
 char *fm_simulation_table(const fm_simulation *s, int per_nf, size_t top)
 {
     fm_buf b;
@@ -141,76 +236,8 @@ char *fm_simulation_table(const fm_simulation *s, int per_nf, size_t top)
     fm_buf_printf(&b, "flowmage simulate: NIC %s (RETA %u), cost model %s\n", res->nic->name,
                   res->nic->reta_size, res->cost->source);
     trace_summary(&b, s->trace);
-    for (size_t comp = 0; comp < s->ncomps; comp++) {
-        const fm_solve_component *cp = &res->comps[comp];
-        fm_buf_puts(&b, "\n");
-        char devs[256] = "";
-        for (size_t i = 0; i < cp->ndevices; i++) {
-            const fm_solve_device *d = &res->devices[cp->devices[i]];
-            fm_buf_printf(&b, "device %s (%s): %u cores%s%s\n", d->name, d->cls, d->cores,
-                          d->why_not[0] ? "; " : "", d->why_not);
-            size_t l = strlen(devs);
-            snprintf(devs + l, sizeof devs - l, "%s%s", i ? " | " : "rss of ", d->name);
-        }
-        if (cp->ndevices < 2)
-            snprintf(devs, sizeof devs, "rss");
-        int w = 3; /* the rss column fits its longest entry */
-        for (size_t i = 0; i < s->ncands; i++) {
-            char rss[512];
-            if (s->cands[i].comp != (int)comp)
-                continue;
-            fm_sim_candidate_rss(s, &s->cands[i], " | ", rss, sizeof rss);
-            w = (int)strlen(rss) > w ? (int)strlen(rss) : w;
-        }
-        w = w < (int)strlen(devs) ? (int)strlen(devs) : w > 90 ? 90 : w;
-        fm_buf_printf(&b, "  %-3s %-*s ", "", w, "");
-        group(&b, "cost model", 29);
-        fm_buf_puts(&b, "  ");
-        group(&b, "on the trace", 20);
-        fm_buf_puts(&b, "  ");
-        group(&b, "trace", 35);
-        fm_buf_puts(&b, "\n");
-        fm_buf_printf(&b, "  %-3s %-*s %8s %6s %6s %6s  %6s %6s %6s  %13s %6s %6s %7s\n",
-                      "#", w, devs, "cyc/pkt", "tput/*", "tput/d", "imb", "imb", "tput/*",
-                      "tput/d", "core min..max", "shared", "x-core", "unsound");
-        size_t shown = 0, hidden = 0;
-        for (size_t i = 0; i < s->ncands; i++) {
-            const fm_sim_candidate *c = &s->cands[i];
-            if (c->comp != (int)comp)
-                continue;
-            if (top && shown >= top && !c->chosen && !c->is_default) {
-                hidden++;
-                continue;
-            }
-            shown++;
-            char rss[512], mark[4], range[32];
-            fm_sim_candidate_rss(s, c, " | ", rss, sizeof rss);
-            snprintf(mark, sizeof mark, "%c%c", c->chosen ? '*' : ' ', c->is_default ? 'd' : ' ');
-            snprintf(range, sizeof range, "%.1f..%.1f%%", pct(c->load.min, c->load.total),
-                     pct(c->load.max, c->load.total));
-            double imb_model = c->nruns == 1 ? c->runs[0].imb_model : -1;
-            fm_buf_printf(&b, "%s%-3zu %-*.*s %8.2f", mark, c->combo + 1, w, w, rss, c->cost);
-            num_or_dash(&b, " %*.2f", c->tput_chosen, 6);
-            num_or_dash(&b, " %*.2f", c->tput_default, 6);
-            num_or_dash(&b, " %*.2f", imb_model, 6);
-            fm_buf_printf(&b, "  %6.2f", c->load.imbalance);
-            num_or_dash(&b, " %*.2f", c->tput_trace_chosen, 6);
-            num_or_dash(&b, " %*.2f", c->tput_trace_default, 6);
-            fm_buf_printf(&b, "  %13s %5.1f%% %5.1f%% %7llu\n", range, pct(c->shared_pkts, c->pkts),
-                          pct(c->contended_pkts, c->pkts), (unsigned long long)c->violations);
-        }
-        if (hidden)
-            fm_buf_printf(&b, "  ... %zu more settings (--top 0 shows them; --csv and --json "
-                              "have all)\n", hidden);
-        const fm_sim_candidate *ch = &s->cands[s->chosen_cand[comp]];
-        core_shares(&b, "chosen (*)", ch);
-        if (s->default_cand[comp] >= 0 && s->default_cand[comp] != s->chosen_cand[comp])
-            core_shares(&b, "default (d)", &s->cands[s->default_cand[comp]]);
-        else if (s->default_cand[comp] < 0)
-            fm_buf_puts(&b, "  default (d): not among the combinations the solver evaluated\n");
-        if (per_nf)
-            nf_table(&b, s, comp);
-    }
+    for (size_t comp = 0; comp < s->ncomps; comp++)
+        component_table(&b, s, comp, per_nf, top);
     fm_buf_puts(&b, "\n"
         "tput/* and tput/d: relative throughput (1 / cycles per packet) against the\n"
         "  chosen (*) and the default (d) setting; imb: busiest core / mean; \"on trace\"\n"

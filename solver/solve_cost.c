@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "flowmage/solve.h"
 
 void fm_cost_model_default(fm_cost_model *m)

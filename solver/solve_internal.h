@@ -36,7 +36,4 @@ fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,
 int fm_solve_same_hash(const fm_solve_result *res, const fm_rss_choice *a,
                        const fm_rss_choice *b);
 
-/* "src_ip,dst_ip sym via fm" / "unknown" / "-" for an NF's key. */
-void fm_solve_key_text(const fm_solve_nf *nf, char *out, size_t n);
-
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "flowmage/solve.h"
 #include "solve_internal.h"
 
@@ -15,14 +15,6 @@ static void add_fields(cJSON *o, const char *key, fm_fieldset f)
     for (int i = 0; i < FM_NFIELDS; i++)
         if (f & (1u << i))
             cJSON_AddItemToArray(a, cJSON_CreateString(fm_field_name(i)));
-}
-
-static void add_str_or_null(cJSON *o, const char *key, const char *s)
-{
-    if (s)
-        cJSON_AddStringToObject(o, key, s);
-    else
-        cJSON_AddNullToObject(o, key);
 }
 
 static cJSON *choice_json(const fm_solve_result *res, const fm_rss_choice *c)
@@ -104,20 +96,20 @@ static cJSON *device_json(const fm_solve_result *res, const fm_click_config *cfg
         cJSON_AddNumberToObject(o, "line", (double)cfg->decls[d->decl].loc.line);
         cJSON_AddNumberToObject(o, "col", (double)cfg->decls[d->decl].loc.col);
     }
-    add_str_or_null(o, "port", d->port);
+    fm_json_add_str_or_null(o, "port", d->port);
     cJSON_AddNumberToObject(o, "queues", d->queues);
     cJSON_AddNumberToObject(o, "cores", d->cores);
-    add_str_or_null(o, "thread_offset", d->thread_offset);
+    fm_json_add_str_or_null(o, "thread_offset", d->thread_offset);
     cJSON_AddBoolToObject(o, "rss", d->rss);
     cJSON_AddBoolToObject(o, "writable", d->writable);
-    add_str_or_null(o, "why_not", d->why_not[0] ? d->why_not : NULL);
+    fm_json_add_str_or_null(o, "why_not", d->why_not[0] ? d->why_not : NULL);
     cJSON_AddNumberToObject(o, "group", d->group);
     cJSON_AddNumberToObject(o, "component", d->component);
     const fm_rss_choice *c = fm_solve_chosen(d);
     cJSON *ch = choice_json(res, c);
     cJSON_AddNumberToObject(ch, "candidate", d->chosen);
     if (!c->none && res->opts.dialect == FM_DIALECT_FLOWRULES) {
-        add_str_or_null(ch, "rules_file", d->rules_path);
+        fm_json_add_str_or_null(ch, "rules_file", d->rules_path);
         cJSON_AddItemToObject(ch, "rules", rules_json(res, d));
     }
     cJSON_AddItemToObject(o, "chosen", ch);
@@ -184,7 +176,7 @@ static cJSON *nf_json(const fm_solve_result *res, const fm_solve_nf *nf)
     cJSON_AddStringToObject(k, "kind", fm_key_kind_name(nf->key_kind));
     add_fields(k, "fields", nf->key_kind == FM_KEY_FIELDS ? nf->key : 0);
     cJSON_AddBoolToObject(k, "symmetric", nf->symmetric);
-    add_str_or_null(k, "from_flow_manager", nf->key_from);
+    fm_json_add_str_or_null(k, "from_flow_manager", nf->key_from);
     cJSON_AddStringToObject(o, "intensity", fm_intensity_name(nf->intensity));
     cJSON_AddBoolToObject(o, "pointer_chasing", nf->pointer_chasing);
     cJSON_AddBoolToObject(o, "global_state", nf->global_state);
@@ -230,8 +222,8 @@ static void add_output(cJSON *root, const fm_solve_output *out)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "element", e->element);
         cJSON_AddStringToObject(o, "keyword", e->keyword);
-        add_str_or_null(o, "old", e->old_value);
-        add_str_or_null(o, "new", e->new_value);
+        fm_json_add_str_or_null(o, "old", e->old_value);
+        fm_json_add_str_or_null(o, "new", e->new_value);
         cJSON_AddNumberToObject(o, "line", (double)e->line);
         cJSON_AddNumberToObject(o, "col", (double)e->col);
         cJSON_AddItemToArray(ed, o);
@@ -246,8 +238,8 @@ char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *ou
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "flowmage_solve_report", FM_SOLVE_REPORT_VERSION);
     cJSON_AddStringToObject(root, "generator", "flowmage " FM_VERSION);
-    add_str_or_null(root, "config", cfg ? cfg->path : NULL);
-    add_str_or_null(root, "output", output_path);
+    fm_json_add_str_or_null(root, "config", cfg ? cfg->path : NULL);
+    fm_json_add_str_or_null(root, "output", output_path);
     cJSON *nic = cJSON_AddObjectToObject(root, "nic");
     cJSON_AddStringToObject(nic, "name", res->nic->name);
     cJSON_AddNumberToObject(nic, "key_len", res->nic->key_len);

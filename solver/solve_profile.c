@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "flowmage/solve.h"
 
 #define IP_FIELDS (FM_F_SRC_IP | FM_F_DST_IP)

@@ -9,7 +9,8 @@
 
 #define MAX_LISTED 40
 
-void fm_solve_key_text(const fm_solve_nf *nf, char *out, size_t n)
+/* "src_ip,dst_ip sym via fm" / "unknown" / "-" for an NF's key. */
+static void key_text(const fm_solve_nf *nf, char *out, size_t n)
 {
     char f[64];
     if (nf->key_kind == FM_KEY_FIELDS) {
@@ -82,7 +83,7 @@ static void explain_nfs(const fm_solve_result *res, const fm_solve_device *d, fm
     char key[160];
     for (size_t i = 0; i < d->nnfs; i++) {
         const fm_solve_nf *nf = &res->nfs[d->nfs[i]];
-        fm_solve_key_text(nf, key, sizeof key);
+        key_text(nf, key, sizeof key);
         wn = strlen(nf->name) > wn ? strlen(nf->name) : wn;
         wc = strlen(nf->cls) > wc ? strlen(nf->cls) : wc;
         wk = strlen(key) > wk ? strlen(key) : wk;
@@ -92,7 +93,7 @@ static void explain_nfs(const fm_solve_result *res, const fm_solve_device *d, fm
                   "decision", "why");
     for (size_t i = 0; i < d->nnfs; i++) {
         const fm_solve_nf *nf = &res->nfs[d->nfs[i]];
-        fm_solve_key_text(nf, key, sizeof key);
+        key_text(nf, key, sizeof key);
         fm_buf_printf(b, "  %-*s  %-*s  %-*s  %-10s  %-3s  %7.1f  %-14s  %s\n", (int)wn,
                       nf->name, (int)wc, nf->cls, (int)wk, key,
                       nf->stateful ? fm_intensity_name(nf->intensity) : "-",
@@ -243,7 +244,7 @@ static void dot_node(const fm_solve_result *res, size_t i, const int *nf_of,
         shape = "cds";
     } else if (nf_of[i] >= 0) {
         const fm_solve_nf *nf = &res->nfs[nf_of[i]];
-        fm_solve_key_text(nf, key, sizeof key);
+        key_text(nf, key, sizeof key);
         snprintf(label, sizeof label, "%s\n%s\nkey %s\n%s", e->name, e->cls, key,
                  fm_nf_decision_name(nf->decision));
         fill = nf->decision == FM_NF_SHARED_NOTHING ? "#a1d99b"

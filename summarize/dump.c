@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 #include "program.h"
 
 static const char *const ev_names[] = {"?", "load", "store", "addr", "ptradd",

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 
 static const char *const op_names[] = {"", "lookup", "lookup_insert", "insert", "erase"};
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/json.h"
+#include "common/json.h"
 
 /* ---- building ---- */
 

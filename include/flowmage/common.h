@@ -11,13 +11,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flowmage/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define FM_VERSION "0.1.0"
-
-/* Exit codes of the CLI (CONVENTIONS.md). */
+/* Exit codes of the CLI (README.md, docs/flowmage.1). */
 enum { FM_EXIT_OK = 0, FM_EXIT_FINDINGS = 1, FM_EXIT_INPUT = 2, FM_EXIT_ENV = 3 };
 
 /* Kind of failure, so the CLI can pick the exit code. */

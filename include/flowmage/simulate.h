@@ -131,6 +131,9 @@ void fm_synth_format(const fm_synth_spec *s, char *out, size_t n);
 
 /* ------------------------------------------------------ RSS configuration */
 
+/* The most cores (queues) a replay spreads packets over. */
+#define FM_SIM_MAX_CORES 1024
+
 typedef struct fm_sim_rss_spec {
     fm_fieldset hashed;      /* fields the NIC hashes (proto is ignored) */
     const uint8_t *key4;     /* Toeplitz key for IPv4 packets; NULL: the
@@ -140,7 +143,7 @@ typedef struct fm_sim_rss_spec {
     size_t key6_len;
     int symmetric;           /* key4 == NULL: synthesise a symmetric key;
                                 key4 given: verify that it is symmetric */
-    unsigned cores;          /* queues, one core each (1..1024) */
+    unsigned cores;          /* queues, one core each (1..FM_SIM_MAX_CORES) */
     unsigned reta_size;      /* power of two, >= cores; 0 = 512 */
     const uint16_t *reta;    /* reta_size queue numbers, NULL = round robin */
 } fm_sim_rss_spec;

@@ -8,6 +8,10 @@
 #include "click_internal.h"
 #include "click_parser.h"
 
+/* Statements of scope up to the '}' (or '||') closing open, or to the end
+ * of input when open is NULL; bodies nest, so this recurses. */
+static int parse_stmts(parser *p, int scope, const fm_tok *open);
+
 int fm_cp_fail_tok(parser *p, const fm_tok *t, const char *fmt, ...)
 {
     char msg[400];
@@ -70,7 +74,7 @@ int fm_cp_is_reserved(parser *p, const fm_tok *t)
 
 /* ---- building the AST ---- */
 
-int fm_cp_add_scope(parser *p, int parent, const char *name, fm_click_loc loc)
+static int add_scope(parser *p, int parent, const char *name, fm_click_loc loc)
 {
     fm_click_config *c = p->c;
     c->scopes = fm_xrealloc(c->scopes, (c->nscopes + 1) * sizeof *c->scopes);
@@ -161,7 +165,7 @@ int fm_cp_check_declared_after_use(parser *p, int scope, const fm_tok *t)
 
 /* ---- configuration strings ---- */
 
-int fm_cp_parse_config(parser *p, int decl, const fm_tok *open)
+static int parse_config(parser *p, int decl, const fm_tok *open)
 {
     fm_click_loc inner;
     if (fm_lex_config(&p->lx, open, &inner) != 0)
@@ -183,7 +187,7 @@ int fm_cp_maybe_config(parser *p, int decl)
     if (!fm_cp_is_char(&t, '('))
         return 0;
     fm_cp_next(p, &t);
-    return fm_cp_parse_config(p, decl, &t);
+    return parse_config(p, decl, &t);
 }
 
 /* ---- elementclass bodies ---- */
@@ -267,7 +271,7 @@ int fm_cp_parse_body(parser *p, int parent, const char *name, const fm_tok *open
     int prev = -1;
     *first = -1;
     for (;;) {
-        int s = fm_cp_add_scope(p, parent, name, fm_cp_tok_loc(open));
+        int s = add_scope(p, parent, name, fm_cp_tok_loc(open));
         if (*first < 0)
             *first = s;
         if (prev >= 0) {
@@ -278,7 +282,7 @@ int fm_cp_parse_body(parser *p, int parent, const char *name, const fm_tok *open
         int out = add_pseudo(p, s, "output", fm_cp_tok_loc(open));
         p->c->scopes[s].input_decl = in;
         p->c->scopes[s].output_decl = out;
-        if (parse_formals(p, s) != 0 || fm_cp_parse_stmts(p, s, open) != 0)
+        if (parse_formals(p, s) != 0 || parse_stmts(p, s, open) != 0)
             return -1;
         fm_tok t;
         if (fm_cp_next(p, &t) != 0)
@@ -317,7 +321,7 @@ static int parse_elementclass(parser *p, int scope, const fm_tok *kw)
         if (rc == 0)
             p->c->scopes[first].loc = fm_cp_tok_loc(&name);
     } else if (t.kind == TK_IDENT && !fm_cp_is_reserved(p, &t)) {
-        int s = fm_cp_add_scope(p, scope, n, fm_cp_tok_loc(&name));
+        int s = add_scope(p, scope, n, fm_cp_tok_loc(&name));
         p->c->scopes[s].synonym = fm_cp_tok_str(p, &t);
         rc = 0;
     } else {
@@ -393,7 +397,7 @@ static int parse_special(parser *p, int scope, const fm_tok *kw)
 
 /* ---- statements ---- */
 
-int fm_cp_parse_stmts(parser *p, int scope, const fm_tok *open)
+static int parse_stmts(parser *p, int scope, const fm_tok *open)
 {
     fm_tok t;
     char buf[64];
@@ -444,8 +448,8 @@ int fm_click_parse(const char *text, size_t len, const char *path,
     p.err = err;
     fm_lex_init(&p.lx, out->text, len, out->path, err);
     fm_click_loc top = {0, 0, 1, 1};
-    fm_cp_add_scope(&p, -1, NULL, top);
-    int rc = fm_cp_parse_stmts(&p, 0, NULL);
+    add_scope(&p, -1, NULL, top);
+    int rc = parse_stmts(&p, 0, NULL);
     for (size_t i = 0; i < p.nuses; i++)
         free(p.uses[i].name);
     free(p.uses);

@@ -33,7 +33,6 @@ char *fm_cp_tok_str(parser *p, const fm_tok *t);
 fm_click_loc fm_cp_tok_loc(const fm_tok *t);
 void fm_cp_describe(parser *p, const fm_tok *t, char *out, size_t n);
 int fm_cp_is_reserved(parser *p, const fm_tok *t);
-int fm_cp_add_scope(parser *p, int parent, const char *name, fm_click_loc loc);
 int fm_cp_add_decl(parser *p, int scope, char *name, char *cls, fm_click_loc loc,
                    fm_click_loc cls_loc);
 int fm_cp_find_decl(parser *p, int scope, const char *s, size_t n);
@@ -41,12 +40,10 @@ int fm_cp_add_conn(parser *p, int scope, int from, int fport, int to, int tport,
                    const fm_tok *arrow);
 void fm_cp_remember_use(parser *p, int scope, const fm_tok *t);
 int fm_cp_check_declared_after_use(parser *p, int scope, const fm_tok *t);
-int fm_cp_parse_config(parser *p, int decl, const fm_tok *open);
 int fm_cp_maybe_config(parser *p, int decl);
 /* '{' consumed (open): the bodies of an elementclass; *first: its scope. */
 int fm_cp_parse_body(parser *p, int parent, const char *name, const fm_tok *open,
                      int *first);
-int fm_cp_parse_stmts(parser *p, int scope, const fm_tok *open);
 /* One connection statement (or declaration) in scope (click_conn.c). */
 int fm_cp_connection(parser *p, int scope);
 

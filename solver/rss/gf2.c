@@ -14,22 +14,6 @@ int fm_gf2_lowest(const fm_gf2_vec *v)
     return -1;
 }
 
-unsigned fm_gf2_weight(const fm_gf2_vec *v)
-{
-    unsigned n = 0;
-    for (int i = 0; i < FM_GF2_WORDS; i++)
-        n += (unsigned)__builtin_popcountll(v->w[i]);
-    return n;
-}
-
-unsigned fm_gf2_distance(const fm_gf2_vec *a, const fm_gf2_vec *b)
-{
-    unsigned n = 0;
-    for (int i = 0; i < FM_GF2_WORDS; i++)
-        n += (unsigned)__builtin_popcountll(a->w[i] ^ b->w[i]);
-    return n;
-}
-
 fm_gf2_sys *fm_gf2_sys_new(unsigned nvars)
 {
     fm_gf2_sys *s = fm_xcalloc(1, sizeof *s);
@@ -92,7 +76,7 @@ int fm_gf2_sys_add_value(fm_gf2_sys *s, unsigned a, int val)
     return fm_gf2_sys_add(s, &v, val);
 }
 
-void fm_gf2_sys_reduce(fm_gf2_sys *s)
+static void sys_reduce(fm_gf2_sys *s)
 {
     if (s->reduced)
         return;
@@ -114,7 +98,7 @@ int fm_gf2_sys_solve(fm_gf2_sys *s, const fm_gf2_vec *hint, fm_gf2_vec *x)
 {
     if (s->inconsistent)
         return -1;
-    fm_gf2_sys_reduce(s);
+    sys_reduce(s);
     fm_gf2_vec_zero(x);
     for (unsigned v = 0; v < s->nvars; v++)
         if (!s->has[v] && fm_gf2_get(hint, v))
@@ -134,7 +118,7 @@ int fm_gf2_sys_solve(fm_gf2_sys *s, const fm_gf2_vec *hint, fm_gf2_vec *x)
 
 unsigned fm_gf2_sys_null_basis(fm_gf2_sys *s, fm_gf2_vec *out)
 {
-    fm_gf2_sys_reduce(s);
+    sys_reduce(s);
     unsigned n = 0;
     for (unsigned f = 0; f < s->nvars; f++) {
         if (s->has[f])

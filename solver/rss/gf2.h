@@ -3,9 +3,9 @@
  * Sized for RSS keys: at most FM_GF2_MAXVARS unknowns (one per key bit of a
  * 64-byte key).  A system is kept in echelon form as rows are added (the row
  * whose lowest set column is c is stored at row[c]), so adding thousands of
- * mostly redundant equations costs little; fm_gf2_sys_reduce() turns it into
- * reduced row-echelon form, after which every pivot variable is an explicit
- * XOR of free variables (plus the right-hand side). */
+ * mostly redundant equations costs little; the queries below first bring it
+ * to reduced row-echelon form, after which every pivot variable is an
+ * explicit XOR of free variables (plus the right-hand side). */
 #ifndef FLOWMAGE_SOLVER_GF2_H
 #define FLOWMAGE_SOLVER_GF2_H
 
@@ -47,10 +47,6 @@ static inline void fm_gf2_xor(fm_gf2_vec *dst, const fm_gf2_vec *src)
 }
 /* Index of the lowest set bit, or -1 for the zero vector. */
 int fm_gf2_lowest(const fm_gf2_vec *v);
-/* Number of set bits. */
-unsigned fm_gf2_weight(const fm_gf2_vec *v);
-/* Number of positions where a and b differ. */
-unsigned fm_gf2_distance(const fm_gf2_vec *a, const fm_gf2_vec *b);
 
 /* A linear system A x = b over GF(2) in nvars unknowns. */
 typedef struct fm_gf2_sys {
@@ -75,9 +71,6 @@ int fm_gf2_sys_add(fm_gf2_sys *s, const fm_gf2_vec *coef, int rhs);
 /* Convenience forms of the two equations RSS constraints need. */
 int fm_gf2_sys_add_equal(fm_gf2_sys *s, unsigned a, unsigned b); /* x_a = x_b */
 int fm_gf2_sys_add_value(fm_gf2_sys *s, unsigned a, int v);      /* x_a = v */
-
-/* Bring the rows to reduced row-echelon form (idempotent). */
-void fm_gf2_sys_reduce(fm_gf2_sys *s);
 
 /* 1 if variable v has no pivot row (its value can be chosen freely). */
 static inline int fm_gf2_sys_is_free(const fm_gf2_sys *s, unsigned v)

@@ -25,7 +25,7 @@ expect_fail() { # expected-stderr-substring command...
 }
 cp "$S/scan16.click" chain.click
 expect_fail "--attrs ATTRS.json is required" "$FM_BIN" solve chain.click
-expect_fail "--cores needs a number" "$FM_BIN" solve chain.click --attrs "$A" --cores x
+expect_fail "--cores needs an integer in 1..65535, got 'x'" "$FM_BIN" solve chain.click --attrs "$A" --cores x
 expect_fail "--dialect must be flowrules or hashfunc" "$FM_BIN" solve chain.click --attrs "$A" --dialect foo
 expect_fail "unknown option '--frobnicate'" "$FM_BIN" solve chain.click --attrs "$A" --frobnicate
 expect_fail "missing CONFIG.click" "$FM_BIN" solve --attrs "$A"

@@ -40,6 +40,16 @@ static inline char *st_read(const char *rel)
     return fm_read_file(path, &text, &len, &err) == 0 ? text : NULL;
 }
 
+/* tests/solve/name, malloc'd ("" after a failed check if unreadable). */
+static inline char *st_config(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/solve/%s", name);
+    char *t = st_read(rel);
+    CHECK(t != NULL, "cannot read %s", rel);
+    return t ? t : fm_xstrdup("");
+}
+
 /* Load everything but solve; nic is a profile name or a path under FM_ROOT. */
 static inline int st_load(st_ctx *c, const char *config, const char *attrs,
                           const char *nic)

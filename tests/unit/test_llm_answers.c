@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../common/json.h"
+#include "common/json.h"
 #include "check.h"
 #include "support/llm_script.h"
 

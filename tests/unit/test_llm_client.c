@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../common/json.h"
+#include "common/json.h"
 #include "check.h"
 #include "support/llm_script.h"
 

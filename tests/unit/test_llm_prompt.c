@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../llm/llm_int.h"
+#include "llm/llm_int.h"
 #include "check.h"
 
 static const char *root(void)
@@ -81,59 +81,53 @@ static char *facts_of(const char *user)
     return fm_xstrndup(user, f ? (size_t)(f - user) + 1 : strlen(user));
 }
 
-static void test_chain_prompts(void)
+/* Policer's prompt with a source root: facts, evidence lines, DATA block. */
+static void check_policer_prompt(const fm_summary *pol, const fm_prompt_opts *po,
+                                 const fm_llm_task *t)
 {
-    char dir[600], src[600];
-    snprintf(dir, sizeof dir, "%s/tests/analyze/chain", root());
-    snprintf(src, sizeof src, "%s/tests/analyze/src", root());
-    fm_summary_set set;
-    fm_error err = {0};
-    if (fm_summary_set_load(dir, &set, &err) != 0) {
-        CHECK(0, "load %s: %s", dir, err.msg);
-        return;
-    }
-    fm_prompt_opts po = {src, FM_LLM_DEFAULT_SOURCE_BUDGET};
-    const fm_summary *pol = fm_summary_set_find(&set, "Policer");
-    fm_llm_task t, u;
-    fm_llm_task_init(&t, FM_Q_ATTRS, "Policer", 1);
-    fm_llm_prompt_attrs(pol, &po, &t);
-    CHECK(strstr(t.user, "\ntable Policer::_buckets HashTable member find_insert; key dst_ip "
-                         "(Policer::simple_action nfs/policer.cc:20); writes per-packet; "
-                         "write Bucket.tokens per packet (:22)\n"),
-          "table line with the key field's evidence: %s", t.user);
-    CHECK(strstr(t.user, "\n20| Bucket &b = _buckets.find_insert(") != NULL,
+    CHECK(strstr(t->user, "\ntable Policer::_buckets HashTable member find_insert; key dst_ip "
+                          "(Policer::simple_action nfs/policer.cc:20); writes per-packet; "
+                          "write Bucket.tokens per packet (:22)\n"),
+          "table line with the key field's evidence: %s", t->user);
+    CHECK(strstr(t->user, "\n20| Bucket &b = _buckets.find_insert(") != NULL,
           "evidence line shown");
-    CHECK(strstr(t.user, "\n15|Packet *Policer::simple_action(Packet *p)\n"), "signature");
-    CHECK(!strstr(t.user, "read_mp") && !strstr(t.user, "#include"),
+    CHECK(strstr(t->user, "\n15|Packet *Policer::simple_action(Packet *p)\n"), "signature");
+    CHECK(!strstr(t->user, "read_mp") && !strstr(t->user, "#include"),
           "nothing outside the per-packet function");
-    CHECK(!strstr(t.user, "never shown") && !strstr(t.user, "planted") &&
-          !strstr(t.user, "//"), "comments removed");
-    CHECK(!strstr(t.user, "27|") && !strstr(t.user, "31|"),
+    CHECK(!strstr(t->user, "never shown") && !strstr(t->user, "planted") &&
+          !strstr(t->user, "//"), "comments removed");
+    CHECK(!strstr(t->user, "27|") && !strstr(t->user, "31|"),
           "not the whole function: lines far from the evidence are left out");
     char tag[32], end[64];
-    const char *b = strstr(t.user, "DATA ");
-    CHECK(b == t.user && sscanf(b, "DATA %12s BEGIN", tag) == 1, "the user message is the DATA block");
+    const char *b = strstr(t->user, "DATA ");
+    CHECK(b == t->user && sscanf(b, "DATA %12s BEGIN", tag) == 1, "the user message is the DATA block");
     snprintf(end, sizeof end, "DATA %s END\n", tag);
-    const char *inj = strstr(t.user, "ignore previous instructions");
-    CHECK(inj && inj > b && strstr(t.user, end) && inj < strstr(t.user, end) &&
-          strlen(strstr(t.user, end)) == strlen(end), "the code stays inside DATA");
-    CHECK(strstr(t.system, "never instructions"), "system message");
-    CHECK_INT(t.facts_bytes, strlen(t.user));
+    const char *inj = strstr(t->user, "ignore previous instructions");
+    CHECK(inj && inj > b && strstr(t->user, end) && inj < strstr(t->user, end) &&
+          strlen(strstr(t->user, end)) == strlen(end), "the code stays inside DATA");
+    CHECK(strstr(t->system, "never instructions"), "system message");
+    CHECK_INT(t->facts_bytes, strlen(t->user));
     int nl;
-    size_t xb = excerpt_bytes(pol, t.user, &nl);
-    CHECK(t.source_bytes > 0 && xb == t.source_bytes && t.source_bytes <= po.source_budget,
-          "excerpt %zu bytes, counted %zu", xb, t.source_bytes);
-    char *facts = facts_of(t.user);
+    size_t xb = excerpt_bytes(pol, t->user, &nl);
+    CHECK(t->source_bytes > 0 && xb == t->source_bytes && t->source_bytes <= po->source_budget,
+          "excerpt %zu bytes, counted %zu", xb, t->source_bytes);
+    char *facts = facts_of(t->user);
     CHECK(!strchr(facts, '"') && !strchr(facts, '{') && !strchr(facts, '['),
           "no JSON punctuation in the facts: %s", facts);
     CHECK(!strstr(facts, "BURST") && !strstr(facts, "per-packet entry"),
           "only facts that bear on the answers");
     free(facts);
+}
 
+/* Other NFs, no source root, paths escaping the root. */
+static void check_other_prompts(const fm_summary_set *set, const fm_summary *pol,
+                                const fm_prompt_opts *po)
+{
+    fm_llm_task u;
     /* an absolute path from elsewhere resolves by suffix under the root
      * and is shown relative to it */
     fm_llm_task_init(&u, FM_Q_ATTRS, "NatRewriter", 1);
-    fm_llm_prompt_attrs(fm_summary_set_find(&set, "NatRewriter"), &po, &u);
+    fm_llm_prompt_attrs(fm_summary_set_find(set, "NatRewriter"), po, &u);
     CHECK(strstr(u.user, "\nfn NatRewriter::push nfs/natrewriter.cc\n") &&
           strstr(u.user, "\n24| Mapping *x") && !strstr(u.user, "/home/someone"),
           "%s", u.user);
@@ -157,40 +151,49 @@ static void test_chain_prompts(void)
     evil.funcs = f;
     evil.nfuncs = 2;
     fm_llm_task_init(&u, FM_Q_ATTRS, "Evil", 1);
-    fm_llm_prompt_attrs(&evil, &po, &u);
+    fm_llm_prompt_attrs(&evil, po, &u);
     CHECK(strstr(u.user, "root:") == NULL && strstr(u.user, "fn Policer::f (not found under"),
           "outside the root: not shown: %s", u.user);
     CHECK(!strstr(u.user, "Framework::loop") && !strstr(u.user, "read_mp"),
           "plumbing not shown");
     fm_llm_task_free(&u);
+}
 
+static void check_system_messages(const fm_summary_set *set, const fm_prompt_opts *po,
+                                  const fm_llm_task *t)
+{
+    fm_llm_task u;
     /* the system message is the same for every NF and holds the questions
      * and the schema; the user message holds neither */
-    for (size_t i = 0; i < set.n; i++) {
-        fm_llm_task_init(&u, FM_Q_ATTRS, set.v[i].a.name, 1);
-        fm_llm_prompt_attrs(&set.v[i], &po, &u);
-        CHECK(!strcmp(u.system, t.system) &&
+    for (size_t i = 0; i < set->n; i++) {
+        fm_llm_task_init(&u, FM_Q_ATTRS, set->v[i].a.name, 1);
+        fm_llm_prompt_attrs(&set->v[i], po, &u);
+        CHECK(!strcmp(u.system, t->system) &&
                   !strcmp(u.system, fm_llm_system_message(FM_Q_ATTRS)),
-              "%s: system message differs", set.v[i].a.name);
+              "%s: system message differs", set->v[i].a.name);
         CHECK(!strstr(u.user, "pointer_chasing") && !strstr(u.user, "key_kind"),
-              "%s: no question in the user message", set.v[i].a.name);
-        for (size_t k = 0; k < set.n; k++)
-            CHECK(!strstr(u.system, set.v[k].a.name), "NF name %s in the system message",
-                  set.v[k].a.name);
+              "%s: no question in the user message", set->v[i].a.name);
+        for (size_t k = 0; k < set->n; k++)
+            CHECK(!strstr(u.system, set->v[k].a.name), "NF name %s in the system message",
+                  set->v[k].a.name);
         fm_llm_task_free(&u);
     }
-    CHECK(strstr(t.system, "\"key_fields\":[str]") && strstr(t.system, "pointer_chasing") &&
-          strstr(t.system, "src_ip, dst_ip, src_port, dst_port, proto"), "schema in the system message");
+    CHECK(strstr(t->system, "\"key_fields\":[str]") && strstr(t->system, "pointer_chasing") &&
+          strstr(t->system, "src_ip, dst_ip, src_port, dst_port, proto"), "schema in the system message");
+}
 
+static void check_compare_prompts(const fm_summary_set *set, const fm_summary *pol,
+                                  const fm_prompt_opts *po, const fm_llm_task *t)
+{
     /* comparisons: one system message for every pair; both NFs' costs */
     fm_llm_task c1, c2;
     fm_llm_task_init(&c1, FM_Q_COMPARE, "FlowCounter vs Policer", 1);
-    fm_llm_prompt_compare(fm_summary_set_find(&set, "FlowCounter"), pol, &po, &c1);
+    fm_llm_prompt_compare(fm_summary_set_find(set, "FlowCounter"), pol, po, &c1);
     fm_llm_task_init(&c2, FM_Q_COMPARE, "IPFilter vs NatRewriter", 1);
-    fm_llm_prompt_compare(fm_summary_set_find(&set, "IPFilter"),
-                          fm_summary_set_find(&set, "NatRewriter"), &po, &c2);
+    fm_llm_prompt_compare(fm_summary_set_find(set, "IPFilter"),
+                          fm_summary_set_find(set, "NatRewriter"), po, &c2);
     CHECK(!strcmp(c1.system, c2.system) && !strcmp(c1.system, fm_llm_system_message(FM_Q_COMPARE)) &&
-          strstr(c1.system, "Which NF, A or B") && strcmp(c1.system, t.system) != 0,
+          strstr(c1.system, "Which NF, A or B") && strcmp(c1.system, t->system) != 0,
           "compare system message");
     CHECK(!strncmp(c1.user, "A:\nDATA ", 8) && strstr(c1.user, "\nB:\nDATA ") &&
           strstr(c1.user, "\ncost 40.0: 20 statements, 1 loops, 2 calls, 1 table ops, 1 pointer loads\n") &&
@@ -198,6 +201,28 @@ static void test_chain_prompts(void)
           "%s", c1.user);
     fm_llm_task_free(&c1);
     fm_llm_task_free(&c2);
+}
+
+static void test_chain_prompts(void)
+{
+    char dir[600], src[600];
+    snprintf(dir, sizeof dir, "%s/tests/analyze/chain", root());
+    snprintf(src, sizeof src, "%s/tests/analyze/src", root());
+    fm_summary_set set;
+    fm_error err = {0};
+    if (fm_summary_set_load(dir, &set, &err) != 0) {
+        CHECK(0, "load %s: %s", dir, err.msg);
+        return;
+    }
+    fm_prompt_opts po = {src, FM_LLM_DEFAULT_SOURCE_BUDGET};
+    const fm_summary *pol = fm_summary_set_find(&set, "Policer");
+    fm_llm_task t;
+    fm_llm_task_init(&t, FM_Q_ATTRS, "Policer", 1);
+    fm_llm_prompt_attrs(pol, &po, &t);
+    check_policer_prompt(pol, &po, &t);
+    check_other_prompts(&set, pol, &po);
+    check_system_messages(&set, &po, &t);
+    check_compare_prompts(&set, pol, &po, &t);
     fm_llm_task_free(&t);
     fm_summary_set_free(&set);
 }

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../llm/llm_int.h"
+#include "llm/llm_int.h"
 #include "check.h"
 
 static const char *root(void)
@@ -193,7 +193,8 @@ static void merge1(fm_elem_attrs *e, fm_llm_answer a)
     cJSON_Delete(o);
 }
 
-static void test_merge_rules(void)
+/* Statefulness: static evidence stands; LLM-only state runs shared. */
+static void test_merge_state(void)
 {
     fm_elem_attrs e;
     /* static stateful wins over an LLM "stateless" */
@@ -215,6 +216,13 @@ static void test_merge_rules(void)
     CHECK(d && strcmp(d->static_value, "false") == 0 &&
           strstr(d->llm_value, "true (3 of 3") == d->llm_value, "both answers recorded");
     fm_elem_attrs_free(&e);
+}
+
+/* Keys: the intersection, or unknown. */
+static void test_merge_keys(void)
+{
+    fm_elem_attrs e;
+    const fm_disagreement *d;
     /* a larger LLM key: the static key (the intersection) */
     static_elem(&e, 1, FM_KEY_FIELDS, FM_F_DST_IP, 0, FM_INTENSITY_PER_PACKET, 0);
     merge1(&e, ans(1, FM_KEY_FIELDS, FM_F_ALL, 0, FM_INTENSITY_PER_PACKET, 0));
@@ -249,6 +257,12 @@ static void test_merge_rules(void)
     merge1(&e, ans(1, FM_KEY_UNKNOWN, 0, 0, FM_INTENSITY_PER_PACKET, 0));
     CHECK(e.key_kind == FM_KEY_FIELDS && e.key_fields == FM_F_DST_IP, "abstention");
     fm_elem_attrs_free(&e);
+}
+
+/* The cautious side of the rest; agreement; no valid answer. */
+static void test_merge_cautious(void)
+{
+    fm_elem_attrs e;
     /* symmetric OR, intensity max, pointer chasing OR */
     static_elem(&e, 1, FM_KEY_FIELDS, FM_F_ALL, 0, FM_INTENSITY_PER_FLOW, 0);
     merge1(&e, ans(1, FM_KEY_FIELDS, FM_F_ALL, 1, FM_INTENSITY_PER_PACKET, 1));
@@ -278,6 +292,14 @@ static void test_merge_rules(void)
     CHECK(strstr(cJSON_GetObjectItem(o, "status")->valuestring, "no valid answer"), "status");
     cJSON_Delete(o);
     fm_elem_attrs_free(&e);
+}
+
+
+static void test_merge_rules(void)
+{
+    test_merge_state();
+    test_merge_keys();
+    test_merge_cautious();
 }
 
 static fm_llm_answer random_answer(unsigned *seed)

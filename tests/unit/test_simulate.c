@@ -197,6 +197,103 @@ static int same_entry(const fm_flow_tuple *a, const fm_flow_tuple *b,
     return 0;
 }
 
+/* Each NF's counts under one setting against brute force over every pair
+ * of flows (fc: each flow's core); any[f] set when flow f crosses cores on
+ * shared state.  Returns the violations expected in total. */
+static uint64_t check_nf_counts(const fm_trace *t, const fm_sim_nf *nfs, size_t n,
+                                const int *shared, const unsigned *fc,
+                                const fm_sim_result *res, uint8_t *any)
+{
+    uint64_t want_viol = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t crossed = 0, entries = 0;
+        for (size_t f = 0; f < t->nflows; f++) {
+            int multi = 0, first = 1;
+            for (size_t g = 0; g < t->nflows; g++) {
+                if (!same_entry(&t->flows[f], &t->flows[g], &nfs[k]))
+                    continue;
+                if (g < f)
+                    first = 0;
+                if (fc[g] != fc[f])
+                    multi = 1;
+            }
+            entries += first;
+            if (multi && nfs[k].stateful) {
+                crossed += t->flow_pkts[f];
+                if (shared[k])
+                    any[f] = 1;
+            }
+        }
+        const fm_sim_nf_result *o = &res->nf[k];
+        if (!nfs[k].stateful) {
+            CHECK(o->shared_pkts == 0 && o->contended_pkts == 0 && !o->shared,
+                  "stateless NF counted");
+            continue;
+        }
+        CHECK_INT(o->entries, nfs[k].global ? 1 : entries);
+        CHECK_INT(o->shared_pkts, shared[k] ? t->npkts : 0);
+        CHECK_INT(o->contended_pkts, shared[k] ? crossed : 0);
+        CHECK_INT(o->violations, shared[k] ? 0 : crossed);
+        want_viol += shared[k] ? 0 : crossed;
+    }
+    return want_viol;
+}
+
+/* One RSS setting (hashed fields, symmetric or not) replayed on t. */
+static void check_setting(const fm_trace *t, const fm_sim_nf *nfs, size_t n,
+                          const fm_sim_nfs *ns, fm_fieldset hashed, int sym)
+{
+    fm_sim_rss r;
+    fm_error e = {0};
+    fm_sim_rss_spec sp = {.hashed = hashed, .cores = 4, .symmetric = sym};
+    if (fm_sim_rss_init(&r, &sp, &e) != 0) {
+        CHECK(hashed == FM_F_DST_IP && sym, "init: %s", e.msg);
+        return; /* {dst_ip} cannot be symmetric */
+    }
+    int shared[6] = {1, 0, 1, 0, 1, 0}; /* mix both modes */
+    fm_sim_result res;
+    CHECK_INT(fm_sim_replay(t, &r, ns, shared, &res, &e), 0);
+    unsigned *fc = malloc(t->nflows * sizeof *fc);
+    for (size_t f = 0; f < t->nflows; f++)
+        fc[f] = fm_sim_rss_core(&r, &t->flows[f]);
+    uint8_t *any = calloc(t->nflows, 1);
+    uint64_t want_viol = check_nf_counts(t, nfs, n, shared, fc, &res, any);
+    uint64_t want_any = 0;
+    for (size_t f = 0; f < t->nflows; f++)
+        want_any += any[f] ? t->flow_pkts[f] : 0;
+    CHECK_INT(res.contended_pkts, want_any);
+    CHECK_INT(res.shared_pkts, t->npkts);
+    CHECK_INT(res.violations, want_viol);
+    /* The soundness rule the solver relies on: hashing r ⊆ key keeps
+     * an NF's entries on one core (symmetric state: symmetric hash). */
+    if (hashed == H4 && sym)
+        CHECK_INT(res.nf[1].violations, 0);
+    if (hashed == (FM_F_SRC_IP | FM_F_DST_IP) && sym)
+        CHECK_INT(res.nf[3].violations, 0);
+    if (hashed == H4 && !sym) /* replies exist: one-way hash splits */
+        CHECK(res.nf[1].violations > 0, "no violation for a symmetric NF "
+              "under an asymmetric hash");
+    free(fc), free(any);
+    fm_sim_result_free(&res);
+    fm_sim_rss_free(&r);
+}
+
+/* One core: nothing is ever contended. */
+static void check_one_core(const fm_trace *t, const fm_sim_nfs *ns)
+{
+    fm_sim_rss r;
+    fm_error e = {0};
+    fm_sim_rss_spec one = {.hashed = H4, .cores = 1};
+    CHECK_INT(fm_sim_rss_init(&r, &one, &e), 0);
+    fm_sim_result res;
+    fm_sim_replay(t, &r, ns, NULL, &res, &e);
+    CHECK_INT(res.contended_pkts, 0);
+    CHECK_INT(res.shared_pkts, t->npkts);
+    CHECK(fabs(res.load.imbalance - 1.0) < 1e-12, "one core: imbalance %g", res.load.imbalance);
+    fm_sim_result_free(&res);
+    fm_sim_rss_free(&r);
+}
+
 static void test_sharing(void)
 {
     fm_trace t;
@@ -213,86 +310,10 @@ static void test_sharing(void)
     fm_sim_nfs ns;
     CHECK_INT(fm_sim_nfs_build(&ns, &t, nfs, n), 0);
     const fm_fieldset sets[] = {H4, FM_F_DST_IP, FM_F_SRC_IP | FM_F_DST_IP};
-    for (size_t s = 0; s < 3; s++) {
-        for (int sym = 0; sym < 2; sym++) {
-            fm_sim_rss r;
-            fm_error e = {0};
-            fm_sim_rss_spec sp = {.hashed = sets[s], .cores = 4, .symmetric = sym};
-            if (fm_sim_rss_init(&r, &sp, &e) != 0) {
-                CHECK(sets[s] == FM_F_DST_IP && sym, "init: %s", e.msg);
-                continue; /* {dst_ip} cannot be symmetric */
-            }
-            int shared[6] = {1, 0, 1, 0, 1, 0}; /* mix both modes */
-            fm_sim_result res;
-            CHECK_INT(fm_sim_replay(&t, &r, &ns, shared, &res, &e), 0);
-            unsigned *fc = malloc(t.nflows * sizeof *fc);
-            for (size_t f = 0; f < t.nflows; f++)
-                fc[f] = fm_sim_rss_core(&r, &t.flows[f]);
-            uint8_t *any = calloc(t.nflows, 1);
-            uint64_t want_viol = 0;
-            for (size_t k = 0; k < n; k++) {
-                uint64_t crossed = 0, entries = 0;
-                for (size_t f = 0; f < t.nflows; f++) {
-                    int multi = 0, first = 1;
-                    for (size_t g = 0; g < t.nflows; g++) {
-                        if (!same_entry(&t.flows[f], &t.flows[g], &nfs[k]))
-                            continue;
-                        if (g < f)
-                            first = 0;
-                        if (fc[g] != fc[f])
-                            multi = 1;
-                    }
-                    entries += first;
-                    if (multi && nfs[k].stateful) {
-                        crossed += t.flow_pkts[f];
-                        if (shared[k])
-                            any[f] = 1;
-                    }
-                }
-                const fm_sim_nf_result *o = &res.nf[k];
-                if (!nfs[k].stateful) {
-                    CHECK(o->shared_pkts == 0 && o->contended_pkts == 0 && !o->shared,
-                          "stateless NF counted");
-                    continue;
-                }
-                CHECK_INT(o->entries, nfs[k].global ? 1 : entries);
-                CHECK_INT(o->shared_pkts, shared[k] ? t.npkts : 0);
-                CHECK_INT(o->contended_pkts, shared[k] ? crossed : 0);
-                CHECK_INT(o->violations, shared[k] ? 0 : crossed);
-                want_viol += shared[k] ? 0 : crossed;
-            }
-            uint64_t want_any = 0;
-            for (size_t f = 0; f < t.nflows; f++)
-                want_any += any[f] ? t.flow_pkts[f] : 0;
-            CHECK_INT(res.contended_pkts, want_any);
-            CHECK_INT(res.shared_pkts, t.npkts);
-            CHECK_INT(res.violations, want_viol);
-            /* The soundness rule the solver relies on: hashing r ⊆ key keeps
-             * an NF's entries on one core (symmetric state: symmetric hash). */
-            if (sets[s] == H4 && sym)
-                CHECK_INT(res.nf[1].violations, 0);
-            if (sets[s] == (FM_F_SRC_IP | FM_F_DST_IP) && sym)
-                CHECK_INT(res.nf[3].violations, 0);
-            if (sets[s] == H4 && !sym) /* replies exist: one-way hash splits */
-                CHECK(res.nf[1].violations > 0, "no violation for a symmetric NF "
-                      "under an asymmetric hash");
-            free(fc), free(any);
-            fm_sim_result_free(&res);
-            fm_sim_rss_free(&r);
-        }
-    }
-    /* One core: nothing is ever contended. */
-    fm_sim_rss r;
-    fm_error e = {0};
-    fm_sim_rss_spec one = {.hashed = H4, .cores = 1};
-    CHECK_INT(fm_sim_rss_init(&r, &one, &e), 0);
-    fm_sim_result res;
-    fm_sim_replay(&t, &r, &ns, NULL, &res, &e);
-    CHECK_INT(res.contended_pkts, 0);
-    CHECK_INT(res.shared_pkts, t.npkts);
-    CHECK(fabs(res.load.imbalance - 1.0) < 1e-12, "one core: imbalance %g", res.load.imbalance);
-    fm_sim_result_free(&res);
-    fm_sim_rss_free(&r);
+    for (size_t s = 0; s < 3; s++)
+        for (int sym = 0; sym < 2; sym++)
+            check_setting(&t, nfs, n, &ns, sets[s], sym);
+    check_one_core(&t, &ns);
     fm_sim_nfs_free(&ns);
     fm_trace_free(&t);
 }

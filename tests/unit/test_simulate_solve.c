@@ -30,93 +30,99 @@ static const char *root(void)
     return r ? r : ".";
 }
 
-static void run_case(const char *config, const char *attrs, const char *nic, const char *spec,
-                     int want_default)
+typedef struct counts {
+    size_t bad_cores, bad_modes, bad_sum, naive_checked;
+} counts;
+
+/* Run r of candidate c: per-core counts against the naive hash (each
+ * device setting once: combinations repeat them), NF modes against the
+ * solver's flags. */
+static void check_run(const fm_simulation *s, const fm_trace *t, const fm_sim_candidate *c,
+                      size_t r, unsigned char checked[8][64], counts *n)
 {
-    char cfg[1024], at[1024], prof[1024], nicp[1024];
-    snprintf(cfg, sizeof cfg, "%s/%s", root(), config);
-    snprintf(at, sizeof at, "%s/%s", root(), attrs);
-    snprintf(prof, sizeof prof, "%s/profiles/fastclick.json", root());
-    snprintf(nicp, sizeof nicp, "%s/profiles/nics/%s.json", root(), nic);
-    fm_synth_spec sp;
-    fm_trace t;
-    fm_error e = {0};
-    CHECK_INT(fm_synth_parse(spec, &sp, &e), 0);
-    CHECK_INT(fm_synth_generate(&sp, &t, &e), 0);
-    fm_simulate_opts o = {cfg, at, nicp, prof, NULL, 0, 0, &t};
-    fm_simulation s;
-    if (fm_simulate_run(&o, &s, &e) != 0) {
-        CHECK(0, "%s with %s: %s", config, nic, e.msg);
-        fm_simulation_free(&s);
-        fm_trace_free(&t);
-        return;
+    const fm_solve_result *res = s->solve;
+    const fm_solve_component *cp = &res->comps[c->comp];
+    const fm_solve_combo *x = &cp->combos[c->combo];
+    const fm_sim_device_run *run = &c->runs[r];
+    const fm_solve_device *d = &res->devices[run->device];
+    const fm_rss_choice *ch = &d->cands[run->cand];
+    CHECK_INT(run->cand, x->choice[r]);
+    uint64_t want[64] = {0}, sum = 0;
+    /* every packet of a flow has the flow's hash */
+    int fresh = !ch->none && run->cand < 64 && !checked[run->device][run->cand];
+    if (fresh) {
+        checked[run->device][run->cand] = 1;
+        for (size_t f = 0; f < t->nflows; f++) {
+            const fm_flow_tuple *ft = &t->flows[f];
+            want[naive_core(ft, ch->hashed, ft->ipv6 ? ch->key6 : ch->key4,
+                            res->nic->key_len, res->nic->reta_size, d->cores)] +=
+                t->flow_pkts[f];
+        }
+        n->naive_checked++;
     }
-    const fm_solve_result *res = s.solve;
-    size_t total = 0;
+    for (unsigned k = 0; k < run->res.cores; k++) {
+        sum += run->res.core_pkts[k];
+        n->bad_cores += fresh && run->res.core_pkts[k] != want[k];
+    }
+    n->bad_sum += sum != t->npkts;
+    for (size_t k = 0; k < d->nnfs; k++) {
+        const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
+        int sn = 0;
+        for (size_t j = 0; j < cp->nnfs; j++)
+            if (cp->nfs[j] == d->nfs[k])
+                sn = x->sn[j];
+        n->bad_modes += run->res.nf[k].shared != (nf->stateful && !sn);
+    }
+}
+
+/* Every combination the solver evaluated is replayed, in its order, with
+ * its cost, soundly. */
+static void check_replays(const fm_simulation *s, const fm_trace *t, const char *config,
+                          const char *nic)
+{
+    const fm_solve_result *res = s->solve;
+    size_t total = 0, unsound = 0;
     for (size_t c = 0; c < res->ncomps; c++)
         total += res->comps[c].ncombos;
-    CHECK_INT(s.ncands, total);
-    size_t bad_cores = 0, bad_modes = 0, unsound = 0, bad_sum = 0, naive_checked = 0;
+    CHECK_INT(s->ncands, total);
+    counts n = {0};
     static unsigned char checked[8][64];
     memset(checked, 0, sizeof checked);
     CHECK(res->ndevices <= 8, "fixture has at most 8 devices");
-    for (size_t i = 0; i < s.ncands; i++) {
-        const fm_sim_candidate *c = &s.cands[i];
-        const fm_solve_component *cp = &res->comps[c->comp];
-        const fm_solve_combo *x = &cp->combos[c->combo];
+    for (size_t i = 0; i < s->ncands; i++) {
+        const fm_sim_candidate *c = &s->cands[i];
+        const fm_solve_combo *x = &res->comps[c->comp].combos[c->combo];
         CHECK(c->cost == x->cost, "cost of combination %zu", c->combo);
         CHECK(c->chosen == (c->combo == 0), "chosen flag");
         CHECK(c->tput_chosen > 0 &&
-              fabs(c->tput_chosen - s.cands[s.chosen_cand[c->comp]].cost / c->cost) < 1e-12,
+              fabs(c->tput_chosen - s->cands[s->chosen_cand[c->comp]].cost / c->cost) < 1e-12,
               "tput vs chosen is a cost ratio");
         unsound += c->violations;
-        for (size_t r = 0; r < c->nruns; r++) {
-            const fm_sim_device_run *run = &c->runs[r];
-            const fm_solve_device *d = &res->devices[run->device];
-            const fm_rss_choice *ch = &d->cands[run->cand];
-            CHECK_INT(run->cand, x->choice[r]);
-            uint64_t want[64] = {0}, sum = 0;
-            /* Each device setting once (combinations repeat them); every
-             * packet of a flow has the flow's hash. */
-            int fresh = !ch->none && run->cand < 64 && !checked[run->device][run->cand];
-            if (fresh) {
-                checked[run->device][run->cand] = 1;
-                for (size_t f = 0; f < t.nflows; f++) {
-                    const fm_flow_tuple *ft = &t.flows[f];
-                    want[naive_core(ft, ch->hashed, ft->ipv6 ? ch->key6 : ch->key4,
-                                    res->nic->key_len, res->nic->reta_size, d->cores)] +=
-                        t.flow_pkts[f];
-                }
-                naive_checked++;
-            }
-            for (unsigned k = 0; k < run->res.cores; k++) {
-                sum += run->res.core_pkts[k];
-                bad_cores += fresh && run->res.core_pkts[k] != want[k];
-            }
-            bad_sum += sum != t.npkts;
-            for (size_t k = 0; k < d->nnfs; k++) {
-                const fm_solve_nf *nf = &res->nfs[d->nfs[k]];
-                int sn = 0;
-                for (size_t j = 0; j < cp->nnfs; j++)
-                    if (cp->nfs[j] == d->nfs[k])
-                        sn = x->sn[j];
-                bad_modes += run->res.nf[k].shared != (nf->stateful && !sn);
-            }
-        }
+        for (size_t r = 0; r < c->nruns; r++)
+            check_run(s, t, c, r, checked, &n);
     }
-    CHECK(bad_cores == 0, "%s/%s: %zu per-core counts differ from the naive replay", config, nic, bad_cores);
-    CHECK(bad_sum == 0, "per-core counts do not sum to the packets");
-    CHECK(naive_checked >= 4, "%zu device settings checked against the naive hash", naive_checked);
-    CHECK(bad_modes == 0, "%zu NF modes differ from the solver's flags", bad_modes);
+    CHECK(n.bad_cores == 0, "%s/%s: %zu per-core counts differ from the naive replay", config,
+          nic, n.bad_cores);
+    CHECK(n.bad_sum == 0, "per-core counts do not sum to the packets");
+    CHECK(n.naive_checked >= 4, "%zu device settings checked against the naive hash",
+          n.naive_checked);
+    CHECK(n.bad_modes == 0, "%zu NF modes differ from the solver's flags", n.bad_modes);
     CHECK(unsound == 0, "%s/%s: %zu packets split a shared-nothing NF's state", config, nic,
           unsound);
-    for (size_t c = 0; c < s.ncomps; c++) {
-        CHECK_INT(s.cands[s.chosen_cand[c]].combo, 0);
-        int di = s.default_cand[c];
+}
+
+/* The chosen row is combination 0; the default row replays the
+ * configuration's own setting (want_default: the NIC's 4-tuple hashing). */
+static void check_defaults(const fm_simulation *s, int want_default)
+{
+    const fm_solve_result *res = s->solve;
+    for (size_t c = 0; c < s->ncomps; c++) {
+        CHECK_INT(s->cands[s->chosen_cand[c]].combo, 0);
+        int di = s->default_cand[c];
         CHECK(di >= 0, "default setting evaluated");
         if (di < 0)
             continue;
-        const fm_sim_candidate *df = &s.cands[di];
+        const fm_sim_candidate *df = &s->cands[di];
         CHECK(fabs(df->tput_default - 1) < 1e-12, "default vs itself");
         CHECK(df->combo == res->comps[c].current_combo, "default = the solver's all-current");
         for (size_t r = 0; r < df->nruns; r++) {
@@ -136,10 +142,15 @@ static void run_case(const char *config, const char *attrs, const char *nic, con
                       "no RSS keyword: the NIC's default hashing, the 4-tuple");
         }
     }
-    /* The trace's imbalance in place of the model's, for every group
-     * (multi-device ones too): the solver's own cost function. */
-    for (size_t i = 0; i < s.ncands; i++) {
-        const fm_sim_candidate *c = &s.cands[i];
+}
+
+/* The trace's imbalance in place of the model's, for every group
+ * (multi-device ones too): the solver's own cost function. */
+static void check_trace_costs(const fm_simulation *s)
+{
+    const fm_solve_result *res = s->solve;
+    for (size_t i = 0; i < s->ncands; i++) {
+        const fm_sim_candidate *c = &s->cands[i];
         const fm_solve_component *cp = &res->comps[c->comp];
         double imb[8];
         for (size_t r = 0; r < c->nruns && r < 8; r++)
@@ -153,28 +164,69 @@ static void run_case(const char *config, const char *attrs, const char *nic, con
                   "one device: cost scaled by trace/model imbalance");
         CHECK(c->tput_trace_default > 0 && c->tput_trace_chosen > 0, "trace ratios defined");
     }
-    /* Renderings: well-formed enough and deterministic. */
-    char *csv = fm_simulation_csv(&s), *json = fm_simulation_json(&s);
-    char *svg = fm_simulation_svg(&s), *dot = fm_simulation_dot(&s), *tab = fm_simulation_table(&s, 1, 0);
+}
+
+/* Renderings: well-formed enough, and deterministic (o run again). */
+static void check_renderings(const fm_simulation *s, const fm_simulate_opts *o)
+{
+    char *csv = fm_simulation_csv(s), *json = fm_simulation_json(s);
+    char *svg = fm_simulation_svg(s), *dot = fm_simulation_dot(s), *tab = fm_simulation_table(s, 1, 0);
     size_t rows = 0, want_rows = 1;
     for (const char *p = csv; *p; p++)
         rows += *p == '\n';
-    for (size_t i = 0; i < s.ncands; i++)
-        for (size_t r = 0; r < s.cands[i].nruns; r++)
-            want_rows += s.cands[i].runs[r].res.cores;
+    for (size_t i = 0; i < s->ncands; i++)
+        for (size_t r = 0; r < s->cands[i].nruns; r++)
+            want_rows += s->cands[i].runs[r].res.cores;
     CHECK_INT(rows, want_rows);
     cJSON *j = cJSON_Parse(json);
-    CHECK(j && cJSON_GetArraySize(cJSON_GetObjectItem(j, "components")) == (int)s.ncomps, "JSON");
+    CHECK(j && cJSON_GetArraySize(cJSON_GetObjectItem(j, "components")) == (int)s->ncomps, "JSON");
     cJSON_Delete(j);
     CHECK(!strncmp(svg, "<svg ", 5) && strstr(svg, "</svg>\n"), "SVG frame");
     CHECK(!strncmp(dot, "digraph", 7), "DOT");
     CHECK(strstr(tab, "\n* 1 ") || strstr(tab, "\n*d1 "), "table marks the chosen setting");
     fm_simulation s2;
-    CHECK_INT(fm_simulate_run(&o, &s2, &e), 0);
+    fm_error e = {0};
+    CHECK_INT(fm_simulate_run(o, &s2, &e), 0);
     char *csv2 = fm_simulation_csv(&s2), *svg2 = fm_simulation_svg(&s2), *tab2 = fm_simulation_table(&s2, 1, 0);
     CHECK(!strcmp(csv, csv2) && !strcmp(svg, svg2) && !strcmp(tab, tab2), "deterministic");
     free(csv), free(json), free(svg), free(dot), free(tab), free(csv2), free(svg2), free(tab2);
     fm_simulation_free(&s2);
+}
+
+/* The trace of spec into *t, simulated as o says into *s: 0, or -1 after
+ * a failed check naming what. */
+static int simulate(const char *spec, fm_simulate_opts *o, fm_trace *t, fm_simulation *s,
+                    const char *what)
+{
+    fm_synth_spec sp;
+    fm_error e = {0};
+    CHECK_INT(fm_synth_parse(spec, &sp, &e), 0);
+    CHECK_INT(fm_synth_generate(&sp, t, &e), 0);
+    o->trace = t;
+    if (fm_simulate_run(o, s, &e) == 0)
+        return 0;
+    CHECK(0, "%s: %s", what, e.msg);
+    return -1;
+}
+
+static void run_case(const char *config, const char *attrs, const char *nic, const char *spec,
+                     int want_default)
+{
+    char cfg[1024], at[1024], prof[1024], nicp[1024], what[200];
+    snprintf(cfg, sizeof cfg, "%s/%s", root(), config);
+    snprintf(at, sizeof at, "%s/%s", root(), attrs);
+    snprintf(prof, sizeof prof, "%s/profiles/fastclick.json", root());
+    snprintf(nicp, sizeof nicp, "%s/profiles/nics/%s.json", root(), nic);
+    snprintf(what, sizeof what, "%s with %s", config, nic);
+    fm_trace t;
+    fm_simulate_opts o = {cfg, at, nicp, prof, NULL, 0, 0, NULL};
+    fm_simulation s;
+    if (simulate(spec, &o, &t, &s, what) == 0) {
+        check_replays(&s, &t, config, nic);
+        check_defaults(&s, want_default);
+        check_trace_costs(&s);
+        check_renderings(&s, &o);
+    }
     fm_simulation_free(&s);
     fm_trace_free(&t);
 }
@@ -187,15 +239,10 @@ static void test_presolve(const char *spec)
     char cfg[1024], at[1024];
     snprintf(cfg, sizeof cfg, "%s/tests/sh/simulate/presolve.click", root());
     snprintf(at, sizeof at, "%s/tests/sh/simulate/attrs.json", root());
-    fm_synth_spec sp;
     fm_trace t;
-    fm_error e = {0};
-    CHECK_INT(fm_synth_parse(spec, &sp, &e), 0);
-    CHECK_INT(fm_synth_generate(&sp, &t, &e), 0);
-    fm_simulate_opts o = {cfg, at, NULL, NULL, NULL, 0, 0, &t};
+    fm_simulate_opts o = {cfg, at, NULL, NULL, NULL, 0, 0, NULL};
     fm_simulation s;
-    if (fm_simulate_run(&o, &s, &e) != 0) {
-        CHECK(0, "presolve.click: %s", e.msg);
+    if (simulate(spec, &o, &t, &s, "presolve.click") != 0) {
         fm_simulation_free(&s);
         fm_trace_free(&t);
         return;

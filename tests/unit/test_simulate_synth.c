@@ -93,7 +93,64 @@ static int cmp_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void test_generate(void)
+/* The pools, protocols and families the spec asks for. */
+static void check_honoured(const fm_trace *tr)
+{
+    CHECK_INT(tr->npkts, 200000);
+    CHECK_INT(tr->nflows, 2000); /* reverse=0: one direction per flow */
+    CHECK_INT(distinct(tr, 0), 300);
+    CHECK_INT(distinct(tr, 1), 40);
+    size_t tcp = 0, udp = 0, other = 0, v6 = 0, src6 = 0, icmp_ports = 0, outside = 0;
+    for (size_t f = 0; f < tr->nflows; f++) {
+        const fm_flow_tuple *t = &tr->flows[f];
+        tcp += t->proto == 6, udp += t->proto == 17, other += t->proto == 1;
+        v6 += t->ipv6;
+        icmp_ports += t->proto == 1 && (t->sport || t->dport);
+        if (!t->ipv6)
+            outside += !(t->src[0] == 10 && t->dst[0] == 192 && t->dst[1] == 168);
+        else
+            src6 += t->src[0] == 0xfd;
+    }
+    CHECK_INT(icmp_ports, 0);
+    CHECK_INT(outside, 0);
+    CHECK_INT(tcp, 1500);
+    CHECK_INT(udp, 400);
+    CHECK_INT(other, 100);
+    CHECK_INT(v6, 500);
+    CHECK_INT(src6, 500);
+    CHECK_INT(tr->stats.ipv6 + tr->stats.ipv4, tr->npkts);
+}
+
+/* Zipf: sizes sorted fall as rank^-1.2 (1 packet each + Zipf share). */
+static void check_zipf(const fm_trace *tr)
+{
+    uint64_t *sz = malloc(tr->nflows * sizeof *sz), tot = 0;
+    memcpy(sz, tr->flow_pkts, tr->nflows * sizeof *sz);
+    qsort(sz, tr->nflows, sizeof *sz, cmp_desc);
+    size_t empty = 0;
+    for (size_t f = 0; f < tr->nflows; f++)
+        tot += sz[f], empty += sz[f] < 1;
+    CHECK_INT(empty, 0);
+    CHECK_INT(tot, 200000);
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int n = 100;
+    for (int k = 0; k < n; k++) {
+        double x = log(k + 1.0), y = log((double)sz[k] - 1.0);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    CHECK(fabs(slope + 1.2) < 0.05, "log-log slope of the top 100 flows %g, want -1.2", slope);
+    double h = 0;
+    for (size_t k = 1; k <= 2000; k++)
+        h += pow((double)k, -1.2);
+    double want_top = (200000.0 - 2000.0) / h + 1;
+    CHECK(fabs((double)sz[0] - want_top) <= 1.0, "largest flow %llu, want %.1f",
+          (unsigned long long)sz[0], want_top);
+    free(sz);
+}
+
+/* One spec: deterministic, honoured, Zipf-sized. */
+static void test_generate_spec(void)
 {
     fm_synth_spec s;
     fm_error e;
@@ -113,57 +170,17 @@ static void test_generate(void)
           "another seed gave the same trace");
     fm_trace_free(&b), fm_trace_free(&c);
 
-    /* Honours the spec. */
-    CHECK_INT(a.npkts, 200000);
-    CHECK_INT(a.nflows, 2000); /* reverse=0: one direction per flow */
-    CHECK_INT(distinct(&a, 0), 300);
-    CHECK_INT(distinct(&a, 1), 40);
-    size_t tcp = 0, udp = 0, other = 0, v6 = 0, src6 = 0, icmp_ports = 0, outside = 0;
-    for (size_t f = 0; f < a.nflows; f++) {
-        const fm_flow_tuple *t = &a.flows[f];
-        tcp += t->proto == 6, udp += t->proto == 17, other += t->proto == 1;
-        v6 += t->ipv6;
-        icmp_ports += t->proto == 1 && (t->sport || t->dport);
-        if (!t->ipv6)
-            outside += !(t->src[0] == 10 && t->dst[0] == 192 && t->dst[1] == 168);
-        else
-            src6 += t->src[0] == 0xfd;
-    }
-    CHECK_INT(icmp_ports, 0);
-    CHECK_INT(outside, 0);
-    CHECK_INT(tcp, 1500);
-    CHECK_INT(udp, 400);
-    CHECK_INT(other, 100);
-    CHECK_INT(v6, 500);
-    CHECK_INT(src6, 500);
-    CHECK_INT(a.stats.ipv6 + a.stats.ipv4, a.npkts);
-
-    /* Zipf: sizes sorted fall as rank^-1.2 (1 packet each + Zipf share). */
-    uint64_t *sz = malloc(a.nflows * sizeof *sz), tot = 0;
-    memcpy(sz, a.flow_pkts, a.nflows * sizeof *sz);
-    qsort(sz, a.nflows, sizeof *sz, cmp_desc);
-    size_t empty = 0;
-    for (size_t f = 0; f < a.nflows; f++)
-        tot += sz[f], empty += sz[f] < 1;
-    CHECK_INT(empty, 0);
-    CHECK_INT(tot, 200000);
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    int n = 100;
-    for (int k = 0; k < n; k++) {
-        double x = log(k + 1.0), y = log((double)sz[k] - 1.0);
-        sx += x, sy += y, sxx += x * x, sxy += x * y;
-    }
-    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    CHECK(fabs(slope + 1.2) < 0.05, "log-log slope of the top 100 flows %g, want -1.2", slope);
-    double h = 0;
-    for (size_t k = 1; k <= 2000; k++)
-        h += pow((double)k, -1.2);
-    double want_top = (200000.0 - 2000.0) / h + 1;
-    CHECK(fabs((double)sz[0] - want_top) <= 1.0, "largest flow %llu, want %.1f",
-          (unsigned long long)sz[0], want_top);
-    free(sz);
+    check_honoured(&a);
+    check_zipf(&a);
     fm_trace_free(&a);
+}
 
+/* Uniform sizes, reverse traffic, impossible pools. */
+static void test_generate_variants(void)
+{
+    fm_synth_spec s;
+    fm_error e;
+    fm_trace a;
     /* zipf=0: equal sizes (within one packet). */
     CHECK_INT(parse("flows=1000,packets=10500,zipf=0,srcs=10,dsts=10", &s, &e), 0);
     CHECK_INT(fm_synth_generate(&s, &a, &e), 0);
@@ -192,6 +209,13 @@ static void test_generate(void)
     CHECK_INT(fm_synth_generate(&s, &a, &e), -1);
     CHECK(strstr(e.msg, "distinct flows") != NULL, "msg: %s", e.msg);
     fm_trace_free(&a);
+}
+
+
+static void test_generate(void)
+{
+    test_generate_spec();
+    test_generate_variants();
 }
 
 int main(void)

@@ -10,15 +10,6 @@
 
 static char *attrs;
 
-static char *config(const char *name)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/solve/%s", name);
-    char *t = st_read(rel);
-    CHECK(t != NULL, "cannot read %s", rel);
-    return t ? t : fm_xstrdup("");
-}
-
 static char tmpdir[512];
 
 /* Write text to tmpdir/name; returns the path (static buffer). */
@@ -70,11 +61,24 @@ static void check_current_combo(st_ctx *c)
     }
 }
 
-static void test_current(void)
+/* Into cfg: scan16's device reading, through MODE flow, the rules the
+ * solver wrote for c (saved as tmpdir/name). */
+static void rules_config(st_ctx *c, const char *name, char *cfg, size_t n)
+{
+    fm_solve_output out;
+    CHECK(fm_solve_plan(&c->cfg, &c->res, &c->prof, &out, &c->err) == 0, "plan");
+    const char *rules = out.nfiles ? tmp_file(name, out.files[0].text) : "";
+    snprintf(cfg, n, "in :: FromDPDKDevice(0, N_QUEUES 16, MODE flow, "
+             "FLOW_RULES_FILE %s);\nin -> scan :: PortScanDetector -> Discard;\n", rules);
+    fm_solve_output_free(&out);
+}
+
+/* No RSS keyword: the NIC's default hashing; then the solver's own rules
+ * file read back. */
+static void test_default_and_rules(const char *scan)
 {
     st_ctx c;
-    char *scan = config("scan16.click");
-    char cfg[1024];
+    char cfg[1024] = "";
     /* no RSS keyword: the NIC's default hashing, and its candidate */
     if (st_solve(&c, scan, attrs, "mlx5", NULL) == 0) {
         fm_solve_device *d = st_dev(&c, "in");
@@ -87,12 +91,7 @@ static void test_current(void)
         CHECK(d->current_cand == 0 && d->cands[0].fields == cur->fields, "its candidate");
         check_current_combo(&c);
         /* the solver's own rules file reads back as the setting it chose */
-        fm_solve_output out;
-        CHECK(fm_solve_plan(&c.cfg, &c.res, &c.prof, &out, &c.err) == 0, "plan");
-        const char *rules = out.nfiles ? tmp_file("scan16.rules", out.files[0].text) : "";
-        snprintf(cfg, sizeof cfg, "in :: FromDPDKDevice(0, N_QUEUES 16, MODE flow, "
-                 "FLOW_RULES_FILE %s);\nin -> scan :: PortScanDetector -> Discard;\n", rules);
-        fm_solve_output_free(&out);
+        rules_config(&c, "scan16.rules", cfg, sizeof cfg);
     }
     st_free(&c);
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
@@ -104,16 +103,19 @@ static void test_current(void)
         check_current_combo(&c);
     }
     st_free(&c);
+}
+
+/* ixgbe: a restricted key reads back as restricted, from a rules file and
+ * from HASHFUNC + HASHKEY. */
+static void test_restricted_readback(const char *scan)
+{
+    st_ctx c;
+    char cfg[1024] = "";
     /* ixgbe: a restricted key reads back as restricted */
     const char *high = "{\"flowmage_cost_model\": 1,"
                        " \"field_entropy_position\": {\"src_ip\": \"high\"}}";
     if (st_solve_model(&c, scan, attrs, "ixgbe", high) == 0) {
-        fm_solve_output out;
-        CHECK(fm_solve_plan(&c.cfg, &c.res, &c.prof, &out, &c.err) == 0, "plan");
-        const char *rules = out.nfiles ? tmp_file("ixgbe.rules", out.files[0].text) : "";
-        snprintf(cfg, sizeof cfg, "in :: FromDPDKDevice(0, N_QUEUES 16, MODE flow, "
-                 "FLOW_RULES_FILE %s);\nin -> scan :: PortScanDetector -> Discard;\n", rules);
-        fm_solve_output_free(&out);
+        rules_config(&c, "ixgbe.rules", cfg, sizeof cfg);
         /* and HASHFUNC + HASHKEY with that key */
         char hex[2 * FM_RSS_KEY_MAX + 1];
         const fm_rss_choice *ch = fm_solve_chosen(st_dev(&c, "in"));
@@ -150,6 +152,12 @@ static void test_current(void)
         check_current_combo(&c);
     }
     st_free(&c);
+}
+
+/* A custom key, RSS off. */
+static void test_custom_and_off(void)
+{
+    st_ctx c;
     /* HASHFUNC on a native set; a custom key is a candidate of its own */
     static const char *const custom =
         "in :: FromDPDKDevice(0, N_QUEUES 8, HASHFUNC \"src_ip dst_ip src_port dst_port\", "
@@ -180,6 +188,13 @@ static void test_current(void)
         check_current_combo(&c);
     }
     st_free(&c);
+}
+
+/* An unreadable rules file, the greedy search, a port whose two
+ * declarations disagree. */
+static void test_odd_settings(void)
+{
+    st_ctx c;
     /* MODE flow with a rules file that does not exist: the NIC's default,
      * and a note saying so */
     static const char *const gone =
@@ -194,7 +209,7 @@ static void test_current(void)
     }
     st_free(&c);
     /* greedy search: the all-current combination is evaluated all the same */
-    char *nat = config("nat.click");
+    char *nat = st_config("nat.click");
     if (st_load(&c, nat, attrs, "mlx5") == 0) {
         c.cost.max_combinations = 2;
         if (st_run(&c, NULL) == 0) {
@@ -221,6 +236,15 @@ static void test_current(void)
         CHECK(fm_solve_check_invariant(&c.res, &c.err) == 0, "invariant: %s", c.err.msg);
     }
     st_free(&c);
+}
+
+static void test_current(void)
+{
+    char *scan = st_config("scan16.click");
+    test_default_and_rules(scan);
+    test_restricted_readback(scan);
+    test_custom_and_off();
+    test_odd_settings();
     free(scan);
 }
 

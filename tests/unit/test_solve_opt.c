@@ -12,21 +12,12 @@
 
 static char *attrs;
 
-static char *config(const char *name)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/solve/%s", name);
-    char *t = st_read(rel);
-    CHECK(t != NULL, "cannot read %s", rel);
-    return t ? t : fm_xstrdup("");
-}
-
 /* (b) detector (src_ip) + policer (dst_ip) + flow counter (5-tuple), 16
  * cores: src_ip, detector and counter shared-nothing, policer shared. */
 static void test_paper_b(void)
 {
     st_ctx c;
-    char *cfg = config("scan16.click");
+    char *cfg = st_config("scan16.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         CHECK_STR(st_chosen(&c, "in"), "src_ip");
         CHECK_DECISION(&c, "scan", SN);
@@ -54,7 +45,7 @@ static void test_paper_b(void)
 static void test_paper_a_tie(void)
 {
     st_ctx c;
-    char *cfg = config("policer.click");
+    char *cfg = st_config("policer.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         CHECK_STR(st_chosen(&c, "fd"), "dst_ip");
         CHECK_DECISION(&c, "pol", SN);
@@ -89,7 +80,7 @@ static void test_cost_rank(void)
     char *a1 = replace(attrs, "\"cost\": 25,", "\"cost\": 25, \"cost_rank\": 1,");
     char *a2 = replace(a1, "\"keywords\": [\"RATE\", \"BURST\"]",
                        "\"cost_rank\": 2, \"keywords\": [\"RATE\", \"BURST\"]");
-    char *cfg = config("policer.click");
+    char *cfg = st_config("policer.click");
     st_ctx c;
     if (st_solve(&c, cfg, a2, "mlx5", NULL) == 0) {
         CHECK_STR(st_chosen(&c, "fd"), "src_ip");
@@ -107,7 +98,7 @@ static void test_cost_rank(void)
 static void test_nat(void)
 {
     st_ctx c;
-    char *cfg = config("nat.click");
+    char *cfg = st_config("nat.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         fm_solve_device *in = st_dev(&c, "inside"), *out = st_dev(&c, "outside");
         CHECK_DECISION(&c, "nat", SN);
@@ -134,7 +125,7 @@ static void test_nat(void)
  * which only --directional allows. */
 static void test_nat_directional(void)
 {
-    char *cfg = config("nat.click");
+    char *cfg = st_config("nat.click");
     fm_solve_options o;
     memset(&o, 0, sizeof o);
     o.output = "t.opt.click";
@@ -159,7 +150,7 @@ static void test_nat_directional(void)
 static void test_branchy(void)
 {
     st_ctx c;
-    char *cfg = config("branchy.click");
+    char *cfg = st_config("branchy.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         CHECK_STR(st_chosen(&c, "fd"), "src_ip");
         CHECK_DECISION(&c, "scan", SN);
@@ -177,7 +168,7 @@ static void test_branchy(void)
 static void test_flow_manager(void)
 {
     st_ctx c;
-    char *cfg = config("flowmgr.click");
+    char *cfg = st_config("flowmgr.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         fm_solve_nf *lb = st_nf(&c, "lb"), *both = st_nf(&c, "both"), *stray = st_nf(&c, "stray");
         CHECK(lb && lb->key_kind == FM_KEY_FIELDS && lb->key == FM_F_ALL,
@@ -302,7 +293,7 @@ static void test_global_state(void)
 static void test_missing_and_uncertain(void)
 {
     st_ctx c;
-    char *cfg = config("missing.click");
+    char *cfg = st_config("missing.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         fm_solve_nf *m = st_nf(&c, "mystery");
         CHECK(m && m->missing && m->stateful && m->key_kind == FM_KEY_UNKNOWN,
@@ -324,7 +315,7 @@ static void test_missing_and_uncertain(void)
 static void test_keyword_not_accepted(void)
 {
     char *nokw = st_read("tests/solve/attrs-nokw.json");
-    char *cfg = config("scan16.click");
+    char *cfg = st_config("scan16.click");
     st_ctx c;
     if (nokw && st_solve(&c, cfg, nokw, "mlx5", NULL) == 0) {
         fm_solve_device *d = st_dev(&c, "in");
@@ -397,6 +388,38 @@ static const fm_rss_choice *find_cand(fm_solve_device *d, fm_fieldset f, fm_rss_
     return NULL;
 }
 
+/* A NIC whose default key is weak in bytes 2..7: the restricted
+ * src_ip,dst_ip key nearest to it would let only the addresses' first
+ * bits reach the RETA; synthesis prefers a key under which their last
+ * (varying) bits do. */
+static void test_weak_default_key(const char *cfg)
+{
+    char *nic = st_read("profiles/nics/ixgbe.json");
+    char *p = nic ? strstr(nic, "6d5a56da255b0ec24167") : NULL;
+    CHECK(p != NULL, "ixgbe default key");
+    st_ctx w;
+    if (p && st_load(&w, cfg, attrs, "ixgbe") == 0) {
+        memcpy(p + 4, "000000000000", 12);
+        fm_nic_free(&w.nic);
+        w.loaded &= ~16;
+        CHECK(fm_nic_parse(nic, strlen(nic), "weak.json", &w.nic, &w.err) == 0, "%s",
+              w.err.msg);
+        w.loaded |= 16;
+        if (st_run(&w, NULL) == 0) {
+            const fm_rss_choice *sd = find_cand(st_dev(&w, "in"),
+                                                FM_F_SRC_IP | FM_F_DST_IP | FM_F_DST_PORT,
+                                                FM_RSSKEY_RESTRICTED);
+            CHECK(sd && sd->vary_rank == 7, "weak base: rank %u over the varying bits",
+                  sd ? sd->vary_rank : 0);
+            CHECK(sd && fm_toeplitz_is_restricted(sd->key4, 40, sd->hashed, sd->fields,
+                                                  FM_TOEPLITZ_BOTH),
+                  "and restricted");
+        }
+    }
+    st_free(&w);
+    free(nic);
+}
+
 /* ixgbe has no src-only type: src_ip comes from a restricted key whose
  * windows over the other fields are zero.  Toeplitz lets only the first
  * 7 bits (log2 of the 128-entry RETA) of the address reach the queue
@@ -407,7 +430,7 @@ static const fm_rss_choice *find_cand(fm_solve_device *d, fm_fieldset f, fm_rss_
 static void test_restricted(void)
 {
     st_ctx c;
-    char *cfg = config("scan16.click");
+    char *cfg = st_config("scan16.click");
     if (st_solve(&c, cfg, attrs, "ixgbe", NULL) == 0) {
         fm_solve_device *d = st_dev(&c, "in");
         const fm_rss_choice *src = find_cand(d, FM_F_SRC_IP, FM_RSSKEY_RESTRICTED);
@@ -456,34 +479,7 @@ static void test_restricted(void)
         CHECK(fm_solve_chosen(st_dev(&c, "in"))->fields != FM_F_SRC_IP, "not chosen");
     }
     st_free(&c);
-    /* A NIC whose default key is weak in bytes 2..7: the restricted
-     * src_ip,dst_ip key nearest to it would let only the addresses' first
-     * bits reach the RETA; synthesis prefers a key under which their last
-     * (varying) bits do. */
-    char *nic = st_read("profiles/nics/ixgbe.json");
-    char *p = nic ? strstr(nic, "6d5a56da255b0ec24167") : NULL;
-    CHECK(p != NULL, "ixgbe default key");
-    st_ctx w;
-    if (p && st_load(&w, cfg, attrs, "ixgbe") == 0) {
-        memcpy(p + 4, "000000000000", 12);
-        fm_nic_free(&w.nic);
-        w.loaded &= ~16;
-        CHECK(fm_nic_parse(nic, strlen(nic), "weak.json", &w.nic, &w.err) == 0, "%s",
-              w.err.msg);
-        w.loaded |= 16;
-        if (st_run(&w, NULL) == 0) {
-            const fm_rss_choice *sd = find_cand(st_dev(&w, "in"),
-                                                FM_F_SRC_IP | FM_F_DST_IP | FM_F_DST_PORT,
-                                                FM_RSSKEY_RESTRICTED);
-            CHECK(sd && sd->vary_rank == 7, "weak base: rank %u over the varying bits",
-                  sd ? sd->vary_rank : 0);
-            CHECK(sd && fm_toeplitz_is_restricted(sd->key4, 40, sd->hashed, sd->fields,
-                                                  FM_TOEPLITZ_BOTH),
-                  "and restricted");
-        }
-    }
-    st_free(&w);
-    free(nic);
+    test_weak_default_key(cfg);
     free(cfg);
 }
 
@@ -543,7 +539,7 @@ static void test_boundary_and_devices(void)
 static void test_invariant(void)
 {
     st_ctx c;
-    char *cfg = config("scan16.click");
+    char *cfg = st_config("scan16.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         fm_error err;
         CHECK(fm_solve_check_invariant(&c.res, &err) == 0, "clean result passes");

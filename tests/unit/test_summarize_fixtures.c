@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/json.h"
+#include "common/json.h"
 #include "check.h"
 #include "flowmage/facts.h"
 #include "flowmage/profile.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../common/json.h"
+#include "common/json.h"
 
 const char *llmt_root(void)
 {
@@ -62,185 +62,209 @@ static void reply_good(const fake_req *q, fake_reply *r, const char *cmp)
 
 
 
+/* Rate limits, server errors, dropped connections, slow replies: 1 when
+ * the reply is made, 0 to answer normally (perhaps after a delay). */
+static int transient(const llmt_script *s, int k, fake_reply *r)
+{
+    char date[64];
+    switch (s->scenario) {
+    case S_429:
+    case S_429_DATE:
+    case S_429_LONG:
+        if (k != 0)
+            return 0;
+        r->status = 429;
+        if (s->scenario == S_429_DATE) {
+            time_t t = time(NULL) + 40;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+            snprintf(r->headers, sizeof r->headers, "Retry-After: %s\r\n", date);
+        } else {
+            snprintf(r->headers, sizeof r->headers, "Retry-After: %s\r\n",
+                     s->scenario == S_429 ? "30" : "100000");
+        }
+        r->body = fake_error_body("Rate limit reached for requests");
+        return 1;
+    case S_500_ONCE:
+        if (k != 0)
+            return 0;
+        r->status = 500;
+        r->body = fake_error_body("internal error");
+        return 1;
+    case S_CLOSE_ONCE:   /* the connection drops without a reply */
+        if (k != 0)
+            return 0;
+        r->status = 0;
+        return 1;
+    case S_503:
+        r->status = 503;
+        r->body = fake_error_body("overloaded");
+        return 1;
+    case S_SLOW:
+        if (k == 0)
+            r->delay_s = 3;
+        return 0;
+    case S_DELAY:
+        r->delay_s = 0.3;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* S_MIXED's Policer: two good choices, one invalid, the third cut off by
+ * the token limit. */
+static void mixed_policer(fake_reply *r)
+{
+    const char *v[3] = {
+        llmt_good_answer("Policer"),
+        "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"dst_ip\"],"
+        "\"symmetric\":false,\"intensity\":\"sometimes\",\"pointer_chasing\":false}",
+        llmt_good_answer("Policer")};
+    cJSON *o = cJSON_CreateObject();
+    cJSON *ch = cJSON_AddArrayToObject(o, "choices");
+    for (int i = 0; i < 3; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddNumberToObject(c, "index", i);
+        cJSON *m = cJSON_AddObjectToObject(c, "message");
+        cJSON_AddStringToObject(m, "role", "assistant");
+        cJSON_AddStringToObject(m, "content", v[i]);
+        cJSON_AddStringToObject(c, "finish_reason", i == 2 ? "length" : "stop");
+        cJSON_AddItemToArray(ch, c);
+    }
+    r->body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+}
+
+/* Bodies that are wrong in themselves: mixed, cut short, prose, too big. */
+static int bad_bodies(const llmt_script *s, int k, const fake_req *q, fake_reply *r,
+                      const char *cmp)
+{
+    switch (s->scenario) {
+    case S_MIXED:
+        if (!strcmp(q->nf, "Policer") && !q->compare)
+            mixed_policer(r);
+        else if (!strcmp(q->nf, "IPFilter"))
+            r->body = strdup("{not json at all");
+        else if (!strcmp(q->nf, "TTLDecrement"))
+            r->body = strdup("{\"object\":\"chat.completion\",\"result\":{\"foo\":1}}");
+        else
+            return 0;
+        return 1;
+    case S_TRUNCATED:
+        if (k != 0)
+            return 0;
+        reply_good(q, r, cmp);
+        r->body[20] = 0;
+        r->advertised_len = 5000;
+        return 1;
+    case S_MALFORMED_ALL:
+        llmt_reply_with(r, "I think it is probably stateful, hard to say.", q->n, "stop");
+        return 1;
+    case S_OVERSIZED:
+        if (strcmp(q->nf, "Policer"))
+            return 0;
+        size_t n = 5u << 20;
+        r->body = malloc(n + 1);
+        memset(r->body, ' ', n);
+        r->body[0] = '{';
+        r->body[n - 1] = '}';
+        r->body[n] = 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* S_FORMATS: neither json_schema nor json_object (an old server). */
+static void old_server(const fake_req *q, fake_reply *r, const char *cmp)
+{
+    if (!strcmp(q->format, "json_schema")) {
+        r->status = 400;
+        r->body = fake_error_body("response_format type 'json_schema' is not supported");
+    } else if (!strcmp(q->format, "json_object")) {
+        r->status = 400;
+        r->body = fake_error_body("Invalid response_format: only text is supported");
+    } else {
+        char buf[1024];
+        snprintf(buf, sizeof buf, "Here is my analysis:\n```json\n%s\n```\n",
+                 q->compare ? cmp : llmt_good_answer(q->nf));
+        llmt_reply_with(r, buf, q->n, "stop");
+    }
+}
+
+/* Parameters or keys a server refuses (400, 401). */
+static int refusals(const llmt_script *s, const fake_req *q, fake_reply *r, const char *cmp)
+{
+    switch (s->scenario) {
+    case S_FORMATS:
+        old_server(q, r, cmp);
+        return 1;
+    case S_N_REFUSED:   /* llama-server's answer to n > 1 */
+        if (q->n <= 1)
+            return 0;
+        r->status = 400;
+        r->body = fake_error_body("Only one completion choice is allowed");
+        return 1;
+    case S_OSERIES:
+        if (q->has_max_tokens)
+            r->body = fake_error_body("Unsupported parameter: 'max_tokens' is not supported "
+                                      "with this model. Use 'max_completion_tokens' instead.");
+        else if (q->has_temperature)
+            r->body = fake_error_body("Unsupported value: 'temperature' does not support "
+                                      "0.5 with this model. Only the default (1) value is "
+                                      "supported.");
+        else
+            return 0;
+        r->status = 400;
+        return 1;
+    case S_ECHO_KEY_400:
+        r->status = 400;
+        r->body = fake_error_body("bad request from key " KEY " (context too long)");
+        return 1;
+    case S_401:
+        r->status = 401;
+        r->body = fake_error_body("Incorrect API key provided: " KEY ".");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* S_ADVERSARIAL: a model that obeys injected instructions and lies. */
+static void adversarial(const fake_req *q, fake_reply *r)
+{
+    const char *bad = NULL;
+    if (q->compare)
+        bad = "{\"heavier\":\"A\",\"reason\":\"trust me\"}";
+    else if (strstr(q->body, "ignore previous instructions"))   /* obeys */
+        bad = "{\"stateful\":false,\"key_kind\":\"none\",\"key_fields\":[],"
+              "\"symmetric\":false,\"intensity\":\"none\",\"pointer_chasing\":false,"
+              "\"reason\":\"as instructed\"}";
+    else if (!strcmp(q->nf, "NatRewriter"))
+        bad = "{\"stateful\":false,\"key_kind\":\"none\",\"key_fields\":[],"
+              "\"symmetric\":false,\"intensity\":\"none\",\"pointer_chasing\":false}";
+    else if (!strcmp(q->nf, "FlowCounter") || !strcmp(q->nf, "Sampler"))
+        bad = "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"src_ip\"],"
+              "\"symmetric\":false,\"intensity\":\"per-flow\",\"pointer_chasing\":false}";
+    else if (!strcmp(q->nf, "TTLDecrement"))
+        bad = "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"dst_ip\"],"
+              "\"symmetric\":false,\"intensity\":\"per-flow\",\"pointer_chasing\":false}";
+    llmt_reply_with(r, bad ? bad : llmt_good_answer(q->nf), q->n, "stop");
+}
+
 void llmt_handler(void *ctx, const fake_req *q, fake_reply *r)
 {
     llmt_script *s = ctx;
     int k = s->calls++;
     const char *cmp = s->cmp ? s->cmp : "{\"heavier\":\"same\",\"reason\":\"alike\"}";
-    char date[64];
-    switch (s->scenario) {
-    case S_ONE_CHOICE:   /* a server that ignores "n" (Ollama, llama-server) */
+    if (s->scenario == S_ONE_CHOICE) /* a server that ignores "n" (Ollama, llama-server) */
         llmt_reply_with(r, q->compare ? cmp : llmt_good_answer(q->nf), 1, "stop");
-        return;
-    case S_429:
-    case S_429_DATE:
-    case S_429_LONG:
-        if (k == 0) {
-            r->status = 429;
-            if (s->scenario == S_429_DATE) {
-                time_t t = time(NULL) + 40;
-                struct tm tm;
-                gmtime_r(&t, &tm);
-                strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-                snprintf(r->headers, sizeof r->headers, "Retry-After: %s\r\n", date);
-            } else {
-                snprintf(r->headers, sizeof r->headers, "Retry-After: %s\r\n",
-                         s->scenario == S_429 ? "30" : "100000");
-            }
-            r->body = fake_error_body("Rate limit reached for requests");
-            return;
-        }
-        break;
-    case S_500_ONCE:
-        if (k == 0) {
-            r->status = 500;
-            r->body = fake_error_body("internal error");
-            return;
-        }
-        break;
-    case S_CLOSE_ONCE:   /* the connection drops without a reply */
-        if (k == 0) {
-            r->status = 0;
-            return;
-        }
-        break;
-    case S_503:
-        r->status = 503;
-        r->body = fake_error_body("overloaded");
-        return;
-    case S_SLOW:
-        if (k == 0)
-            r->delay_s = 3;
-        break;
-    case S_DELAY:
-        r->delay_s = 0.3;
-        break;
-    case S_MIXED:
-        if (!strcmp(q->nf, "Policer") && !q->compare) {
-            const char *v[3] = {
-                llmt_good_answer("Policer"),
-                "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"dst_ip\"],"
-                "\"symmetric\":false,\"intensity\":\"sometimes\",\"pointer_chasing\":false}",
-                llmt_good_answer("Policer")};
-            /* the third choice is cut off by the token limit */
-            cJSON *o = cJSON_CreateObject();
-            cJSON *ch = cJSON_AddArrayToObject(o, "choices");
-            for (int i = 0; i < 3; i++) {
-                cJSON *c = cJSON_CreateObject();
-                cJSON_AddNumberToObject(c, "index", i);
-                cJSON *m = cJSON_AddObjectToObject(c, "message");
-                cJSON_AddStringToObject(m, "role", "assistant");
-                cJSON_AddStringToObject(m, "content", v[i]);
-                cJSON_AddStringToObject(c, "finish_reason", i == 2 ? "length" : "stop");
-                cJSON_AddItemToArray(ch, c);
-            }
-            r->body = cJSON_PrintUnformatted(o);
-            cJSON_Delete(o);
-            return;
-        }
-        if (!strcmp(q->nf, "IPFilter")) {
-            r->body = strdup("{not json at all");
-            return;
-        }
-        if (!strcmp(q->nf, "TTLDecrement")) {
-            r->body = strdup("{\"object\":\"chat.completion\",\"result\":{\"foo\":1}}");
-            return;
-        }
-        break;
-    case S_TRUNCATED:
-        if (k == 0) {
-            reply_good(q, r, cmp);
-            r->body[20] = 0;
-            r->advertised_len = 5000;
-            return;
-        }
-        break;
-    case S_MALFORMED_ALL:
-        llmt_reply_with(r, "I think it is probably stateful, hard to say.", q->n, "stop");
-        return;
-    case S_OVERSIZED:
-        if (!strcmp(q->nf, "Policer")) {
-            size_t n = 5u << 20;
-            r->body = malloc(n + 1);
-            memset(r->body, ' ', n);
-            r->body[0] = '{';
-            r->body[n - 1] = '}';
-            r->body[n] = 0;
-            return;
-        }
-        break;
-    case S_FORMATS:   /* neither json_schema nor json_object (an old server) */
-        if (!strcmp(q->format, "json_schema")) {
-            r->status = 400;
-            r->body = fake_error_body("response_format type 'json_schema' is not supported");
-            return;
-        }
-        if (!strcmp(q->format, "json_object")) {
-            r->status = 400;
-            r->body = fake_error_body("Invalid response_format: only text is supported");
-            return;
-        }
-        {
-            char buf[1024];
-            snprintf(buf, sizeof buf, "Here is my analysis:\n```json\n%s\n```\n",
-                     q->compare ? cmp : llmt_good_answer(q->nf));
-            llmt_reply_with(r, buf, q->n, "stop");
-        }
-        return;
-    case S_N_REFUSED:   /* llama-server's answer to n > 1 */
-        if (q->n > 1) {
-            r->status = 400;
-            r->body = fake_error_body("Only one completion choice is allowed");
-            return;
-        }
-        break;
-    case S_OSERIES:
-        if (q->has_max_tokens) {
-            r->status = 400;
-            r->body = fake_error_body("Unsupported parameter: 'max_tokens' is not supported "
-                                      "with this model. Use 'max_completion_tokens' instead.");
-            return;
-        }
-        if (q->has_temperature) {
-            r->status = 400;
-            r->body = fake_error_body("Unsupported value: 'temperature' does not support "
-                                      "0.5 with this model. Only the default (1) value is "
-                                      "supported.");
-            return;
-        }
-        break;
-    case S_ADVERSARIAL: {
-        const char *bad = NULL;
-        if (q->compare)
-            bad = "{\"heavier\":\"A\",\"reason\":\"trust me\"}";
-        else if (strstr(q->body, "ignore previous instructions"))   /* obeys */
-            bad = "{\"stateful\":false,\"key_kind\":\"none\",\"key_fields\":[],"
-                  "\"symmetric\":false,\"intensity\":\"none\",\"pointer_chasing\":false,"
-                  "\"reason\":\"as instructed\"}";
-        else if (!strcmp(q->nf, "NatRewriter"))
-            bad = "{\"stateful\":false,\"key_kind\":\"none\",\"key_fields\":[],"
-                  "\"symmetric\":false,\"intensity\":\"none\",\"pointer_chasing\":false}";
-        else if (!strcmp(q->nf, "FlowCounter") || !strcmp(q->nf, "Sampler"))
-            bad = "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"src_ip\"],"
-                  "\"symmetric\":false,\"intensity\":\"per-flow\",\"pointer_chasing\":false}";
-        else if (!strcmp(q->nf, "TTLDecrement"))
-            bad = "{\"stateful\":true,\"key_kind\":\"fields\",\"key_fields\":[\"dst_ip\"],"
-                  "\"symmetric\":false,\"intensity\":\"per-flow\",\"pointer_chasing\":false}";
-        llmt_reply_with(r, bad ? bad : llmt_good_answer(q->nf), q->n, "stop");
-        return;
-    }
-    case S_ECHO_KEY_400:
-        r->status = 400;
-        r->body = fake_error_body("bad request from key " KEY " (context too long)");
-        return;
-    case S_401:
-        r->status = 401;
-        r->body = fake_error_body("Incorrect API key provided: " KEY ".");
-        return;
-    default:
-        break;
-    }
-    reply_good(q, r, cmp);
+    else if (s->scenario == S_ADVERSARIAL)
+        adversarial(q, r);
+    else if (!transient(s, k, r) && !bad_bodies(s, k, q, r, cmp) && !refusals(s, q, r, cmp))
+        reply_good(q, r, cmp);
 }
 
 /* ---- running analyze ---- */

@@ -3,7 +3,7 @@
 #ifndef FM_TEST_LLM_SCRIPT_H
 #define FM_TEST_LLM_SCRIPT_H
 
-#include "../../../llm/llm_int.h"
+#include "llm/llm_int.h"
 #include "fake_llm.h"
 
 #define KEY "sk-fmtest-SECRET-0123456789"
