@@ -11,7 +11,7 @@
 #include "flowmage/section.h"
 #include "fm.h"
 
-/* ---- origin sets: sorted arrays of packed (index << 8 | flags << 4 | kind) */
+/* ---- origin sets: sorted arrays of packed (index << 9 | flags << 4 | kind) */
 
 struct oset {
     uint32_t *v;
@@ -23,7 +23,7 @@ static bool fn_truncated;
 
 static uint32_t pack(unsigned kind, unsigned flags, unsigned index)
 {
-    return (index << 8) | ((flags & 0xf) << 4) | (kind & 0xf);
+    return (index << 9) | ((flags & 0x1f) << 4) | (kind & 0xf);
 }
 
 static bool oset_add(oset *s, uint32_t x)
@@ -52,13 +52,13 @@ static bool oset_add(oset *s, uint32_t x)
     return true;
 }
 
-enum xform { X_PASS, X_MASK, X_MIX, X_SYMJOIN, X_SELECT };
+enum xform { X_PASS, X_MASK, X_MIX, X_SYMJOIN, X_SELECT, X_ZEROTEST };
 
 /* Only the first transforming operation after an origin decides whether a
  * value is a prefix (masked) or a hash (mixed); see docs/facts.md. */
 static uint32_t apply(uint32_t e, xform x)
 {
-    unsigned f = (e >> 4) & 0xf;
+    unsigned f = (e >> 4) & 0x1f;
     switch (x) {
     case X_PASS:
         break;
@@ -77,8 +77,12 @@ static uint32_t apply(uint32_t e, xform x)
     case X_SELECT:
         f |= FM_OF_SELECT;
         break;
+    case X_ZEROTEST:
+        /* "is it zero" of a plain value; of anything else, a mix */
+        f |= f ? FM_OF_MIXED : FM_OF_ZEROTEST;
+        break;
     }
-    return (e & ~0xf0u) | (f << 4);
+    return (e & ~0x1f0u) | (f << 4);
 }
 
 static bool oset_union(oset *dst, const oset *src, xform x)
@@ -865,6 +869,15 @@ static bool assign_flow(gimple *g)
             if (cb)
                 return flow_into(lhs, a, x);
             break;
+        case EQ_EXPR:
+        case NE_EXPR:
+            /* x == 0 / x != 0: a flag (port == 0) that a caller's constant
+             * can settle; other comparisons mix */
+            if (ca || cb)
+                return flow_into(lhs, var, code == EQ_EXPR && integer_zerop(cst) ? X_ZEROTEST
+                                           : integer_zerop(cst) ? X_PASS : X_MIX);
+            x = X_MIX;
+            break;
         case PLUS_EXPR: case BIT_XOR_EXPR: case BIT_IOR_EXPR:
             x = (ca || cb) ? X_PASS : X_SYMJOIN;
             break;
@@ -967,8 +980,8 @@ static void write_oset(fm_wbuf *b, const oset *s)
     fm_w_u(b, s->n);
     for (unsigned i = 0; i < s->n; i++) {
         uint32_t x = s->v[i];
-        fm_w_u(b, x & 0xff);  /* kind | flags << 4 */
-        fm_w_u(b, x >> 8);
+        fm_w_u(b, x & 0x1ff);  /* kind | flags << 4 */
+        fm_w_u(b, x >> 9);
     }
 }
 

@@ -64,9 +64,15 @@ enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN,
 enum {
     AF_MASKED = 1, AF_MIXED = 2, AF_SYMJOIN = 4, AF_SELECT = 8, /* = FM_OF_* */
     AF_OPAQUE = 16, /* went through a function flowmage cannot see */
-    AF_BLURRED = 32 /* read from memory past the limits (LS_STAR): may have
-                       been stored anywhere below, so never a key field */
+    AF_BLURRED = 32, /* read from memory past the limits (LS_STAR): may have
+                        been stored anywhere below, so never a key field */
+    AF_ZEROTEST = 64 /* the value is "origin == 0" (= FM_OF_ZEROTEST) */
 };
+/* Atom flags of a plugin origin's FM_OF_* flags. */
+static inline unsigned af_of(unsigned of)
+{
+    return (of & 0xf) | ((of & 16) ? AF_ZEROTEST : 0);
+}
 static inline atom mk_atom(unsigned kind, unsigned flags, uint64_t payload)
 {
     return (payload << 12) | ((uint64_t)(flags & 0xff) << 4) | (kind & 0xf);

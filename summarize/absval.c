@@ -37,7 +37,12 @@ static uint32_t vs_pos(const vset *s, atom a, int *found)
  * the whole field is used). */
 static unsigned merge_flags(unsigned a, unsigned b)
 {
-    return ((a | b) & ~(unsigned)AF_MASKED) | (a & b & AF_MASKED);
+    unsigned f = ((a | b) & ~(unsigned)(AF_MASKED | AF_ZEROTEST)) | (a & b & AF_MASKED);
+    if ((a ^ b) & AF_ZEROTEST)
+        f |= AF_OPAQUE; /* a value and its zero test in one: neither key nor flag */
+    else
+        f |= a & AF_ZEROTEST;
+    return f;
 }
 
 static void vs_reserve(vset *s, uint32_t n)
@@ -189,6 +194,9 @@ unsigned fm_flags_compose(unsigned inner, unsigned outer)
         f |= AF_SYMJOIN;
     if ((outer & AF_MASKED) && !(f & (AF_MASKED | AF_MIXED | AF_SYMJOIN)))
         f |= AF_MASKED;
+    /* "is it zero" of something transformed already: a mix */
+    if (outer & AF_ZEROTEST)
+        f |= f ? AF_MIXED : AF_ZEROTEST;
     f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE | AF_BLURRED);
     return f;
 }

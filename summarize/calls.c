@@ -319,9 +319,11 @@ static int guard_false(const guard *g)
         return 0;
     int zero = 0, nonzero = 0;
     for (uint32_t i = 0; i < side->n; i++) {
-        if (atom_kind(side->v[i]) != AK_CONST || (atom_flags(side->v[i]) & ~AF_SELECT))
+        unsigned fl = atom_flags(side->v[i]);
+        if (atom_kind(side->v[i]) != AK_CONST || (fl & ~(AF_SELECT | AF_ZEROTEST)))
             return 0; /* not only plain constants: unknown */
-        if (atom_payload(side->v[i]))
+        /* c, or "c == 0" when zero-tested */
+        if ((atom_payload(side->v[i]) != 0) != ((fl & AF_ZEROTEST) != 0))
             nonzero = 1;
         else
             zero = 1;
@@ -776,11 +778,6 @@ static void invisible_writes(site *c, unsigned fnflags)
 static void invisible_call(site *c, const fm_func *g)
 {
     unsigned fl = g ? g->flags : 0;
-    /* I/O and logging the profile names: no element state in what they
-     * are given */
-    if (g && (fm_strset_has(&c->F->A->prof->no_state_functions, g->simple) ||
-              fm_strset_has(&c->F->A->prof->no_state_functions, g->mangled)))
-        fl |= FM_FN_PURE;
     opaque(c, (fl & FM_FN_CONST) != 0);
     invisible_touches(c);
     invisible_writes(c, fl);
@@ -1125,11 +1122,26 @@ static uint32_t pointer_targets(fa *F, const fm_event *e, const fm_func **out)
     return ok ? n : 0;
 }
 
+/* The profile's I/O and logging (functions, and methods of classes): they
+ * keep no element state, whether flowmage sees their code or not. */
+static int no_state(const an *A, const fm_func *g)
+{
+    const fm_profile *p = A->prof;
+    return fm_strset_has(&p->no_state_functions, g->simple) ||
+           fm_strset_has(&p->no_state_functions, g->mangled) ||
+           fm_strset_has(&p->no_state_functions, g->printable) ||
+           (g->cls >= 0 && fm_type_derives_named(A->P, g->cls, &p->no_state_classes));
+}
+
 /* One body a call reaches: the profile's primitive, or its summary. */
 static void call_body(site *c, const fm_func *g)
 {
     fa *F = c->F;
     an *A = F->A;
+    if (no_state(A, g)) {
+        opaque(c, 0);
+        return;
+    }
     if (primitive(c, g))
         return;
     if ((g->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) || g->nevents + g->nstmts == 0) {
@@ -1173,7 +1185,7 @@ void fm_fa_call(fa *F, uint32_t k)
     } else {
         ng = pointer_targets(F, e, g);
     }
-    if (vc == VC_OTHER_ELEMENT || (vc == VC_UNRESOLVED && e->vclass >= 0 &&
+    if (vc == VC_OTHER_ELEMENT || (e->call_kind == FM_CALL_VIRTUAL && e->vclass >= 0 &&
                                    fm_type_derives_named(A->P, e->vclass,
                                                          &A->prof->no_state_classes))) {
         /* what another element does is its own state; the framework's

@@ -28,7 +28,7 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
         const fm_origin *x = &o->v[i];
         switch (x->kind) {
         case FM_OR_PARAM:
-            fm_vs_add(out, mk_atom(AK_PARAM, x->flags, x->index));
+            fm_vs_add(out, mk_atom(AK_PARAM, af_of(x->flags), x->index));
             break;
         case FM_OR_PARAMADDR:
             fm_vs_add(out, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_SLOT, x->index)));
@@ -36,7 +36,7 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
         case FM_OR_EVENT: {
             const vset *v = &F->val[x->index];
             for (uint32_t k = 0; k < v->n; k++)
-                fm_vs_add(out, add_flags(v->v[k], x->flags));
+                fm_vs_add(out, add_flags(v->v[k], af_of(x->flags)));
             break;
         }
         case FM_OR_LOCAL:

@@ -20,7 +20,7 @@ static void atom_text(const an *A, atom a, fm_buf *b)
     default: fm_buf_puts(b, "unknown");
     }
     if (f)
-        fm_buf_printf(b, "{%s%s%s%s%s}", f & AF_MASKED ? "m" : "", f & AF_MIXED ? "x" : "",
+        fm_buf_printf(b, "{%s%s%s%s%s%s}", f & AF_ZEROTEST ? "z" : "", f & AF_MASKED ? "m" : "", f & AF_MIXED ? "x" : "",
                       f & AF_SYMJOIN ? "j" : "", f & AF_SELECT ? "s" : "", f & AF_OPAQUE ? "o" : "");
 }
 

@@ -48,7 +48,8 @@ static void origin_text(const fm_program *p, const fm_func *f, const fm_origin *
         if (o->flags & FM_OF_MASKED) fm_buf_printf(b, "%smasked", sep), sep = ",";
         if (o->flags & FM_OF_MIXED) fm_buf_printf(b, "%smixed", sep), sep = ",";
         if (o->flags & FM_OF_SYMJOIN) fm_buf_printf(b, "%ssymjoin", sep), sep = ",";
-        if (o->flags & FM_OF_SELECT) fm_buf_printf(b, "%sselect", sep);
+        if (o->flags & FM_OF_SELECT) fm_buf_printf(b, "%sselect", sep), sep = ",";
+        if (o->flags & FM_OF_ZEROTEST) fm_buf_printf(b, "%szerotest", sep);
         fm_buf_puts(b, "]");
     }
 }

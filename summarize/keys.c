@@ -62,7 +62,7 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
             snprintf(o, sizeof o, "%s_through_unknown_function", name);
             fm_strset_add(&ki->other, o);
             ki->opaque = 1;
-        } else if ((fl & AF_MASKED) && b) {
+        } else if ((fl & (AF_MASKED | AF_ZEROTEST)) && b) {
             /* part of an address or port: not the field itself */
             char o[64];
             snprintf(o, sizeof o, "%s_prefix", name);

@@ -225,7 +225,7 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
     o->n = n;
     o->v = n ? fm_arena_alloc(&u->p->arena, n * sizeof *o->v) : NULL;
     for (uint32_t i = 0; i < n && !c->failed; i++) {
-        uint32_t kf = get_u32(c, 0xff, "bad origin");
+        uint32_t kf = get_u32(c, 0x1ff, "bad origin");
         uint32_t idx = get_u32(c, 0xffffffu, "origin index too large");
         fm_origin *x = &o->v[i];
         x->kind = kf & 0xf;

@@ -70,7 +70,8 @@
  *             origins of every non-constant array index.  A base-class
  *             subobject step has field "$base".
  *   opnd   := u n, n × origin
- *   origin := u (kind | flags << 4) with kind FM_OR_*, then u index
+ *   origin := u (kind | flags << 4) with kind FM_OR_* (4 bits) and flags
+ *             FM_OF_* (5 bits; 4 before major 2), then u index
  *             PARAM: the value of parameter i (SSA default definition);
  *             PARAMADDR: the storage of parameter i itself (a by-value
  *             aggregate or an address-taken parameter);
@@ -197,7 +198,9 @@ enum {
     FM_OF_MIXED = 2,    /* an asymmetric mixing op (hash arithmetic) */
     FM_OF_SYMJOIN = 4,  /* joined with another value by a commutative op
                            (^, +, |, &, min, max) before any mixing */
-    FM_OF_SELECT = 8    /* chosen by a phi / conditional (e.g. a swap) */
+    FM_OF_SELECT = 8,   /* chosen by a phi / conditional (e.g. a swap) */
+    FM_OF_ZEROTEST = 16 /* "is it zero" of the origin (x == 0): a flag a
+                           caller's constant can settle (major 2) */
 };
 
 #endif
