@@ -239,6 +239,19 @@ static void parse_evidence(const cJSON *a, fm_evidence **v, size_t *n)
     }
 }
 
+/* Version 2: keys per input port and the flow code (attrs.h). */
+static int parse_ports(const cJSON *j, fm_elem_attrs *a, const char *name, fm_error *err)
+{
+    char why[200];
+    if (fm_json_get_port_keys(j, "keys_by_port", &a->ports, &a->nports, why, sizeof why))
+        return BAD("%s", why);
+    const char *fc = fm_json_str(j, "flow_code", NULL);
+    if (cJSON_GetObjectItemCaseSensitive(j, "flow_code") && (!fc || fm_flow_code_check(fc)))
+        return BAD("flow_code must be a Click flow code such as \"x/x\" or \"#/#\"");
+    a->flow_code = fc ? fm_xstrdup(fc) : NULL;
+    return 0;
+}
+
 static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error *err)
 {
     fm_elem_attrs *a = &s->a;
@@ -269,13 +282,8 @@ static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error 
     if (parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind,
                   &a->key_fields, &a->key_other, &a->symmetric, name, err))
         return -1;
-    char why[200];
-    if (fm_json_get_port_keys(j, "keys_by_port", &a->ports, &a->nports, why, sizeof why))
-        return BAD("%s", why);
-    const char *fc = fm_json_str(j, "flow_code", NULL);
-    if (cJSON_GetObjectItemCaseSensitive(j, "flow_code") && (!fc || fm_flow_code_check(fc)))
-        return BAD("flow_code must be a Click flow code such as \"x/x\" or \"#/#\"");
-    a->flow_code = fc ? fm_xstrdup(fc) : NULL;
+    if (parse_ports(j, a, name, err) != 0)
+        return -1;
     int in = idx_of(intensities, 3, fm_json_str(j, "intensity", "none"));
     if (in < 0)
         return BAD("unknown intensity \"%s\"", fm_json_str(j, "intensity", ""));
