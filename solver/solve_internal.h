@@ -46,12 +46,6 @@ fm_nf_decision fm_solve_port_verdict(const fm_solve_result *res, const fm_solve_
  * in no entry of p or the lists differ in length. */
 int fm_solve_entry_map(const fm_solve_port *p, const fm_solve_port *q, fm_fieldset f,
                        fm_fieldset *out);
-/* Fields fa hashed in the input layout of ha (port p) and fb in that of hb
- * (port q) correspond through the entry lists one to one, each at the same
- * bit offset and width of the Toeplitz input (IPv4 and IPv6 layouts): the
- * same values give the same hash under the same key. */
-int fm_solve_same_place(fm_fieldset fa, fm_fieldset ha, fm_fieldset fb, fm_fieldset hb,
-                        const fm_solve_port *p, const fm_solve_port *q);
 
 /* Record why a candidate of d was dropped (solve_cands.c). */
 void fm_solve_exclude(fm_solve_device *d, const char *fmt, ...)

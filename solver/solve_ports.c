@@ -46,8 +46,12 @@ int fm_solve_entry_map(const fm_solve_port *p, const fm_solve_port *q, fm_fields
     return 0;
 }
 
-int fm_solve_same_place(fm_fieldset fa, fm_fieldset ha, fm_fieldset fb, fm_fieldset hb,
-                        const fm_solve_port *p, const fm_solve_port *q)
+/* Fields fa hashed in the input layout of ha (port p) and fb in that of hb
+ * (port q) correspond through the entry lists one to one, each at the same
+ * bit offset and width of the Toeplitz input (IPv4 and IPv6 layouts): the
+ * same values give the same hash under the same key. */
+static int same_place(fm_fieldset fa, fm_fieldset ha, fm_fieldset fb, fm_fieldset hb,
+                      const fm_solve_port *p, const fm_solve_port *q)
 {
     fm_fieldset mapped;
     if (fm_solve_entry_map(p, q, fa, &mapped) != 0 || mapped != fb ||
@@ -140,7 +144,7 @@ static int pair_ok(const fm_solve_result *res, const fm_solve_nf *nf,
         !memcmp(ca->key4, cb->key4, kl) &&
         ((!fm_solve_uses_ipv6(res, ca) && !fm_solve_uses_ipv6(res, cb)) ||
          !memcmp(ca->key6, cb->key6, kl)) &&
-        fm_solve_same_place(ca->fields, ca->hashed, cb->fields, cb->hashed, p, q))
+        same_place(ca->fields, ca->hashed, cb->fields, cb->hashed, p, q))
         return 1;
     char fa[64], fb[64];
     fmt_fields(ca->fields, fa, sizeof fa);
