@@ -16,8 +16,10 @@ WERROR  ?= $(if $(CI),1,0)
 FUZZ_TIME ?= 60
 
 PLUGIN_DIR := $(shell $(CC) -print-file-name=plugin)
+# dpdk-dev: dpdk-testpmd, DPDK's own flow rule parser, checks every rules
+# file the tests write (tests/sh/test_rules_testpmd.sh)
 DEB_PKGS := gcc g++ make gcc-12-plugin-dev libcurl4-openssl-dev libcjson-dev \
-            libelf-dev libpcap-dev zlib1g-dev clang libclang-rt-14-dev
+            libelf-dev libpcap-dev zlib1g-dev clang libclang-rt-14-dev dpdk-dev
 
 WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 SAN_ON   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -52,6 +52,9 @@ static const char help[] =
 "  -p, --profile NAME|FILE\n"
 "                       framework profile (default fastclick)\n"
 "  --directional        as 'flowmage solve --directional'\n"
+"  --two-port A,B       device A gets each connection's first direction,\n"
+"                       device B its replies (src and dst swapped); NFs both\n"
+"                       reach count state entries across the two sides\n"
 "\n"
 "Output (FILE '-' is standard output):\n"
 "  --csv FILE           one row per setting, device and core, for plotting\n"
@@ -69,7 +72,7 @@ static const char help[] =
 "3 environment (e.g. profiles not found).\n";
 
 enum { O_CONFIG = 256, O_ATTRS, O_TRACE, O_SYNTH, O_COST, O_DIR, O_CSV, O_SVG, O_DOT,
-       O_JSON, O_NO_NFS, O_TOP };
+       O_JSON, O_NO_NFS, O_TOP, O_PAIR };
 
 static const struct option own_options[] = {
     {"config", required_argument, 0, O_CONFIG}, {"attrs", required_argument, 0, O_ATTRS},
@@ -78,6 +81,7 @@ static const struct option own_options[] = {
     {"csv", required_argument, 0, O_CSV}, {"svg", required_argument, 0, O_SVG},
     {"dot", required_argument, 0, O_DOT}, {"json", required_argument, 0, O_JSON},
     {"no-nfs", no_argument, 0, O_NO_NFS}, {"top", required_argument, 0, O_TOP},
+    {"two-port", required_argument, 0, O_PAIR},
     {0, 0, 0, 0},
 };
 
@@ -86,6 +90,7 @@ typedef struct args {
     const char *trace, *synth, *csv, *svg, *dot, *json;
     int quiet, per_nf;
     size_t top;
+    char *pair; /* --two-port A,B, cut in two at the comma (owned) */
 } args;
 
 /* One of the command's own options. 0 ok, else a usage error's code. */
@@ -111,6 +116,18 @@ static int own_option(void *ud, int c, const char *arg)
             return fm_cli_usage_error("simulate", "--top needs a count (0 = all), got '%s'",
                                       arg);
         a->top = (size_t)v;
+        break;
+    }
+    case O_PAIR: {
+        const char *comma = strchr(arg, ',');
+        if (!comma || comma == arg || !comma[1] || strchr(comma + 1, ','))
+            return fm_cli_usage_error("simulate", "--two-port needs two device names, "
+                                      "A,B, got '%s'", arg);
+        free(a->pair);
+        a->pair = fm_xstrdup(arg);
+        a->pair[comma - arg] = 0;
+        a->o.pair[0] = a->pair;
+        a->o.pair[1] = a->pair + (comma - arg) + 1;
         break;
     }
     }
@@ -204,18 +221,21 @@ int fm_cmd_simulate(int argc, char **argv)
     args a;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
-        return fm_cli_stop(rc);
     fm_error err = {0};
     fm_trace tr;
-    if (load_trace(&a, &tr, &err) != 0)
-        return fm_cli_report(&err);
-    a.o.trace = &tr;
-    fm_simulation sim;
-    rc = FM_EXIT_OK;
-    if (fm_simulate_run(&a.o, &sim, &err) != 0 || report(&a, &sim, &err) != 0)
+    if (rc != 0) {
+        rc = fm_cli_stop(rc);
+    } else if (load_trace(&a, &tr, &err) != 0) {
         rc = fm_cli_report(&err);
-    fm_simulation_free(&sim);
-    fm_trace_free(&tr);
+    } else {
+        a.o.trace = &tr;
+        fm_simulation sim;
+        rc = FM_EXIT_OK;
+        if (fm_simulate_run(&a.o, &sim, &err) != 0 || report(&a, &sim, &err) != 0)
+            rc = fm_cli_report(&err);
+        fm_simulation_free(&sim);
+        fm_trace_free(&tr);
+    }
+    free(a.pair);
     return rc;
 }

@@ -197,7 +197,8 @@ void fm_cli_solve_summary(const fm_solve_result *res, const fm_solve_output *out
     if (dry_run)
         printf("dry run: %zu edit%s not written\n", edits, edits == 1 ? "" : "s");
     else
-        printf("wrote %s (%zu edit%s)%s", output, edits, edits == 1 ? "" : "s",
+        printf("wrote %s (%zu edit%s%s)%s", output, edits, edits == 1 ? "" : "s",
+               edits || out->nfiles ? "" : ": it already says this, no rules file",
                out->nfiles ? ", rules:" : "\n");
     for (size_t i = 0; !dry_run && i < out->nfiles; i++)
         printf(" %s%s", out->files[i].path, i + 1 == out->nfiles ? "\n" : "");

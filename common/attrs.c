@@ -57,6 +57,199 @@ void fm_elem_add_disagreement(fm_elem_attrs *e, const char *field,
     d->resolution = fm_xstrdup(resolution);
 }
 
+/* ---- keys per input port ---- */
+
+fm_port_key *fm_elem_port_key_add(fm_elem_attrs *e, int port)
+{
+    size_t at = 0;
+    while (at < e->nports && e->ports[at].port < port)
+        at++;
+    if (at < e->nports && e->ports[at].port == port)
+        return &e->ports[at];
+    e->ports = fm_xrealloc(e->ports, (e->nports + 1) * sizeof *e->ports);
+    memmove(&e->ports[at + 1], &e->ports[at], (e->nports - at) * sizeof *e->ports);
+    e->nports++;
+    fm_port_key *k = &e->ports[at];
+    memset(k, 0, sizeof *k);
+    k->port = port;
+    k->kind = FM_KEY_FIELDS;
+    return k;
+}
+
+const fm_port_key *fm_elem_port_key(const fm_elem_attrs *e, int port)
+{
+    for (size_t i = 0; i < e->nports; i++)
+        if (e->ports[i].port == port)
+            return &e->ports[i];
+    return NULL;
+}
+
+void fm_elem_clear_port_keys(fm_elem_attrs *e)
+{
+    for (size_t i = 0; i < e->nports; i++)
+        fm_strset_free(&e->ports[i].other);
+    free(e->ports);
+    e->ports = NULL;
+    e->nports = 0;
+}
+
+void fm_elem_copy_port_keys(fm_elem_attrs *dst, const fm_elem_attrs *src)
+{
+    fm_elem_clear_port_keys(dst);
+    for (size_t i = 0; i < src->nports; i++) {
+        const fm_port_key *s = &src->ports[i];
+        fm_port_key *d = fm_elem_port_key_add(dst, s->port);
+        fm_strset other = {0};
+        for (size_t k = 0; k < s->other.n; k++)
+            fm_strset_add(&other, s->other.v[k]);
+        *d = *s;
+        d->other = other;
+    }
+}
+
+static int read_fields(const cJSON *a, fm_fieldset *out, fm_fieldset *list, size_t *n,
+                       const char *what, char *why, size_t wn)
+{
+    const cJSON *it;
+    if (a && !cJSON_IsArray(a)) {
+        snprintf(why, wn, "%s must be an array", what);
+        return -1;
+    }
+    cJSON_ArrayForEach(it, a)
+    {
+        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
+        if (!b) {
+            snprintf(why, wn, "%s: \"%s\" is not one of src_ip, dst_ip, src_port, "
+                     "dst_port, proto", what, cJSON_IsString(it) ? it->valuestring : "?");
+            return -1;
+        }
+        if (list && (*out & b)) {
+            snprintf(why, wn, "%s lists \"%s\" twice", what, it->valuestring);
+            return -1;
+        }
+        if (list)
+            list[(*n)++] = b;
+        *out |= b;
+    }
+    return 0;
+}
+
+static int read_port_key(const cJSON *o, fm_port_key *k, char *why, size_t wn)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "port");
+    if (!cJSON_IsObject(o) || !cJSON_IsNumber(p) || p->valuedouble != (int)p->valuedouble ||
+        p->valuedouble < 0 || p->valuedouble >= FM_PORT_MAX) {
+        snprintf(why, wn, "keys_by_port: every entry needs a \"port\" in 0..%d",
+                 FM_PORT_MAX - 1);
+        return -1;
+    }
+    k->port = (int)p->valuedouble;
+    int kind = lookup(key_names, 4, fm_json_str(o, "kind", "fields"));
+    if (kind < 0) {
+        snprintf(why, wn, "keys_by_port[port %d]: unknown key kind \"%s\"", k->port,
+                 fm_json_str(o, "kind", ""));
+        return -1;
+    }
+    k->kind = (fm_key_kind)kind;
+    char what[64];
+    snprintf(what, sizeof what, "keys_by_port[port %d].fields", k->port);
+    if (read_fields(cJSON_GetObjectItemCaseSensitive(o, "fields"), &k->fields, NULL, NULL,
+                    what, why, wn) != 0)
+        return -1;
+    if (fm_json_get_strset(o, "other", &k->other) != 0) {
+        snprintf(why, wn, "keys_by_port[port %d].other must be an array of strings",
+                 k->port);
+        return -1;
+    }
+    k->symmetric = fm_json_bool(o, "symmetric", 0);
+    fm_fieldset seen = 0;
+    snprintf(what, sizeof what, "keys_by_port[port %d].entry", k->port);
+    if (read_fields(cJSON_GetObjectItemCaseSensitive(o, "entry"), &seen, k->entry,
+                    &k->nentry, what, why, wn) != 0)
+        return -1;
+    if (seen & ~k->fields) {
+        snprintf(why, wn, "%s names fields outside the port's fields", what);
+        return -1;
+    }
+    if (k->nentry && k->kind != FM_KEY_FIELDS) {
+        snprintf(why, wn, "%s needs kind \"fields\"", what);
+        return -1;
+    }
+    return 0;
+}
+
+int fm_json_get_port_keys(const cJSON *o, const char *key, fm_port_key **v, size_t *n,
+                          char *why, size_t wn)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
+    fm_elem_attrs tmp;
+    memset(&tmp, 0, sizeof tmp);
+    *v = NULL;
+    *n = 0;
+    if (!a)
+        return 0;
+    if (!cJSON_IsArray(a)) {
+        snprintf(why, wn, "%s must be an array", key);
+        return -1;
+    }
+    const cJSON *it;
+    int rc = 0;
+    cJSON_ArrayForEach(it, a)
+    {
+        fm_port_key k;
+        memset(&k, 0, sizeof k);
+        if (read_port_key(it, &k, why, wn) != 0) {
+            fm_strset_free(&k.other);
+            rc = -1;
+            break;
+        }
+        if (fm_elem_port_key(&tmp, k.port)) {
+            snprintf(why, wn, "keys_by_port lists port %d twice", k.port);
+            fm_strset_free(&k.other);
+            rc = -1;
+            break;
+        }
+        *fm_elem_port_key_add(&tmp, k.port) = k;
+    }
+    if (rc != 0) {
+        fm_elem_clear_port_keys(&tmp);
+        return -1;
+    }
+    *v = tmp.ports;
+    *n = tmp.nports;
+    return 0;
+}
+
+static void add_field_list(cJSON *o, const char *key, fm_fieldset f)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (int i = 0; i < FM_NFIELDS; i++)
+        if (f & (1u << i))
+            cJSON_AddItemToArray(a, cJSON_CreateString(fm_field_name(i)));
+}
+
+void fm_json_add_port_keys(cJSON *o, const char *key, const fm_port_key *v, size_t n)
+{
+    if (!n)
+        return;
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "port", v[i].port);
+        cJSON_AddStringToObject(x, "kind", fm_key_kind_name(v[i].kind));
+        add_field_list(x, "fields", v[i].fields);
+        fm_json_add_strset(x, "other", &v[i].other);
+        cJSON_AddBoolToObject(x, "symmetric", v[i].symmetric);
+        if (v[i].nentry) {
+            cJSON *e = cJSON_AddArrayToObject(x, "entry");
+            for (size_t k = 0; k < v[i].nentry; k++)
+                cJSON_AddItemToArray(e, cJSON_CreateString(
+                                            fm_field_name(__builtin_ctz(v[i].entry[k]))));
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+}
+
 void fm_elem_attrs_free(fm_elem_attrs *e)
 {
     free(e->name);
@@ -81,6 +274,8 @@ void fm_elem_attrs_free(fm_elem_attrs *e)
     }
     free(e->disagreements);
     free(e->llm_json);
+    free(e->flow_code);
+    fm_elem_clear_port_keys(e);
     memset(e, 0, sizeof *e);
 }
 
@@ -186,6 +381,15 @@ static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *er
                                  fm_json_str(it, "static", ""),
                                  fm_json_str(it, "llm", ""),
                                  fm_json_str(it, "resolution", ""));
+    char why[200];
+    if (fm_json_get_port_keys(o, "keys_by_port", &e->ports, &e->nports, why,
+                              sizeof why) != 0)
+        return BAD("element \"%s\": %s", n, why);
+    const char *fc = fm_json_str(o, "flow_code", NULL);
+    if (cJSON_GetObjectItemCaseSensitive(o, "flow_code") && (!fc || fm_flow_code_check(fc)))
+        return BAD("element \"%s\": flow_code must be a Click flow code such as "
+                   "\"x/x\" or \"#/#\"", n);
+    e->flow_code = fc ? fm_xstrdup(fc) : NULL;
     const cJSON *llm = cJSON_GetObjectItemCaseSensitive(o, "llm");
     if (llm)
         e->llm_json = cJSON_PrintUnformatted(llm);
@@ -259,6 +463,9 @@ static cJSON *elem_json(const fm_elem_attrs *e)
             cJSON_AddItemToArray(f, cJSON_CreateString(fm_field_name(i)));
     fm_json_add_strset(k, "other", &e->key_other);
     cJSON_AddBoolToObject(k, "symmetric", e->symmetric);
+    fm_json_add_port_keys(o, "keys_by_port", e->ports, e->nports);
+    if (e->flow_code)
+        cJSON_AddStringToObject(o, "flow_code", e->flow_code);
     cJSON_AddStringToObject(o, "intensity", fm_intensity_name(e->intensity));
     cJSON_AddBoolToObject(o, "pointer_chasing", e->pointer_chasing);
     cJSON_AddNumberToObject(o, "cost", e->cost);

@@ -15,6 +15,12 @@
  *   symmetric        OR          intensity        the more write-intensive
  *   pointer_chasing  OR
  *
+ *   keys_by_port     the static per-port keys pass through (the model
+ *                    answers one key for the element, not per port); they
+ *                    are dropped when the merge turns the static key
+ *                    "unknown" (the element then runs shared, whatever
+ *                    its ports).
+ *
  * So the key only shrinks or becomes unknown, statefulness only appears,
  * and every other change adds a constraint or cost.  Each difference is
  * recorded in "disagreements" with both values and the resolution. */
@@ -218,6 +224,7 @@ static void add_votes(cJSON *o, const fm_llm_answer *a, int n, const fm_llm_vote
  * LLM sees makes the NF stateful with an unknown key (it runs shared). */
 static void merge_state(fm_elem_attrs *e, const fm_llm_vote *v, int n)
 {
+    fm_key_kind static_kind = e->key_kind;
     if (e->stateful && !v->stateful) {
         disagree(e, "stateful", "true", "false", v->stateful_votes, n,
                  "static evidence of per-flow state stands: stateful");
@@ -236,6 +243,13 @@ static void merge_state(fm_elem_attrs *e, const fm_llm_vote *v, int n)
                                      "static analysis did not find");
     } else if (e->stateful && v->stateful) {
         merge_key(e, v);
+    }
+    /* per-port keys refine the static key; when the merge turns that key
+     * unknown, the element runs shared whatever reaches it */
+    if (e->key_kind == FM_KEY_UNKNOWN && static_kind != FM_KEY_UNKNOWN && e->nports) {
+        fm_elem_clear_port_keys(e);
+        fm_elem_add_disagreement(e, "keys_by_port", "per-port keys", "-",
+                                 "dropped with the key: runs shared");
     }
 }
 

@@ -98,6 +98,39 @@ static void nf_cell(char *out, size_t n, const fm_sim_candidate *c, int dev, siz
     snprintf(out, n, "-");
 }
 
+/* The NF's key as the device d sees it: with keys per input port, the keys
+ * of the ports d reaches ("[0] src_ip [1] dst_ip"). */
+static void nf_key(char *key, size_t n, const fm_solve_result *res, const fm_solve_nf *nf,
+                   const fm_solve_device *d)
+{
+    if (nf->by_port) {
+        size_t used = 0;
+        key[0] = 0;
+        for (size_t j = 0; j < nf->narrivals && used < n; j++) {
+            const fm_solve_port *p = &nf->ports[nf->arrivals[j].port];
+            char f[64];
+            if (nf->arrivals[j].device != d - res->devices)
+                continue;
+            fm_fieldset_format(p->key, f, sizeof f);
+            if (p->key == FM_F_ALL)
+                snprintf(f, sizeof f, "5-tuple");
+            int w = snprintf(key + used, n - used, "%s[%d] %s", used ? " " : "", p->port,
+                             p->kind == FM_KEY_FIELDS ? f : fm_key_kind_name(p->kind));
+            used += w > 0 ? (size_t)w : 0;
+        }
+    } else if (nf->key_kind == FM_KEY_FIELDS) {
+        fm_fieldset four = FM_F_ALL & ~(fm_fieldset)FM_F_PROTO;
+        if (nf->key == FM_F_ALL || nf->key == four)
+            snprintf(key, n, "%s", nf->key == four ? "4-tuple" : "5-tuple");
+        else
+            fm_fieldset_format(nf->key, key, n);
+        if (nf->symmetric)
+            strncat(key, " (sym)", n - strlen(key) - 1);
+    } else {
+        snprintf(key, n, "%s", fm_key_kind_name(nf->key_kind));
+    }
+}
+
 static void nf_table(fm_buf *b, const fm_simulation *s, size_t comp)
 {
     const fm_solve_result *res = s->solve;
@@ -111,17 +144,7 @@ static void nf_table(fm_buf *b, const fm_simulation *s, size_t comp)
             if (!nf->stateful)
                 continue;
             char key[96], a[96], bcell[96];
-            if (nf->key_kind == FM_KEY_FIELDS) {
-                fm_fieldset four = FM_F_ALL & ~(fm_fieldset)FM_F_PROTO;
-                if (nf->key == FM_F_ALL || nf->key == four)
-                    snprintf(key, sizeof key, "%s", nf->key == four ? "4-tuple" : "5-tuple");
-                else
-                    fm_fieldset_format(nf->key, key, sizeof key);
-                if (nf->symmetric)
-                    strncat(key, " (sym)", sizeof key - strlen(key) - 1);
-            } else {
-                snprintf(key, sizeof key, "%s", fm_key_kind_name(nf->key_kind));
-            }
+            nf_key(key, sizeof key, res, nf, d);
             nf_cell(a, sizeof a, ch, d - res->devices, k);
             if (df)
                 nf_cell(bcell, sizeof bcell, df, d - res->devices, k);
@@ -130,6 +153,44 @@ static void nf_table(fm_buf *b, const fm_simulation *s, size_t comp)
                      ch->nruns > 1 ? d->name : "");
             fm_buf_printf(b, "  %-18s %-22s %-34s %s\n", name, key, a, df ? bcell : "");
         }
+    }
+}
+
+static void pair_cell(char *out, size_t n, const fm_sim_candidate *c, int nf)
+{
+    snprintf(out, n, "-");
+    for (size_t i = 0; c && i < c->npair; i++) {
+        const fm_sim_pair_result *r = &c->pair[i];
+        if (r->nf != nf)
+            continue;
+        if (!r->shared && r->violations)
+            snprintf(out, n, "shared-nothing, UNSOUND: %llu of %llu entries from two cores",
+                     (unsigned long long)r->multi_entries, (unsigned long long)r->entries);
+        else
+            snprintf(out, n, "%s, %llu of %llu entries from two cores",
+                     r->shared ? "shared" : "shared-nothing",
+                     (unsigned long long)r->multi_entries, (unsigned long long)r->entries);
+    }
+}
+
+/* Two-port replay: the NFs both devices reach, counted across both sides. */
+static void pair_table(fm_buf *b, const fm_simulation *s, size_t comp)
+{
+    const fm_solve_result *res = s->solve;
+    const fm_sim_candidate *ch = &s->cands[s->chosen_cand[comp]];
+    const fm_sim_candidate *df = s->default_cand[comp] >= 0 ? &s->cands[s->default_cand[comp]] : NULL;
+    if (!ch->npair)
+        return;
+    fm_buf_printf(b, "  two ports: connections on %s, replies on %s (%llu and %llu packets)\n",
+                  res->devices[s->pair_dev[0]].name, res->devices[s->pair_dev[1]].name,
+                  (unsigned long long)s->pair_trace[0].npkts,
+                  (unsigned long long)s->pair_trace[1].npkts);
+    fm_buf_printf(b, "  %-18s %-50s %s\n", "NF", "chosen", df ? "default" : "");
+    for (size_t i = 0; i < ch->npair; i++) {
+        char a[160], d[160];
+        pair_cell(a, sizeof a, ch, ch->pair[i].nf);
+        pair_cell(d, sizeof d, df, ch->pair[i].nf);
+        fm_buf_printf(b, "  %-18s %-50s %s\n", res->nfs[ch->pair[i].nf].name, a, df ? d : "");
     }
 }
 
@@ -226,6 +287,7 @@ static void component_table(fm_buf *b, const fm_simulation *s, size_t comp, int 
         fm_buf_puts(b, "  default (d): not among the combinations the solver evaluated\n");
     if (per_nf)
         nf_table(b, s, comp);
+    pair_table(b, s, comp);
 }
 
 char *fm_simulation_table(const fm_simulation *s, int per_nf, size_t top)
@@ -419,6 +481,25 @@ static cJSON *run_json(const fm_simulation *s, const fm_sim_device_run *run)
     return o;
 }
 
+/* Two-port replay: per NF both devices reach, counted across both sides. */
+static cJSON *pair_json(const fm_simulation *s, const fm_sim_candidate *c)
+{
+    cJSON *tp = cJSON_CreateArray();
+    for (size_t k = 0; k < c->npair; k++) {
+        const fm_sim_pair_result *r = &c->pair[k];
+        cJSON *n = cJSON_CreateObject();
+        cJSON_AddStringToObject(n, "name", s->solve->nfs[r->nf].name);
+        cJSON_AddBoolToObject(n, "shared", r->shared);
+        cJSON_AddNumberToObject(n, "entries", (double)r->entries);
+        cJSON_AddNumberToObject(n, "multi_core_entries", (double)r->multi_entries);
+        cJSON_AddNumberToObject(n, "packets", (double)r->pkts);
+        cJSON_AddNumberToObject(n, "contended_packets", (double)r->contended_pkts);
+        cJSON_AddNumberToObject(n, "violations", (double)r->violations);
+        cJSON_AddItemToArray(tp, n);
+    }
+    return tp;
+}
+
 char *fm_simulation_json(const fm_simulation *s)
 {
     const fm_solve_result *res = s->solve;
@@ -454,6 +535,8 @@ char *fm_simulation_json(const fm_simulation *s)
             cJSON_AddNumberToObject(o, "shared_state_packets", (double)c->shared_pkts);
             cJSON_AddNumberToObject(o, "cross_core_packets", (double)c->contended_pkts);
             cJSON_AddNumberToObject(o, "unsound_packets", (double)c->violations);
+            if (c->npair)
+                cJSON_AddItemToObject(o, "two_port", pair_json(s, c));
             cJSON_AddItemToObject(o, "load", load_json(&c->load));
             cJSON_AddItemToObject(o, "core_packets", u64_array(c->core_pkts, c->cores));
             cJSON *runs = cJSON_AddArrayToObject(o, "devices");

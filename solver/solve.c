@@ -114,6 +114,7 @@ int fm_solve_analyze(const fm_click_config *cfg, const fm_click_graph *g,
 {
     memset(res, 0, sizeof *res);
     res->opts = *opts;
+    res->cfg = cfg;
     res->attrs = attrs;
     res->prof = prof;
     res->nic = nic;
@@ -124,6 +125,7 @@ int fm_solve_analyze(const fm_click_config *cfg, const fm_click_graph *g,
         return -1;
     }
     fm_solve_current(res, cfg);
+    fm_solve_modes_read(res);
     if (res->ndevices == 0)
         fm_solve_note(res, "no input device (classes listed in %s) in %s: nothing to "
                       "solve", prof->path, cfg->path);
@@ -175,6 +177,9 @@ void fm_solve_result_free(fm_solve_result *res)
         free(res->nfs[k].key_from);
         free(res->nfs[k].forced);
         free(res->nfs[k].devices);
+        free(res->nfs[k].ports);
+        free(res->nfs[k].arrivals);
+        free(res->nfs[k].mode.current);
     }
     free(res->nfs);
     for (size_t c = 0; c < res->ncomps; c++) {

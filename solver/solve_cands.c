@@ -10,9 +10,7 @@
 #include "rss/gf2.h"
 #include "solve_internal.h"
 
-static void exclude(fm_solve_device *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void exclude(fm_solve_device *d, const char *fmt, ...)
+void fm_solve_exclude(fm_solve_device *d, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -181,20 +179,20 @@ static void keep_if_valid(fm_solve_result *res, fm_solve_device *d, int synth)
     fm_error e;
     memset(&e, 0, sizeof e);
     if (synth && synthesise(res, c, &e) != 0) {
-        exclude(d, "%s: no such key: %s", what, e.msg);
+        fm_solve_exclude(d, "%s: no such key: %s", what, e.msg);
         d->ncands--;
         return;
     }
     if (synth && res->opts.dialect == FM_DIALECT_HASHFUNC && fm_solve_uses_ipv6(res, c) &&
         memcmp(c->key4, c->key6, res->nic->key_len) != 0) {
-        exclude(d, "%s: IPv4 and IPv6 need different keys, and the hashfunc dialect "
+        fm_solve_exclude(d, "%s: IPv4 and IPv6 need different keys, and the hashfunc dialect "
                    "writes one", what);
         d->ncands--;
         return;
     }
     fm_solve_spread_bits(res, c);
     if (c->key_kind != FM_RSSKEY_RESTRICTED && !spreads(res, c)) {
-        exclude(d, "%s: the key does not spread these fields over the %u-entry "
+        fm_solve_exclude(d, "%s: the key does not spread these fields over the %u-entry "
                    "indirection table", what, res->nic->reta_size);
         d->ncands--;
     }
@@ -204,8 +202,14 @@ static int needs_symmetric(const fm_solve_result *res, const fm_solve_device *d)
 {
     for (size_t i = 0; i < d->nnfs; i++) {
         const fm_solve_nf *nf = &res->nfs[d->nfs[i]];
-        if (nf->stateful && !nf->forced && nf->symmetric)
+        if (!nf->stateful || nf->forced)
+            continue;
+        if (nf->symmetric)
             return 1;
+        for (size_t a = 0; a < nf->narrivals; a++)
+            if (nf->arrivals[a].device == (int)(d - res->devices) &&
+                nf->ports[nf->arrivals[a].port].symmetric)
+                return 1;
     }
     return 0;
 }
@@ -293,13 +297,13 @@ static void device_candidates(fm_solve_result *res, fm_solve_device *d)
         if (keys)
             add_native(res, d, 1);
         else
-            exclude(d, "symmetric keys: %s does not accept %s", d->cls, prof->hf_key_kw);
+            fm_solve_exclude(d, "symmetric keys: %s does not accept %s", d->cls, prof->hf_key_kw);
     }
     if (res->nic->restrict_by_key) {
         if (keys)
             add_restricted(res, d);
         else
-            exclude(d, "restricted keys: %s does not accept %s", d->cls, prof->hf_key_kw);
+            fm_solve_exclude(d, "restricted keys: %s does not accept %s", d->cls, prof->hf_key_kw);
     }
     if (d->ncands == 0) {
         snprintf(d->why_not, sizeof d->why_not, "no RSS setting of NIC %s is usable",
@@ -310,10 +314,13 @@ static void device_candidates(fm_solve_result *res, fm_solve_device *d)
 
 int fm_solve_candidates(fm_solve_result *res, fm_error *err)
 {
-    (void)err;
     for (size_t i = 0; i < res->ndevices; i++) {
-        device_candidates(res, &res->devices[i]);
-        fm_solve_current_candidate(res, &res->devices[i]);
+        fm_solve_device *d = &res->devices[i];
+        device_candidates(res, d);
+        if (res->opts.dialect == FM_DIALECT_FLOWRULES &&
+            fm_solve_rules_limit(res, d, err) != 0)
+            return -1;
+        fm_solve_current_candidate(res, d);
     }
     return 0;
 }

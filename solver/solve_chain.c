@@ -140,13 +140,14 @@ static int add_devices(fm_solve_result *res, const fm_click_config *cfg,
 /* ---- reachability ---- */
 
 typedef struct visit {
-    int fm, boundary;
+    int fm, boundary, port;
 } visit;
 
-/* A walk state: element, nearest flow manager upstream (-1: none), thread
- * boundary crossed (element + 1, 0: none). */
+/* A walk state: element, the input port the packets enter it by, nearest
+ * flow manager upstream (-1: none), thread boundary crossed (element + 1,
+ * 0: none). */
 typedef struct bstate {
-    int node, fm, boundary;
+    int node, port, fm, boundary;
 } bstate;
 
 typedef struct vlist {
@@ -166,13 +167,17 @@ typedef struct walk {
     int *boundary;        /* per NF: boundary element + 1, 0 = none */
 } walk;
 
-static int seen(vlist *l, int fm, int boundary)
+/* One visit per (manager, boundary, input port): the port matters for the
+ * NF there (keys per input port), not for what lies downstream, but the
+ * walk stays small (ports are few). */
+static int seen(vlist *l, int fm, int boundary, int port)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].fm == fm && l->v[i].boundary == boundary)
+        if (l->v[i].fm == fm && l->v[i].boundary == boundary && l->v[i].port == port)
             return 1;
     l->v = fm_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
     l->v[l->n].fm = fm;
+    l->v[l->n].port = port;
     l->v[l->n++].boundary = boundary;
     return 0;
 }
@@ -220,6 +225,15 @@ static void record(walk *w, int dev, const bstate *s)
     fm_solve_device *d = &w->res->devices[dev];
     int_add_unique(&nf->devices, &nf->ndevices, dev);
     int_add_unique(&d->nfs, &d->nnfs, k);
+    /* the port number for now; an index into nf->ports after the walk */
+    int known = 0;
+    for (size_t i = 0; i < nf->narrivals; i++)
+        known |= nf->arrivals[i].device == dev && nf->arrivals[i].port == s->port;
+    if (!known) {
+        nf->arrivals = fm_xrealloc(nf->arrivals, (nf->narrivals + 1) * sizeof *nf->arrivals);
+        nf->arrivals[nf->narrivals].device = dev;
+        nf->arrivals[nf->narrivals++].port = s->port;
+    }
     int_add_unique(&w->fms[k], &w->nfms[k], s->fm);
     if (s->boundary && !w->boundary[k])
         w->boundary[k] = s->boundary;
@@ -232,28 +246,34 @@ static void reach(walk *w, int dev)
     bstate *q = NULL;
     size_t nq = 0, head = 0, cap = 0;
     int start = w->res->devices[dev].elem;
-    bstate s0 = {start, -1, 0};
+    bstate s0 = {start, 0, -1, 0};
     q = fm_xrealloc(q, ++cap * sizeof *q);
     q[nq++] = s0;
-    seen(&vis[start], -1, 0);
+    seen(&vis[start], -1, 0, 0);
     while (head < nq) {
         bstate s = q[head++];
         if (s.node != start)
             record(w, dev, &s);
         int fm = is_fm(w, s.node) ? s.node : s.fm;
+        /* which outputs the packets entering by s.port may leave by */
+        const fm_elem_attrs *ea = s.node != start
+                                      ? fm_attrs_find(w->attrs, g->elems[s.node].cls) : NULL;
+        const char *flow = ea ? ea->flow_code : NULL;
         int b = s.boundary;
         if (!b && s.node != start &&
             fm_strset_has(&w->prof->boundaries, g->elems[s.node].cls))
             b = s.node + 1;
         for (size_t i = w->first[s.node]; i < w->first[s.node + 1]; i++) {
-            int to = g->edges[w->order[i]].to;
-            if (fm_solver_input_class(w->prof, g->elems[to].cls) || seen(&vis[to], fm, b))
+            int to = g->edges[w->order[i]].to, port = g->edges[w->order[i]].to_port;
+            if (!fm_flow_code_reaches(flow, s.port, g->edges[w->order[i]].from_port) ||
+                fm_solver_input_class(w->prof, g->elems[to].cls) ||
+                seen(&vis[to], fm, b, port))
                 continue;
             if (nq == cap) {
                 cap *= 2;
                 q = fm_xrealloc(q, cap * sizeof *q);
             }
-            bstate t = {to, fm, b};
+            bstate t = {to, port, fm, b};
             q[nq++] = t;
         }
     }
@@ -320,6 +340,53 @@ static void inherit_key(walk *w, int k, fm_solve_nf *nf)
     nf->symmetric |= fa->symmetric;
 }
 
+/* The ports devices reach, by number, each with its key: the attributes'
+ * keys_by_port entry for it when the NF is decided per port, else the NF's
+ * own key (after flow-manager inheritance); arrivals then index ports. */
+static void resolve_ports(fm_solve_nf *nf, const fm_elem_attrs *ea)
+{
+    for (size_t i = 0; i < nf->narrivals; i++) {
+        int num = nf->arrivals[i].port;
+        size_t at = 0;
+        while (at < nf->nports && nf->ports[at].port < num)
+            at++;
+        if (at < nf->nports && nf->ports[at].port == num)
+            continue;
+        nf->ports = fm_xrealloc(nf->ports, (nf->nports + 1) * sizeof *nf->ports);
+        memmove(&nf->ports[at + 1], &nf->ports[at], (nf->nports - at) * sizeof *nf->ports);
+        nf->nports++;
+        fm_solve_port *p = &nf->ports[at];
+        memset(p, 0, sizeof *p);
+        p->port = num;
+        const fm_port_key *pk = nf->by_port && ea ? fm_elem_port_key(ea, num) : NULL;
+        p->listed = pk != NULL;
+        p->kind = nf->key_kind;
+        p->key = nf->key;
+        p->symmetric = nf->symmetric;
+        if (!pk)
+            continue;
+        p->symmetric = pk->symmetric;
+        p->nentry = pk->nentry;
+        memcpy(p->entry, pk->entry, sizeof p->entry);
+        if (pk->kind == FM_KEY_FLOW_MANAGER) {
+            /* the manager's key (resolved on the NF), narrowed by the
+             * port's own fields as for the element's key */
+            p->key = pk->fields && nf->key_kind == FM_KEY_FIELDS ? nf->key & pk->fields
+                                                                 : nf->key;
+            p->symmetric |= nf->symmetric;
+        } else {
+            p->kind = pk->kind;
+            p->key = pk->fields;
+        }
+    }
+    for (size_t i = 0; i < nf->narrivals; i++)
+        for (size_t j = 0; j < nf->nports; j++)
+            if (nf->ports[j].port == nf->arrivals[i].port) {
+                nf->arrivals[i].port = (int)j;
+                break;
+            }
+}
+
 static void fill_nf(walk *w, int k)
 {
     fm_solve_nf *nf = &w->res->nfs[k];
@@ -335,6 +402,7 @@ static void fill_nf(walk *w, int k)
         snprintf(buf, sizeof buf, "no attributes for class %s: treated as stateful "
                  "with an unknown key", nf->cls);
         set_forced(nf, buf);
+        resolve_ports(nf, NULL);
         return;
     }
     nf->role = ea->role;
@@ -347,8 +415,11 @@ static void fill_nf(walk *w, int k)
     nf->stateful = ea->role != FM_ROLE_OTHER && (ea->stateful || ea->uncertain.n);
     nf->cost = ea->cost > 0 ? ea->cost : (nf->stateful ? m->default_cost : 0);
     nf->cost_rank = ea->cost_rank;
-    if (!nf->stateful)
+    nf->by_port = nf->stateful && ea->nports > 0;
+    if (!nf->stateful) {
+        resolve_ports(nf, ea);
         return;
+    }
     if (ea->uncertain.n) {
         snprintf(buf, sizeof buf, "analysis uncertain: %s", ea->uncertain.v[0]);
         set_forced(nf, buf);
@@ -357,7 +428,12 @@ static void fill_nf(walk *w, int k)
         nf->key_kind = FM_KEY_UNKNOWN;
     if (nf->key_kind == FM_KEY_FLOW_MANAGER)
         inherit_key(w, k, nf);
-    if (nf->key_kind == FM_KEY_UNKNOWN)
+    resolve_ports(nf, ea);
+    /* per port, the key of each port a device reaches decides
+     * (solve_ports.c); else the element's key must be usable */
+    if (nf->by_port)
+        ;
+    else if (nf->key_kind == FM_KEY_UNKNOWN)
         set_forced(nf, "its key is unknown");
     else if (nf->key_kind == FM_KEY_FIELDS && !(nf->key & ~FM_F_PROTO))
         set_forced(nf, "its key has none of the fields RSS can hash");

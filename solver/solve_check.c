@@ -13,7 +13,13 @@
  *     symmetric (algebraic check of toeplitz.h);
  *   - several devices reaching it hash it identically (same rules, same key
  *     bytes, same queues and threads), or — with --directional — two devices
- *     hash mirrored native sets with the same key. */
+ *     hash mirrored native sets with the same key;
+ *   - an NF with keys per input port (attrs keys_by_port): the rules of each
+ *     device depend only on the key of the port it reaches, and any two
+ *     (device, port) arrivals either carry identical settings whose rules
+ *     depend only on the element's key, or pair their rules pattern by
+ *     pattern with the same key bytes, hashing fields that the ports'
+ *     "entry" lists match at the same offsets of the Toeplitz input. */
 #include <stdarg.h>
 #include <string.h>
 
@@ -130,6 +136,117 @@ static int check_choice(const fm_solve_result *res, const fm_solve_nf *nf,
     return 0;
 }
 
+/* ---- keys per input port ---- */
+
+static int offsets_match(fm_fieldset ha, fm_fieldset fa, fm_fieldset hb, fm_fieldset fb,
+                         int family)
+{
+    for (int v6 = 0; v6 <= 1; v6++) {
+        if ((v6 && family == FM_TOEPLITZ_IPV4) || (!v6 && family == FM_TOEPLITZ_IPV6))
+            continue;
+        unsigned oa, la, ob, lb;
+        layout(ha, v6, fa, &oa, &la);
+        layout(hb, v6, fb, &ob, &lb);
+        if (oa != ob || la != lb)
+            return 0;
+    }
+    return 1;
+}
+
+/* Rule r of a and its partner (same pattern) in b hash what reaches one
+ * state alike: same key bytes, fields the entry lists pair, same offsets. */
+static int rules_pair(const fm_solve_result *res, const fm_rss_choice *a,
+                      const fm_nic_rule *r, const fm_rss_choice *b, const fm_nic_set *sb,
+                      const fm_solve_port *p, const fm_solve_port *q)
+{
+    const fm_nic_rule *t = NULL;
+    for (size_t i = 0; i < sb->nrules && !t; i++)
+        if (!strcmp(sb->rules[i].pattern, r->pattern) && sb->rules[i].family == r->family)
+            t = &sb->rules[i];
+    long da = t ? rule_depends(res, a, r) : -1, db = t ? rule_depends(res, b, t) : -1;
+    fm_fieldset m;
+    if (da <= 0 || db <= 0 || fm_solve_entry_map(p, q, (fm_fieldset)da, &m) != 0 ||
+        m != (fm_fieldset)db || memcmp(rule_key(a, r), rule_key(b, t), res->nic->key_len))
+        return 0;
+    for (fm_fieldset f = 1; f <= FM_F_DST_PORT; f <<= 1) {
+        fm_fieldset g;
+        if ((fm_fieldset)da & f && (fm_solve_entry_map(p, q, f, &g) != 0 ||
+                                    !offsets_match(r->hashed, f, t->hashed, g, r->family)))
+            return 0;
+    }
+    return 1;
+}
+
+static int within_key(const fm_solve_result *res, const fm_rss_choice *c, fm_fieldset key)
+{
+    const fm_nic_set *set = &res->nic->sets[c->set];
+    for (size_t i = 0; i < set->nrules; i++) {
+        long dep = rule_depends(res, c, &set->rules[i]);
+        if (dep < 0 || ((fm_fieldset)dep & ~key))
+            return 0;
+    }
+    return 1;
+}
+
+static int identical(const fm_solve_result *res, const fm_rss_choice *a,
+                     const fm_rss_choice *b);
+static int same_threads(const fm_solve_device *a, const fm_solve_device *b);
+
+static int check_pair(const fm_solve_result *res, const fm_solve_nf *nf,
+                      const fm_solve_arrival *x, const fm_solve_arrival *y, fm_error *err)
+{
+    const fm_solve_device *da = &res->devices[x->device], *db = &res->devices[y->device];
+    const fm_rss_choice *a = fm_solve_chosen(da), *b = fm_solve_chosen(db);
+    const fm_solve_port *p = &nf->ports[x->port], *q = &nf->ports[y->port];
+    if (a->none || b->none)
+        return da == db ? 0 : violation(err, nf, "%s or %s has no RSS setting", da->name,
+                                        db->name);
+    if (!same_threads(da, db))
+        return violation(err, nf, "devices %s and %s use different threads", da->name,
+                         db->name);
+    if (identical(res, a, b) && nf->key_kind == FM_KEY_FIELDS && within_key(res, a, nf->key))
+        return 0;
+    const fm_nic_set *sa = &res->nic->sets[a->set], *sb = &res->nic->sets[b->set];
+    int ok = sa->nrules == sb->nrules;
+    for (size_t i = 0; ok && i < sa->nrules; i++)
+        ok = rules_pair(res, a, &sa->rules[i], b, sb, p, q);
+    if (!ok)
+        return violation(err, nf, "%s (input %d) and %s (input %d) may send packets of "
+                         "one state to two cores", da->name, p->port, db->name, q->port);
+    return 0;
+}
+
+static int check_by_port(const fm_solve_result *res, const fm_solve_nf *nf, fm_error *err)
+{
+    int first = -1, one_device = 1;
+    for (size_t i = 0; i < nf->narrivals; i++)
+        if (nf->ports[nf->arrivals[i].port].kind != FM_KEY_NONE) {
+            first = first < 0 ? nf->arrivals[i].device : first;
+            one_device &= nf->arrivals[i].device == first;
+        }
+    for (size_t i = 0; i < nf->narrivals; i++) {
+        const fm_solve_arrival *x = &nf->arrivals[i];
+        const fm_solve_port *p = &nf->ports[x->port];
+        const fm_solve_device *d = &res->devices[x->device];
+        const fm_rss_choice *c = fm_solve_chosen(d);
+        if (p->kind == FM_KEY_NONE)
+            continue;
+        if (p->kind != FM_KEY_FIELDS)
+            return violation(err, nf, "the key of its input %d is %s", p->port,
+                             fm_key_kind_name(p->kind));
+        if (c->none && !(one_device && d->cores <= 1))
+            return violation(err, nf, "%s spreads over %u cores with no RSS setting",
+                             d->name, d->cores);
+        if (!c->none && check_choice(res, nf, d, c, p->key, p->symmetric, err) != 0)
+            return -1;
+        for (size_t j = i + 1; j < nf->narrivals; j++)
+            if (nf->ports[nf->arrivals[j].port].kind != FM_KEY_NONE &&
+                check_pair(res, nf, x, &nf->arrivals[j], err) != 0)
+                return -1;
+    }
+    return 0;
+}
+
 static int identical(const fm_solve_result *res, const fm_rss_choice *a,
                      const fm_rss_choice *b)
 {
@@ -170,6 +287,8 @@ static int check_nf(const fm_solve_result *res, const fm_solve_nf *nf, fm_error 
         return violation(err, nf, "%s", nf->forced ? nf->forced : "it is stateless");
     if (nf->ndevices == 0)
         return violation(err, nf, "no device reaches it");
+    if (nf->by_port)
+        return check_by_port(res, nf, err);
     const fm_solve_device *d0 = &res->devices[nf->devices[0]];
     const fm_rss_choice *c0 = fm_solve_chosen(d0);
     if (nf->ndevices == 1 && c0->none) {

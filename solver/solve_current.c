@@ -391,9 +391,10 @@ void fm_solve_current_candidate(fm_solve_result *res, fm_solve_device *d)
             d->current_cand = (int)i;
     if (d->current_cand >= 0)
         return;
+    int flowrules = res->opts.dialect == FM_DIALECT_FLOWRULES;
     int expressible = !cur->none && cur->set >= 0 && d->writable && d->cores > 1 &&
-                      (res->opts.dialect == FM_DIALECT_FLOWRULES ||
-                       !memcmp(cur->key4, cur->key6, res->nic->key_len));
+                      (flowrules ? fm_solve_rules_fit(res, d, cur, d->queues, NULL)
+                                 : !memcmp(cur->key4, cur->key6, res->nic->key_len));
     if (res->opts.dialect == FM_DIALECT_HASHFUNC && cur->key_kind != FM_RSSKEY_DEFAULT) {
         const fm_elem_attrs *ea = fm_attrs_find(res->attrs, d->cls);
         expressible &= ea && fm_strset_has(&ea->keywords, res->prof->hf_key_kw);

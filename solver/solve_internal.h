@@ -36,4 +36,32 @@ fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,
 int fm_solve_same_hash(const fm_solve_result *res, const fm_rss_choice *a,
                        const fm_rss_choice *b);
 
+/* Keys per input port (solve_ports.c).  The verdict of an NF with by_port
+ * set, after the stateless and forced cases. */
+fm_nf_decision fm_solve_port_verdict(const fm_solve_result *res, const fm_solve_nf *nf,
+                                     const fm_rss_choice *const *choice, char *why,
+                                     size_t n);
+/* The fields of port q that carry what fields f of port p carry (their
+ * "entry" lists, position by position): 0, or -1 when some field of f is
+ * in no entry of p or the lists differ in length. */
+int fm_solve_entry_map(const fm_solve_port *p, const fm_solve_port *q, fm_fieldset f,
+                       fm_fieldset *out);
+
+/* Record why a candidate of d was dropped (solve_cands.c). */
+void fm_solve_exclude(fm_solve_device *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Flow rules (solve_rules.c): 1 if the rules of c for d with `queues`
+ * queues fit FM_RULES_QUEUES_MAX and FM_RULES_LINE_MAX (*longest: its
+ * longest line).  Drop d's candidates whose rules do not fit; -1 with a
+ * one-line FM_ERR_INPUT naming the limits and the largest queue count that
+ * fits when none does. */
+int fm_solve_rules_fit(const fm_solve_result *res, const fm_solve_device *d,
+                       const fm_rss_choice *c, unsigned queues, size_t *longest);
+int fm_solve_rules_limit(fm_solve_result *res, fm_solve_device *d, fm_error *err);
+
+/* NF mode keywords (solve_modes.c): what the configuration says, after the
+ * chain; what to write, after the decisions. */
+void fm_solve_modes_read(fm_solve_result *res);
+void fm_solve_modes_decide(fm_solve_result *res);
+
 #endif

@@ -108,6 +108,8 @@ static cJSON *device_json(const fm_solve_result *res, const fm_click_config *cfg
     const fm_rss_choice *c = fm_solve_chosen(d);
     cJSON *ch = choice_json(res, c);
     cJSON_AddNumberToObject(ch, "candidate", d->chosen);
+    if (!c->none)
+        cJSON_AddBoolToObject(ch, "unchanged", d->chosen == d->current_cand);
     if (!c->none && res->opts.dialect == FM_DIALECT_FLOWRULES) {
         fm_json_add_str_or_null(ch, "rules_file", d->rules_path);
         cJSON_AddItemToObject(ch, "rules", rules_json(res, d));
@@ -161,6 +163,32 @@ static cJSON *component_json(const fm_solve_result *res, const fm_solve_componen
     return o;
 }
 
+/* Per input port reached: its key and the devices reaching it. */
+static cJSON *ports_json(const fm_solve_result *res, const fm_solve_nf *nf)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < nf->nports; i++) {
+        const fm_solve_port *p = &nf->ports[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "port", p->port);
+        cJSON_AddBoolToObject(o, "listed", p->listed);
+        cJSON_AddStringToObject(o, "kind", fm_key_kind_name(p->kind));
+        add_fields(o, "fields", p->kind == FM_KEY_FIELDS ? p->key : 0);
+        cJSON_AddBoolToObject(o, "symmetric", p->symmetric);
+        cJSON *e = cJSON_AddArrayToObject(o, "entry");
+        for (size_t k = 0; k < p->nentry; k++)
+            cJSON_AddItemToArray(e, cJSON_CreateString(
+                                        fm_field_name(__builtin_ctz(p->entry[k]))));
+        cJSON *devs = cJSON_AddArrayToObject(o, "devices");
+        for (size_t k = 0; k < nf->narrivals; k++)
+            if (nf->arrivals[k].port == (int)i)
+                cJSON_AddItemToArray(devs, cJSON_CreateString(
+                                               res->devices[nf->arrivals[k].device].name));
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
 static cJSON *nf_json(const fm_solve_result *res, const fm_solve_nf *nf)
 {
     cJSON *o = cJSON_CreateObject();
@@ -184,6 +212,19 @@ static cJSON *nf_json(const fm_solve_result *res, const fm_solve_nf *nf)
     cJSON_AddNumberToObject(o, "cores", nf->cores);
     cJSON_AddStringToObject(o, "decision", fm_nf_decision_name(nf->decision));
     cJSON_AddStringToObject(o, "why", nf->why);
+    if (nf->by_port)
+        cJSON_AddItemToObject(o, "ports", ports_json(res, nf));
+    if (nf->mode.spec) {
+        cJSON *m = cJSON_AddObjectToObject(o, "mode");
+        cJSON_AddStringToObject(m, "keyword", nf->mode.spec->keyword);
+        fm_json_add_str_or_null(m, "current", nf->mode.current);
+        if (nf->mode.current_shared < 0)
+            cJSON_AddNullToObject(m, "current_shared");
+        else
+            cJSON_AddBoolToObject(m, "current_shared", nf->mode.current_shared);
+        fm_json_add_str_or_null(m, "value", nf->mode.value);
+        cJSON_AddBoolToObject(m, "conflict", nf->mode.conflict);
+    }
     return o;
 }
 
@@ -259,6 +300,12 @@ char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *ou
         cJSON_AddItemToArray(nfs, nf_json(res, &res->nfs[i]));
     add_graph(root, res->graph);
     add_output(root, out);
+    if (out) { /* nothing to change: the output is the input */
+        size_t n = 0;
+        for (size_t i = 0; i < out->nedits; i++)
+            n += out->edits[i].keyword != NULL;
+        cJSON_AddBoolToObject(root, "unchanged", !n && !out->nfiles);
+    }
     cJSON *notes = cJSON_AddArrayToObject(root, "notes");
     for (size_t i = 0; i < res->nnotes; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));

@@ -216,6 +216,31 @@ static int wants_for(fm_planner *p, fm_solve_device *d, int several, fm_want *w,
     return 0;
 }
 
+/* NF mode keywords (solve_modes.c): one edit per declaration, by the same
+ * minimal-edit writer as the devices; a value already right is left. */
+static int plan_modes(fm_planner *p, fm_error *err)
+{
+    const fm_solve_result *res = p->res;
+    for (size_t k = 0; k < res->nnfs; k++) {
+        const fm_solve_nf *nf = &res->nfs[k];
+        int decl = res->graph->elems[nf->elem].decl, done = 0;
+        if (!nf->mode.value)
+            continue;
+        for (size_t j = 0; j < k; j++)
+            done |= res->nfs[j].mode.value && res->graph->elems[res->nfs[j].elem].decl == decl;
+        if (done)
+            continue;
+        fm_want w;
+        fm_want_set(&w, nf->mode.spec->keyword, nf->mode.value);
+        fm_target t = {nf->elem, decl, nf->name};
+        int rc = fm_plan_element(p, &t, &w, 1, err);
+        fm_want_free(&w);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
                   const fm_solver_profile *prof, fm_solve_output *out, fm_error *err)
 {
@@ -227,7 +252,9 @@ int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
     several = several > 1;
     for (size_t i = 0; i < res->ndevices; i++) {
         fm_solve_device *d = &res->devices[i];
-        if (fm_solve_chosen(d)->none)
+        /* the setting it already has: nothing to write, no rules file */
+        d->unchanged = !fm_solve_chosen(d)->none && d->chosen == d->current_cand;
+        if (fm_solve_chosen(d)->none || d->unchanged)
             continue;
         int done = 0; /* a shared declaration is edited once */
         for (size_t j = 0; j < i; j++)
@@ -249,7 +276,7 @@ int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
             return -1;
         }
     }
-    if (fm_apply_edits(&p, err) != 0) {
+    if (plan_modes(&p, err) != 0 || fm_apply_edits(&p, err) != 0) {
         fm_solve_output_free(out);
         return -1;
     }

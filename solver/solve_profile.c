@@ -44,6 +44,55 @@ static int read_inputs(const cJSON *arr, fm_solver_profile *p, fm_error *err)
     return 0;
 }
 
+/* "nf_modes": [{"keyword": "SHARED", "shared": "1", "shared_nothing": "0",
+ *               "absent": "shared", "classes": [...]}] */
+static int read_modes(const cJSON *arr, fm_solver_profile *p, fm_error *err)
+{
+    const cJSON *it;
+    if (arr && !cJSON_IsArray(arr))
+        return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0, "solver.nf_modes must be an array");
+    cJSON_ArrayForEach(it, arr)
+    {
+        const char *kw = fm_json_str(it, "keyword", NULL);
+        const char *sh = fm_json_str(it, "shared", NULL);
+        const char *sn = fm_json_str(it, "shared_nothing", NULL);
+        const char *ab = fm_json_str(it, "absent", "unknown");
+        if (!kw || !*kw || !sh || !*sh || !sn || !*sn || !strcmp(sh, sn))
+            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
+                           "solver.nf_modes: every entry needs a \"keyword\" and two "
+                           "different values \"shared\" and \"shared_nothing\"");
+        int absent = !strcmp(ab, "shared") ? 1 : !strcmp(ab, "shared_nothing") ? 0
+                   : !strcmp(ab, "unknown") ? -1 : -2;
+        if (absent == -2)
+            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
+                           "solver.nf_modes[%s].absent must be \"shared\", "
+                           "\"shared_nothing\" or \"unknown\"", kw);
+        p->modes = fm_xrealloc(p->modes, (p->nmodes + 1) * sizeof *p->modes);
+        fm_nf_mode_spec *m = &p->modes[p->nmodes++];
+        memset(m, 0, sizeof *m);
+        m->keyword = fm_xstrdup(kw);
+        m->shared = fm_xstrdup(sh);
+        m->shared_nothing = fm_xstrdup(sn);
+        m->absent = absent;
+        if (fm_json_get_strset(it, "classes", &m->classes) != 0)
+            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
+                           "solver.nf_modes[%s].classes must be class names", kw);
+    }
+    return 0;
+}
+
+const fm_nf_mode_spec *fm_solver_nf_mode(const fm_solver_profile *p, const char *cls,
+                                         const fm_strset *keywords)
+{
+    for (size_t i = 0; i < p->nmodes; i++) {
+        const fm_nf_mode_spec *m = &p->modes[i];
+        if ((!m->classes.n || fm_strset_has(&m->classes, cls)) && keywords &&
+            fm_strset_has(keywords, m->keyword))
+            return m;
+    }
+    return NULL;
+}
+
 int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -86,6 +135,8 @@ int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err
                 "solver.rss_off_modes must be an array of mode values");
         goto out;
     }
+    if (read_modes(cJSON_GetObjectItemCaseSensitive(s, "nf_modes"), p, err) != 0)
+        goto out;
     rc = 0;
 out:
     cJSON_Delete(j);
@@ -101,6 +152,13 @@ void fm_solver_profile_free(fm_solver_profile *p)
     free(p->inputs);
     fm_strset_free(&p->boundaries);
     fm_strset_free(&p->rss_off_modes);
+    for (size_t i = 0; i < p->nmodes; i++) {
+        free(p->modes[i].keyword);
+        free(p->modes[i].shared);
+        free(p->modes[i].shared_nothing);
+        fm_strset_free(&p->modes[i].classes);
+    }
+    free(p->modes);
     free(p->path);
     free(p->kw_port);
     free(p->kw_queues);

@@ -9,11 +9,40 @@
 
 #define MAX_LISTED 40
 
+static void fields_text(fm_fieldset key, char *f, size_t n)
+{
+    fm_fieldset_format(key, f, (unsigned)n);
+    if (key == FM_F_ALL)
+        snprintf(f, n, "5-tuple");
+    if (!f[0])
+        snprintf(f, n, "(none)");
+}
+
+/* Per input port: "[0] src_ip [1] dst_ip" over the ports devices reach. */
+static void port_key_text(const fm_solve_nf *nf, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < nf->nports && used < n; i++) {
+        const fm_solve_port *p = &nf->ports[i];
+        char f[64];
+        if (p->kind == FM_KEY_FIELDS)
+            fields_text(p->key, f, sizeof f);
+        else
+            snprintf(f, sizeof f, "%s", fm_key_kind_name(p->kind));
+        int w = snprintf(out + used, n - used, "%s[%d] %s%s", i ? " " : "", p->port, f,
+                         p->symmetric ? " sym" : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 /* "src_ip,dst_ip sym via fm" / "unknown" / "-" for an NF's key. */
 static void key_text(const fm_solve_nf *nf, char *out, size_t n)
 {
     char f[64];
-    if (nf->key_kind == FM_KEY_FIELDS) {
+    if (nf->by_port && nf->nports) {
+        port_key_text(nf, out, n);
+    } else if (nf->key_kind == FM_KEY_FIELDS) {
         fm_fieldset_format(nf->key, f, sizeof f);
         if (nf->key == FM_F_ALL)
             snprintf(f, sizeof f, "5-tuple");
@@ -77,28 +106,41 @@ static void explain_candidates(const fm_solve_result *res, const fm_solve_compon
         fm_buf_printf(b, "      ... %zu more (all in --json)\n", c->ncombos - MAX_LISTED);
 }
 
+/* The mode column appears only when some NF of the device takes a mode
+ * keyword (profile "nf_modes"). */
 static void explain_nfs(const fm_solve_result *res, const fm_solve_device *d, fm_buf *b)
 {
-    size_t wn = 2, wc = 5, wk = 3;
-    char key[160];
+    size_t wn = 2, wc = 5, wk = 3, wm = 0;
+    char key[160], mode[96];
     for (size_t i = 0; i < d->nnfs; i++) {
         const fm_solve_nf *nf = &res->nfs[d->nfs[i]];
         key_text(nf, key, sizeof key);
+        fm_solve_mode_text(nf, mode, sizeof mode);
         wn = strlen(nf->name) > wn ? strlen(nf->name) : wn;
         wc = strlen(nf->cls) > wc ? strlen(nf->cls) : wc;
         wk = strlen(key) > wk ? strlen(key) : wk;
+        if (nf->mode.spec && strlen(mode) > wm)
+            wm = strlen(mode) > 4 ? strlen(mode) : 4;
     }
-    fm_buf_printf(b, "  %-*s  %-*s  %-*s  %-10s  %-3s  %7s  %-14s  %s\n", (int)wn, "NF",
-                  (int)wc, "class", (int)wk, "key", "intensity", "ptr", "cost",
-                  "decision", "why");
+    fm_buf_printf(b, "  %-*s  %-*s  %-*s  %-10s  %-3s  %7s  %-14s  ", (int)wn, "NF",
+                  (int)wc, "class", (int)wk, "key", "intensity", "ptr", "cost", "decision");
+    if (wm)
+        fm_buf_printf(b, "%-*s  ", (int)wm, "mode");
+    fm_buf_puts(b, "why\n");
     for (size_t i = 0; i < d->nnfs; i++) {
         const fm_solve_nf *nf = &res->nfs[d->nfs[i]];
         key_text(nf, key, sizeof key);
-        fm_buf_printf(b, "  %-*s  %-*s  %-*s  %-10s  %-3s  %7.1f  %-14s  %s\n", (int)wn,
+        fm_solve_mode_text(nf, mode, sizeof mode);
+        fm_buf_printf(b, "  %-*s  %-*s  %-*s  %-10s  %-3s  %7.1f  %-14s  ", (int)wn,
                       nf->name, (int)wc, nf->cls, (int)wk, key,
                       nf->stateful ? fm_intensity_name(nf->intensity) : "-",
                       nf->stateful ? (nf->pointer_chasing ? "yes" : "no") : "-", nf->cost,
-                      fm_nf_decision_name(nf->decision), nf->why);
+                      fm_nf_decision_name(nf->decision));
+        if (wm)
+            fm_buf_printf(b, "%-*s  ", (int)wm, mode);
+        fm_buf_printf(b, "%s%s\n", nf->why,
+                      nf->mode.conflict ? " (mode: its declaration also makes an element "
+                                          "that runs shared: shared value written)" : "");
     }
 }
 
@@ -125,6 +167,8 @@ static void explain_device(const fm_solve_result *res, const fm_solve_device *d,
     fm_buf_printf(b, "  chosen: %s", f);
     if (c->none)
         fm_buf_printf(b, " (%s)", d->why_not[0] ? d->why_not : "nothing to set");
+    else if (d->unchanged || (!d->rules_path && d->chosen == d->current_cand))
+        fm_buf_puts(b, " (what it already does: nothing written, no rules file)");
     else if (d->rules_path)
         fm_buf_printf(b, " (rules file %s)", d->rules_path);
     fm_buf_puts(b, "\n");
@@ -153,7 +197,8 @@ static void explain_edits(const fm_solve_output *out, fm_buf *b)
                           e->keyword, e->new_value);
     }
     if (!n)
-        fm_buf_puts(b, "\nedits: none (the configuration already says this)\n");
+        fm_buf_puts(b, "\nedits: none (the configuration already says this: the output "
+                       "equals the input, no rules file written)\n");
     for (size_t i = 0; i < out->nfiles; i++)
         fm_buf_printf(b, "rules file: %s\n", out->files[i].path);
 }
@@ -164,7 +209,7 @@ void fm_solve_decisions(const fm_solve_result *res, fm_buf *b)
         const fm_solve_device *d = &res->devices[i];
         char f[96];
         fm_rss_choice_format(fm_solve_chosen(d), f, sizeof f);
-        fm_buf_printf(b, "%s: %s", d->name, f);
+        fm_buf_printf(b, "%s: %s%s", d->name, f, d->unchanged ? " (unchanged)" : "");
         for (int want = FM_NF_SHARED_NOTHING; want >= FM_NF_SHARED; want--) {
             size_t n = 0;
             for (size_t k = 0; k < d->nnfs; k++) {
@@ -245,8 +290,13 @@ static void dot_node(const fm_solve_result *res, size_t i, const int *nf_of,
     } else if (nf_of[i] >= 0) {
         const fm_solve_nf *nf = &res->nfs[nf_of[i]];
         key_text(nf, key, sizeof key);
-        snprintf(label, sizeof label, "%s\n%s\nkey %s\n%s", e->name, e->cls, key,
-                 fm_nf_decision_name(nf->decision));
+        char mode[96] = "";
+        if (nf->mode.spec) {
+            mode[0] = '\n';
+            fm_solve_mode_text(nf, mode + 1, sizeof mode - 1);
+        }
+        snprintf(label, sizeof label, "%s\n%s\nkey %s\n%s%s", e->name, e->cls, key,
+                 fm_nf_decision_name(nf->decision), mode);
         fill = nf->decision == FM_NF_SHARED_NOTHING ? "#a1d99b"
                : nf->decision == FM_NF_SHARED       ? "#fc9272" : "#f0f0f0";
         if (nf->missing)

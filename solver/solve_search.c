@@ -448,5 +448,6 @@ int fm_solve_search(fm_solve_result *res, fm_error *err)
         nf->decision = fm_solve_verdict(res, k, choice, nf->why, sizeof nf->why);
     }
     free(choice);
+    fm_solve_modes_decide(res);
     return 0;
 }

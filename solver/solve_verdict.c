@@ -135,6 +135,8 @@ fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,
         snprintf(why, n, "%s", nf->forced);
         return FM_NF_SHARED;
     }
+    if (nf->by_port)
+        return fm_solve_port_verdict(res, nf, choice, why, n);
     if (nf->ndevices > 1)
         return several(res, nf, choice, why, n);
     const fm_solve_device *d = &res->devices[nf->devices[0]];

@@ -55,7 +55,7 @@ void fm_want_free(fm_want *w)
 /* kw/value: the keyword and new value the edit writes (NULL for pure
  * punctuation). */
 static fm_solve_edit *add_edit(planner *p, size_t off, size_t len, const char *text,
-                               const fm_solve_device *d, const want *w)
+                               const fm_target *d, const want *w)
 {
     fm_solve_output *o = p->out;
     o->edits = fm_xrealloc(o->edits, (o->nedits + 1) * sizeof *o->edits);
@@ -146,7 +146,7 @@ static size_t line_tail(const fm_click_config *cfg, const fm_click_decl *d, size
 }
 
 /* nl_indent: line ending and indentation of a new argument line. */
-static void append_newline_style(planner *p, const fm_solve_device *d,
+static void append_newline_style(planner *p, const fm_target *d,
                                  const fm_click_decl *decl, size_t at,
                                  const char *nl_indent, char **items, const want *w,
                                  size_t n)
@@ -175,7 +175,7 @@ static void append_newline_style(planner *p, const fm_solve_device *d,
     }
 }
 
-static void append_args(planner *p, const fm_solve_device *d, char **items,
+static void append_args(planner *p, const fm_target *d, char **items,
                         const want *w, size_t n)
 {
     const fm_click_decl *decl = &p->cfg->decls[d->decl];
@@ -216,7 +216,7 @@ static void append_args(planner *p, const fm_solve_device *d, char **items,
     }
 }
 
-static int set_value(planner *p, const fm_solve_device *d, const want *w,
+static int set_value(planner *p, const fm_target *d, const want *w,
                      char **appended, const want **awant, size_t *nappend,
                      fm_error *err)
 {
@@ -254,8 +254,15 @@ static int set_value(planner *p, const fm_solve_device *d, const want *w,
     return 0;
 }
 
-int fm_plan_device(planner *p, const fm_solve_device *d, const want *w, size_t n,
+int fm_plan_device(planner *p, const fm_solve_device *dev, const want *w, size_t n,
                    fm_error *err)
+{
+    fm_target t = {dev->elem, dev->decl, dev->name};
+    return fm_plan_element(p, &t, w, n, err);
+}
+
+int fm_plan_element(planner *p, const fm_target *d, const want *w, size_t n,
+                    fm_error *err)
 {
     char *appended[4];
     const want *aw[4];
@@ -306,50 +313,4 @@ int fm_apply_edits(planner *p, fm_error *err)
     o->config = b.data;
     o->len = b.len;
     return 0;
-}
-
-/* ---- rules files and dialects ---- */
-
-char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d)
-{
-    const fm_rss_choice *c = fm_solve_chosen(d);
-    const fm_nic_profile *nic = res->nic;
-    if (c->none || c->set < 0)
-        return fm_xstrdup("");
-    const fm_nic_set *set = &nic->sets[c->set];
-    /* FastClick replaces "flow create N" with the reading device's port, so
-     * a group of devices (one declaration) shares one file named by its
-     * first device */
-    const char *port = res->devices[d->group].port;
-    int port_ok = port && *port;
-    for (const char *s = port; port_ok && *s; s++)
-        port_ok = isdigit((unsigned char)*s);
-    fm_buf b;
-    fm_buf_init(&b);
-    for (int prio = 0; prio <= 1000; prio++) {
-        for (size_t i = 0; i < set->nrules; i++) {
-            const fm_nic_rule *r = &set->rules[i];
-            if (r->priority != prio)
-                continue;
-            fm_buf_printf(&b, "flow create %s ", port_ok ? port : "0");
-            if (prio)
-                fm_buf_printf(&b, "priority %d ", prio);
-            fm_buf_printf(&b, "ingress pattern %s actions rss types %s end queues",
-                          r->pattern, r->types);
-            for (unsigned q = 0; q < d->queues; q++)
-                fm_buf_printf(&b, " %u", q);
-            fm_buf_puts(&b, " end");
-            /* devices sharing NFs must provably use the same key */
-            if (nic->always_write_key || c->key_kind != FM_RSSKEY_DEFAULT ||
-                res->comps[d->component].ndevices > 1) {
-                char hex[2 * FM_RSS_KEY_MAX + 1];
-                fm_solve_hex(r->family == FM_TOEPLITZ_IPV6 ? c->key6 : c->key4, nic->key_len,
-                             hex);
-                fm_buf_printf(&b, " key %s", hex);
-            }
-            fm_buf_puts(&b, " / end\n");
-        }
-    }
-    fm_buf_cstr(&b);
-    return b.data;
 }

@@ -24,9 +24,17 @@ void fm_want_set(fm_want *w, const char *kw, const char *plain);
 void fm_want_set_quoted(fm_want *w, const char *kw, const char *plain);
 void fm_want_free(fm_want *w);
 
-/* Edits giving device d the wanted keyword values. */
+/* An element to edit: its graph element, source declaration and name. */
+typedef struct fm_target {
+    int elem, decl;
+    const char *name;
+} fm_target;
+
+/* Edits giving device d (element t) the wanted keyword values. */
 int fm_plan_device(fm_planner *p, const fm_solve_device *d, const fm_want *w,
                    size_t n, fm_error *err);
+int fm_plan_element(fm_planner *p, const fm_target *t, const fm_want *w, size_t n,
+                    fm_error *err);
 /* Apply p->out->edits to the configuration text into p->out->config. */
 int fm_apply_edits(fm_planner *p, fm_error *err);
 

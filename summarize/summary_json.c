@@ -141,6 +141,9 @@ char *fm_summary_to_json(const fm_summary *s)
     cJSON_AddBoolToObject(j, "stateful", a->stateful);
     cJSON_AddItemToObject(j, "key", key_json(a->key_kind, a->key_fields,
                                              &a->key_other, a->symmetric));
+    fm_json_add_port_keys(j, "keys_by_port", a->ports, a->nports);
+    if (a->flow_code)
+        cJSON_AddStringToObject(j, "flow_code", a->flow_code);
     cJSON_AddStringToObject(j, "intensity", intensities[a->intensity]);
     cJSON_AddBoolToObject(j, "pointer_chasing", a->pointer_chasing);
     cJSON *tabs = cJSON_AddArrayToObject(j, "tables");
@@ -236,6 +239,19 @@ static void parse_evidence(const cJSON *a, fm_evidence **v, size_t *n)
     }
 }
 
+/* Version 2: keys per input port and the flow code (attrs.h). */
+static int parse_ports(const cJSON *j, fm_elem_attrs *a, const char *name, fm_error *err)
+{
+    char why[200];
+    if (fm_json_get_port_keys(j, "keys_by_port", &a->ports, &a->nports, why, sizeof why))
+        return BAD("%s", why);
+    const char *fc = fm_json_str(j, "flow_code", NULL);
+    if (cJSON_GetObjectItemCaseSensitive(j, "flow_code") && (!fc || fm_flow_code_check(fc)))
+        return BAD("flow_code must be a Click flow code such as \"x/x\" or \"#/#\"");
+    a->flow_code = fc ? fm_xstrdup(fc) : NULL;
+    return 0;
+}
+
 static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error *err)
 {
     fm_elem_attrs *a = &s->a;
@@ -265,6 +281,8 @@ static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error 
     a->stateful = fm_json_bool(j, "stateful", 0);
     if (parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind,
                   &a->key_fields, &a->key_other, &a->symmetric, name, err))
+        return -1;
+    if (parse_ports(j, a, name, err) != 0)
         return -1;
     int in = idx_of(intensities, 3, fm_json_str(j, "intensity", "none"));
     if (in < 0)
@@ -325,9 +343,9 @@ int fm_summary_parse(const char *text, size_t len, const char *name,
     const char *nm = fm_json_str(j, "name", NULL);
     if (!cJSON_IsNumber(v))
         BAD("not a flowmage summary (no \"flowmage_summary\" version)");
-    else if (v->valueint != FM_SUMMARY_VERSION)
-        BAD("summary version %d is not supported (this flowmage reads %d)",
-            v->valueint, FM_SUMMARY_VERSION);
+    else if (v->valueint < FM_SUMMARY_VERSION_OLDEST || v->valueint > FM_SUMMARY_VERSION)
+        BAD("summary version %d is not supported (this flowmage reads %d to %d)",
+            v->valueint, FM_SUMMARY_VERSION_OLDEST, FM_SUMMARY_VERSION);
     else if (!nm || !*nm)
         BAD("summary has no \"name\"");
     else {
@@ -444,9 +462,11 @@ int fm_summary_set_load(const char *dir, fm_summary_set *out, fm_error *err)
         return -1;
     int rc = 0;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(idx, "flowmage_summary_index");
-    if (!cJSON_IsNumber(v) || v->valueint != FM_SUMMARY_VERSION) {
+    if (!cJSON_IsNumber(v) || v->valueint < FM_SUMMARY_VERSION_OLDEST ||
+        v->valueint > FM_SUMMARY_VERSION) {
         rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                     "not a flowmage summary index of version %d", FM_SUMMARY_VERSION);
+                     "not a flowmage summary index of version %d to %d",
+                     FM_SUMMARY_VERSION_OLDEST, FM_SUMMARY_VERSION);
         goto out;
     }
     out->profile = fm_xstrdup(fm_json_str(idx, "profile", ""));
@@ -505,6 +525,8 @@ fm_elem_attrs *fm_attrs_add_copy(fm_attrs *out, const fm_elem_attrs *a)
     for (size_t i = 0; i < a->nevidence; i++)
         fm_elem_add_evidence(e, a->evidence[i].what, a->evidence[i].function,
                              a->evidence[i].file, a->evidence[i].line);
+    fm_elem_copy_port_keys(e, a);
+    e->flow_code = a->flow_code ? fm_xstrdup(a->flow_code) : NULL;
     return e;
 }
 

@@ -34,6 +34,15 @@
  *                                            // stay safe (informational)
  *         "evidence": [{"what": "...", "function": "...", "file": "...",
  *                       "line": 12}],
+ *         "flow_code": "#/#",                // optional: Click flow code,
+ *                                            // which inputs reach which
+ *                                            // outputs (absent: all)
+ *         "keys_by_port": [                  // optional: the key per input
+ *           {"port": 1, "kind": "fields",    // port where it differs from
+ *            "fields": ["dst_ip"],           // "key" (below)
+ *            "other": [], "symmetric": false,
+ *            "entry": ["dst_ip"]}
+ *         ],
  *         "llm": { ... },                    // optional: votes (analyze)
  *         "disagreements": [{"field": "key", "static": "...", "llm": "...",
  *                            "resolution": "..."}]
@@ -51,6 +60,23 @@
  * shared by the manager's flows that agree on them), so the effective key
  * is the manager's key ∩ fields.  "uncertain" reasons force the NF shared
  * whatever its key; "notes" are informational and change no decision.
+ *
+ * Keys per input port ("keys_by_port", optional, docs/attributes.md): some
+ * state is reached with different fields on different inputs (a rate
+ * monitor counting by source on input 0 and by destination on input 1; a
+ * NAT finding a mapping by the inside flow on one input and by the reply on
+ * the other).  "key" stays what holds on every port (never larger than the
+ * true key of any of them), so a reader that ignores keys_by_port is still
+ * safe.  An entry refines one port: "fields" are the packet fields that key
+ * the state reached through that port, with the same contract as "key"
+ * (kind "none": packets of that port touch no per-flow state).  "entry",
+ * optional, says which packets of different ports reach the same state: an
+ * ordered list of that port's fields such that, for two ports listing one,
+ * the i-th fields of both carry the same value whenever a packet of each
+ * reaches the same state (IPRateMonitor: ["src_ip"] on port 0, ["dst_ip"]
+ * on port 1; a NAT: ["dst_ip", "dst_port"] for the inside flow,
+ * ["src_ip", "src_port"] for the reply).  Ports without "entry" share no
+ * known correspondence with the others beyond "key".
  */
 #ifndef FLOWMAGE_ATTRS_H
 #define FLOWMAGE_ATTRS_H
@@ -89,6 +115,21 @@ typedef struct fm_disagreement {
     char *resolution;
 } fm_disagreement;
 
+/* The key of the state reached through one input port (keys_by_port). */
+#define FM_PORT_MAX 1024      /* input port numbers are 0 .. FM_PORT_MAX-1 */
+typedef struct fm_port_key {
+    int port;                 /* input port, 0-based */
+    fm_key_kind kind;         /* fields | flow_manager | unknown | none */
+    fm_fieldset fields;       /* packet fields keying the state on this port */
+    fm_strset other;          /* components outside the five */
+    int symmetric;            /* both directions arriving here share it */
+    fm_fieldset entry[FM_NFIELDS]; /* one field bit each, in order: entry[i]
+                                  of every port listing an entry carries the
+                                  same value for packets reaching the same
+                                  state; each one of `fields` */
+    size_t nentry;            /* 0: no correspondence beyond the element's key */
+} fm_port_key;
+
 typedef struct fm_elem_attrs {
     char *name;
     char *cls;
@@ -112,6 +153,10 @@ typedef struct fm_elem_attrs {
     fm_disagreement *disagreements;
     size_t ndisagreements;
     char *llm_json;   /* the "llm" object re-serialised, or NULL */
+    fm_port_key *ports;    /* keys_by_port, sorted by port, ports unique */
+    size_t nports;
+    char *flow_code;       /* Click flow code ("#/#"), or NULL: every input
+                              port may send packets to every output port */
 } fm_elem_attrs;
 
 typedef struct fm_attrs {
@@ -141,6 +186,20 @@ void fm_elem_add_evidence(fm_elem_attrs *e, const char *what,
 void fm_elem_add_disagreement(fm_elem_attrs *e, const char *field,
                               const char *static_value, const char *llm_value,
                               const char *resolution);
+/* The entry of keys_by_port for `port`, added (kind "fields", nothing else
+ * set) when missing; the list stays sorted by port. */
+fm_port_key *fm_elem_port_key_add(fm_elem_attrs *e, int port);
+/* The entry for `port`, or NULL (the port has the element's key). */
+const fm_port_key *fm_elem_port_key(const fm_elem_attrs *e, int port);
+/* Replace dst's keys_by_port with a copy of src's. */
+void fm_elem_copy_port_keys(fm_elem_attrs *dst, const fm_elem_attrs *src);
+void fm_elem_clear_port_keys(fm_elem_attrs *e);
+/* Click flow codes (common/flowcode.c): 0 if `code` is one ("x/x", "#/#",
+ * "xy/x", "#/[^#]"), else -1.  Whether packets entering input `in` may
+ * leave by output `out`; 1 when code is NULL or invalid (no knowledge:
+ * every input reaches every output). */
+int fm_flow_code_check(const char *code);
+int fm_flow_code_reaches(const char *code, int in, int out);
 /* Free what an element owns (not the element itself). */
 void fm_elem_attrs_free(fm_elem_attrs *e);
 void fm_attrs_free(fm_attrs *a);

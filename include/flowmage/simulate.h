@@ -234,10 +234,36 @@ int fm_sim_replay(const fm_trace *t, const fm_sim_rss *r, const fm_sim_nfs *nfs,
                   const int *shared, fm_sim_result *out, fm_error *err);
 void fm_sim_result_free(fm_sim_result *res);
 
+/* ------------------------------------------------------------- two ports */
+
+/* Split a trace by direction: the packets of each connection in the
+ * direction the trace shows first go to fwd, the others (its replies,
+ * src and dst swapped) to rev. */
+void fm_trace_split_directions(const fm_trace *t, fm_trace *fwd, fm_trace *rev);
+
+/* One stateful NF reached from both devices of a two-port replay. */
+typedef struct fm_sim_pair_result {
+    int nf;                  /* index into the solve result's nfs */
+    int shared;              /* runs shared under the candidate */
+    uint64_t entries;        /* state entries of both sides, one entry space */
+    uint64_t multi_entries;  /* entries reached from more than one core */
+    uint64_t pkts;           /* packets of both sides */
+    uint64_t contended_pkts; /* packets whose entry several cores reach */
+    uint64_t violations;     /* the same while it is declared shared-nothing */
+} fm_sim_pair_result;
+
+struct fm_solve_result;
+/* Count NF nfi's entries across both sides: side[i] replayed on device
+ * dev[i] (indices into res->devices) with RSS rss[i].  Entries follow the
+ * key of the input port each device reaches (keys_by_port and its entry
+ * lists: docs/simulate.md, "Two ports"). */
+int fm_sim_pair_nf(const struct fm_solve_result *res, int nfi, const int dev[2],
+                   const fm_trace *side[2], const fm_sim_rss *rss[2], int shared,
+                   fm_sim_pair_result *out);
+
 /* ------------------------------------------- layer 2: the solver's choices */
 
 struct fm_simulation_inputs; /* loaded configuration, attributes, profiles */
-struct fm_solve_result;
 
 typedef struct fm_simulate_opts {
     const char *config;      /* chain.click */
@@ -250,6 +276,9 @@ typedef struct fm_simulate_opts {
     unsigned cores;          /* 0 = from the configuration */
     int directional;
     const fm_trace *trace;   /* replayed on every input device */
+    const char *pair[2];     /* two-port replay: names of the devices that get
+                                the first direction of each connection and
+                                its replies (NULL: every device gets all) */
 } fm_simulate_opts;
 
 /* One device under one candidate. */
@@ -278,7 +307,11 @@ typedef struct fm_sim_candidate {
     unsigned cores;          /* per-core load summed over the devices */
     uint64_t *core_pkts;
     fm_sim_load load;
-    uint64_t pkts, shared_pkts, contended_pkts, violations; /* summed */
+    uint64_t pkts, shared_pkts, contended_pkts, violations; /* summed; for NFs
+                                both paired devices reach, violations count
+                                across the two sides (pair) */
+    fm_sim_pair_result *pair; /* two-port replay: per NF both devices reach */
+    size_t npair;
 } fm_sim_candidate;
 
 typedef struct fm_simulation {
@@ -293,6 +326,8 @@ typedef struct fm_simulation {
                                 evaluates it: current_combo) */
     int *chosen_cand;        /* per component: index into cands */
     size_t ncomps;
+    int pair_dev[2];         /* two-port replay: device indices, else -1 */
+    fm_trace pair_trace[2];  /* their sides of the trace */
 } fm_simulation;
 
 /* Load (fm_solve_inputs_load) and solve the configuration

@@ -47,6 +47,18 @@ typedef struct fm_input_class {
     int flowrules, hashfunc; /* dialects this class may be written with */
 } fm_input_class;
 
+/* An NF mode keyword (profile "nf_modes", docs/solve.md): a keyword with
+ * which an element selects one table for all cores or a table per core. */
+typedef struct fm_nf_mode_spec {
+    char *keyword;           /* "SHARED" */
+    char *shared;            /* value for one shared table: "1" */
+    char *shared_nothing;    /* value for a table per core: "0" */
+    int absent;              /* what the element does without the keyword:
+                                1 shared, 0 shared-nothing, -1 unknown */
+    fm_strset classes;       /* only these classes (empty: every class whose
+                                attributes list the keyword) */
+} fm_nf_mode_spec;
+
 typedef struct fm_solver_profile {
     char *path;
     fm_input_class *inputs;
@@ -60,6 +72,8 @@ typedef struct fm_solver_profile {
     char *hf_kw, *hf_key_kw;                       /* hashfunc dialect */
     fm_strset rss_off_modes; /* values of the mode keyword that turn RSS off
                                 (every packet on queue 0): "rss_off_modes" */
+    fm_nf_mode_spec *modes;  /* "nf_modes", first match wins */
+    size_t nmodes;
 } fm_solver_profile;
 
 /* Read the "solver" object of a framework profile. */
@@ -67,6 +81,9 @@ int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err
 void fm_solver_profile_free(fm_solver_profile *p);
 const fm_input_class *fm_solver_input_class(const fm_solver_profile *p,
                                             const char *cls);
+/* The mode keyword class `cls` takes (accepting `keywords`), or NULL. */
+const fm_nf_mode_spec *fm_solver_nf_mode(const fm_solver_profile *p, const char *cls,
+                                         const fm_strset *keywords);
 
 /* ---- NIC profiles: profiles/nics/NAME.json (docs/nic-profiles.md) ---- */
 
@@ -254,12 +271,50 @@ typedef struct fm_solve_device {
                                 `current`: an equal setting, else "none"
                                 (leave the device alone); always valid after
                                 fm_solve_candidates */
+    int unchanged;           /* fm_solve_plan: the chosen setting is the one
+                                the configuration already has (chosen ==
+                                current_cand, not "none"): nothing is
+                                written for it, no rules file */
 } fm_solve_device;
 
 typedef enum {
     FM_NF_STATELESS = 0, FM_NF_SHARED, FM_NF_SHARED_NOTHING
 } fm_nf_decision;
 const char *fm_nf_decision_name(fm_nf_decision d);
+
+/* The key of an NF as packets arriving on one of its input ports see it. */
+typedef struct fm_solve_port {
+    int port;                /* input port number */
+    int listed;              /* from the attributes' keys_by_port; else the
+                                NF's own key (below) */
+    fm_key_kind kind;        /* fields | unknown | none (flow_manager
+                                resolved to the manager's key) */
+    fm_fieldset key;
+    int symmetric;
+    fm_fieldset entry[FM_NFIELDS]; /* attrs fm_port_key.entry */
+    size_t nentry;
+} fm_solve_port;
+
+/* A device whose packets reach an NF's input port. */
+typedef struct fm_solve_arrival {
+    int device;              /* index into result devices */
+    int port;                /* index into the NF's ports */
+} fm_solve_arrival;
+
+/* The NF mode keyword (profile "nf_modes") of an NF whose class accepts
+ * one: what the configuration says and what solving writes. */
+typedef struct fm_solve_mode {
+    const fm_nf_mode_spec *spec; /* the profile's; NULL: the class takes none */
+    char *current;           /* value in the configuration, NULL: absent */
+    int current_shared;      /* what the NF does before solving: 1 one shared
+                                table, 0 a table per core, -1 unknown (another
+                                value, or absent and the profile does not say) */
+    const char *value;       /* what solving writes (spec->shared or
+                                spec->shared_nothing), NULL: left alone
+                                (stateless) */
+    int conflict;            /* another element of its declaration needs the
+                                other value: the shared one is written */
+} fm_solve_mode;
 
 typedef struct fm_solve_nf {
     char *name, *cls;
@@ -278,9 +333,16 @@ typedef struct fm_solve_nf {
     char *forced;            /* why it is shared whatever the RSS, or NULL */
     int *devices;            /* input devices reaching it */
     size_t ndevices;
+    fm_solve_port *ports;    /* the input ports devices reach, by number */
+    size_t nports;
+    fm_solve_arrival *arrivals; /* which device reaches which port */
+    size_t narrivals;
+    int by_port;             /* its class lists keys_by_port: decided per
+                                arrival (solve_ports.c), not on `key` alone */
     unsigned cores;          /* most cores among those devices */
     fm_nf_decision decision;
     char why[300];
+    fm_solve_mode mode;
 } fm_solve_nf;
 
 /* One evaluated assignment of choices to the devices of a component. */
@@ -311,6 +373,7 @@ typedef struct fm_solve_component {
 
 typedef struct fm_solve_result {
     fm_solve_options opts;
+    const fm_click_config *cfg;
     const fm_attrs *attrs;
     const fm_solver_profile *prof;
     const fm_nic_profile *nic;
@@ -360,6 +423,9 @@ double fm_solve_choice_imbalance(const fm_solve_result *res, const fm_solve_devi
 double fm_solve_combo_cost_with(const fm_solve_result *res,
                                 const fm_solve_component *comp,
                                 const fm_solve_combo *x, const double *imbalance);
+/* An NF's mode keyword: "SHARED 1->0" (changed), "SHARED 0" (kept),
+ * "SHARED (absent)->1", "-" (none). */
+void fm_solve_mode_text(const fm_solve_nf *nf, char *out, size_t n);
 /* "src_ip,dst_ip" for a choice; "none" when none. */
 void fm_rss_choice_format(const fm_rss_choice *c, char *out, size_t n);
 
@@ -392,6 +458,14 @@ typedef struct fm_solve_output {
 int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
                   const fm_solver_profile *prof, fm_solve_output *out,
                   fm_error *err);
+/* What every reader of a rules file takes (solver/solve_rules.c): FastClick
+ * parses a rule in a 512-byte buffer after writing its own port number into
+ * it, testpmd's interactive line holds 512 bytes and its RSS action 128
+ * queues.  flowmage writes at most FM_RULES_LINE_MAX bytes a line (room for
+ * a two-digit port and for "flow validate", two bytes longer than "flow
+ * create") and FM_RULES_QUEUES_MAX queues a rule. */
+#define FM_RULES_LINE_MAX 510
+#define FM_RULES_QUEUES_MAX 128
 /* Text of the flowrules file for a device's chosen setting. */
 char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d);
 /* Write the rules files, then the configuration, each atomically. */

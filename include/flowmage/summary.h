@@ -1,16 +1,19 @@
-/* flowmage — per-NF summaries, version 1: the output of `flowmage summarize`
+/* flowmage — per-NF summaries, version 2: the output of `flowmage summarize`
  * and the input of `flowmage analyze`.  Documented in docs/summaries.md.
+ * Version 2 adds "keys_by_port" (the key per input port where it differs
+ * from "key"; its format is fm_port_key of attrs.h); version-1 files, which
+ * have none, are still read.
  *
  * A summary directory holds index.json and one <name>.json per element:
  *
- *   index.json: {"flowmage_summary_index": 1, "profile": "fastclick",
+ *   index.json: {"flowmage_summary_index": 2, "profile": "fastclick",
  *                "inputs": N, "elements": [{"name": "Policer",
  *                "file": "Policer.json", "role": "nf", "stateful": true}],
  *                "stats": {...}}
  *
  *   <name>.json:
  *   {
- *     "flowmage_summary": 1,
+ *     "flowmage_summary": 2,
  *     "name": "Policer", "class": "Policer", "role": "nf",
  *     "file": "nfs/policer.cc", "line": 12,
  *     "bases": ["Element", "Hooked<Policer>"],
@@ -20,6 +23,9 @@
  *     "stateful": true,
  *     "key": {"kind": "fields", "fields": ["dst_ip"], "other": [],
  *             "symmetric": false},
+ *     "keys_by_port": [{"port": 1, "kind": "fields", "fields": [...],
+ *                       "other": [], "symmetric": false,
+ *                       "entry": [...]}],   // optional (attrs.h)
  *     "intensity": "per-packet",
  *     "pointer_chasing": false,
  *     "tables": [{"location": "Policer::_buckets", "api": "HashTable",
@@ -49,7 +55,8 @@
 extern "C" {
 #endif
 
-#define FM_SUMMARY_VERSION 1
+#define FM_SUMMARY_VERSION 2
+#define FM_SUMMARY_VERSION_OLDEST 1  /* still read: no keys_by_port */
 
 typedef struct fm_sum_func {
     char *function;
@@ -85,8 +92,9 @@ typedef struct fm_sum_cost {
 
 typedef struct fm_summary {
     /* NF-level conclusions in the attributes' terms (name, class, role,
-     * stateful, key, intensity, pointer_chasing, cost, global_state,
-     * keywords, uncertain, evidence). */
+     * stateful, key, keys_by_port (a.ports: fill with fm_elem_port_key_add),
+     * intensity, pointer_chasing, cost, global_state, keywords, uncertain,
+     * evidence). */
     fm_elem_attrs a;
     char *file;
     long line;

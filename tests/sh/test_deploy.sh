@@ -77,7 +77,9 @@ cp chain.opt.rules first.rules
 assert_eq "$?" 0 "second deploy"
 assert cmp first.click chain.opt.click
 assert cmp first.rules chain.opt.rules
-assert_contains "$(cat again.txt)" "wrote chain.opt.click (0 edits)" "no edit the second time"
+assert_contains "$(cat again.txt)" "wrote chain.opt.click (0 edits: it already says this, no rules file)" \
+    "no edit the second time"
+assert_contains "$(cat again.txt)" "in: dst_ip (unchanged);" "the setting it has already"
 # ... from the linked binary too (its .flowmage section), into another file
 "$FM_BIN" deploy --build "$O2/nfs-bin" --config chain.opt.click -o third.click -q
 assert_eq "$?" 0 "deploy from the linked binary"

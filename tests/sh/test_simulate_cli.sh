@@ -91,4 +91,24 @@ assert_contains "$(cat "$T/err")" "flowmage: $T/broken.click:" "configuration er
 sim --synthetic "$SPEC" --svg "$T/nodir/x.svg" >/dev/null 2>"$T/err"
 assert_eq "$?" 2 "SVG into a missing directory"
 
-t_done "table/CSV/SVG/DOT/JSON, per-core sums, determinism, hand-made pcap, corrupt/missing pcap, bad spec, usage and config errors exit 2"
+# two ports: connections inside, replies outside; the chosen setting reaches
+# no entry of the monitor or the NAT from two cores
+TP="$FM_ROOT/tests/solve"
+"$FM_BIN" simulate --config "$TP/twoport.click" --attrs "$TP/attrs.json" --two-port inside,outside \
+    --synthetic "flows=3000,packets=30k,srcs=400,dsts=50,reverse=0.5,seed=4" >"$T/tp.txt" 2>"$T/err"
+assert_eq "$?" 0 "two-port run"
+out=$(cat "$T/tp.txt")
+assert_contains "$out" "two ports: connections on inside, replies on outside" "two-port table"
+assert_contains "$out" "mon                shared-nothing, 0 of 50 entries from two cores" "monitor"
+assert_contains "$out" "nat                shared-nothing, 0 of " "NAT"
+assert_eq "$(grep -c '^\* *1 .* 0$' "$T/tp.txt")" 1 "chosen row: no unsound packet"
+"$FM_BIN" simulate --config "$TP/twoport.click" --attrs "$TP/attrs.json" --two-port inside \
+    --synthetic "$SPEC" >/dev/null 2>"$T/err"
+assert_eq "$?" 2 "--two-port needs two names"
+"$FM_BIN" simulate --config "$TP/twoport.click" --attrs "$TP/attrs.json" --two-port inside,x \
+    --synthetic "$SPEC" >/dev/null 2>"$T/err"
+assert_eq "$?" 2 "--two-port: unknown device"
+assert_contains "$(cat "$T/err")" "no input device named 'x' (its input devices: inside, outside)" \
+    "--two-port: names the devices"
+
+t_done "table/CSV/SVG/DOT/JSON, per-core sums, determinism, hand-made pcap, corrupt/missing pcap, bad spec, usage and config errors exit 2, two-port replay"

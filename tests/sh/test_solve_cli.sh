@@ -64,7 +64,10 @@ cp chain.opt.rules rules.before
 "$FM_BIN" solve chain.opt.click --attrs "$A" -o again.click >run2.txt
 assert cmp -s chain.opt.click again.click
 assert cmp -s chain.opt.rules rules.before
-assert_contains "$(cat run2.txt)" "(0 edits)" "second run edits nothing"
+assert_contains "$(cat run2.txt)" "(0 edits: it already says this, no rules file)" \
+    "second run edits nothing"
+assert_contains "$(cat run2.txt)" "in: src_ip (unchanged);" "second run: setting unchanged"
+assert_not_contains "$(cat run2.txt)" "rules:" "second run: no rules file written"
 "$FM_BIN" solve again.click --attrs "$A" -o again.click -q
 assert cmp -s chain.opt.click again.click
 
@@ -95,6 +98,8 @@ printf '{"flowmage_cost_model": 1, "tie_epsilon": }\n' >cm.json
 expect_fail "flowmage: cm.json:1:" "$FM_BIN" solve chain.click --attrs "$A" --cost-model cm.json
 printf '{"flowmage_cost_model": 1, "field_entropy_bits": {"src_ip": 1, "dst_ip": 1}}\n' >few.json
 "$FM_BIN" solve chain.click --attrs "$A" --cost-model few.json --dry-run >few.txt
-assert_contains "$(cat few.txt)" "in: src_ip,dst_ip,src_port,dst_port;" "few addresses: hash the ports too"
+assert_contains "$(cat few.txt)" "in: src_ip,dst_ip,src_port,dst_port (unchanged);" \
+    "few addresses: hash the ports too (what the NIC does already)"
+assert_contains "$(cat few.txt)" "dry run: 0 edits" "few addresses: nothing to write"
 
 t_done "help, usage and syntax errors with positions, atomic outputs, idempotence, keywords, dry run, json, dot, cost model"

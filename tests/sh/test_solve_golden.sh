@@ -42,6 +42,8 @@ run_case compound-twice compound-twice
 run_case multiline multiline
 run_case flowmgr flowmgr
 run_case missing missing
+run_case fig7 fig7
+run_case twoport twoport
 
 "$FM_BIN" solve scan16.click --attrs "$S/attrs.json" -o scan16.opt.click \
     --rules-file scan16.rules -q --dry-run --json scan16.json
@@ -50,4 +52,23 @@ assert_golden scan16.json "$S/scan16.json.expected" "scan16: --json report"
     --rules-file branchy.rules -q --dry-run --dot branchy.dot
 assert_golden branchy.dot "$S/branchy.dot.expected" "branchy: --dot drawing"
 
-t_done "golden outputs of 13 solve runs (configs, rules, explain), a JSON report, a DOT drawing"
+"$FM_BIN" solve twoport.click --attrs "$S/attrs.json" -o twoport.opt.click \
+    --rules-file twoport.rules -q --dry-run --json twoport.json --dot fig7-twoport.dot
+assert_golden twoport.json "$S/twoport.json.expected" "twoport: --json report (keys per port)"
+"$FM_BIN" solve fig7.click --attrs "$S/attrs.json" -o fig7.opt.click \
+    --rules-file fig7.rules -q --dry-run --dot fig7.dot
+assert_golden fig7.dot "$S/fig7.dot.expected" "fig7: --dot drawing (NF modes)"
+
+# solving an output again changes nothing and writes no rules file
+touch -d @1000000000 ./*.rules
+touch -d @1000000001 rules.stamp
+for name in fig7 twoport; do
+    "$FM_BIN" solve "$name.opt.click" --attrs "$S/attrs.json" -o "$name.again.click" \
+        --explain -q >"$name.again.explain" 2>&1
+    assert cmp -s "$name.opt.click" "$name.again.click"
+    assert_contains "$(cat "$name.again.explain")" "edits: none (the configuration already says \
+this: the output equals the input, no rules file written)" "$name: solved again: no-op"
+    assert test -z "$(find . -name "$name*.rules" -newer rules.stamp)"
+done
+
+t_done "golden outputs of 15 solve runs (configs, rules, explain), two JSON reports, two DOT drawings; solving the output again is a no-op"

@@ -219,7 +219,7 @@ static void run_case(const char *config, const char *attrs, const char *nic, con
     snprintf(nicp, sizeof nicp, "%s/profiles/nics/%s.json", root(), nic);
     snprintf(what, sizeof what, "%s with %s", config, nic);
     fm_trace t;
-    fm_simulate_opts o = {cfg, at, nicp, prof, NULL, 0, 0, NULL};
+    fm_simulate_opts o = {cfg, at, nicp, prof, NULL, 0, 0, NULL, {NULL, NULL}};
     fm_simulation s;
     if (simulate(spec, &o, &t, &s, what) == 0) {
         check_replays(&s, &t, config, nic);
@@ -240,7 +240,7 @@ static void test_presolve(const char *spec)
     snprintf(cfg, sizeof cfg, "%s/tests/sh/simulate/presolve.click", root());
     snprintf(at, sizeof at, "%s/tests/sh/simulate/attrs.json", root());
     fm_trace t;
-    fm_simulate_opts o = {cfg, at, NULL, NULL, NULL, 0, 0, NULL};
+    fm_simulate_opts o = {cfg, at, NULL, NULL, NULL, 0, 0, NULL, {NULL, NULL}};
     fm_simulation s;
     if (simulate(spec, &o, &t, &s, "presolve.click") != 0) {
         fm_simulation_free(&s);
@@ -302,7 +302,7 @@ int main(void)
     fm_error e = {0};
     fm_synth_parse("flows=10,packets=10,srcs=5,dsts=5", &sp, &e);
     fm_synth_generate(&sp, &t, &e);
-    fm_simulate_opts o = {"/nonexistent/chain.click", "x.json", NULL, NULL, NULL, 0, 0, &t};
+    fm_simulate_opts o = {"/nonexistent/chain.click", "x.json", NULL, NULL, NULL, 0, 0, &t, {NULL, NULL}};
     fm_simulation s;
     CHECK_INT(fm_simulate_run(&o, &s, &e), -1);
     CHECK(strstr(e.file, "chain.click") || strstr(e.msg, "chain.click") ||
