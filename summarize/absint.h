@@ -59,8 +59,10 @@ typedef struct fieldref {
 typedef uint64_t atom;
 enum { AK_LABEL = 1, AK_PTR, AK_CONTENT, AK_PARAM, AK_STR, AK_TRES, AK_UNKNOWN,
        AK_CONST, /* payload 0: zero/null, 1: another integer */
-       AK_FUNC   /* the address of a function: payload the string id of its
-                    mangled name */ };
+       AK_FUNC,  /* the address of a function: payload the string id of its
+                    mangled name */
+       AK_FRESH  /* an index an allocator handed out (the profile's
+                    index_allocators): no other flow's; payload the call */ };
 enum {
     AF_MASKED = 1, AF_MIXED = 2, AF_SYMJOIN = 4, AF_SELECT = 8, /* = FM_OF_* */
     AF_OPAQUE = 16, /* went through a function flowmage cannot see */

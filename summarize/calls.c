@@ -712,10 +712,14 @@ static void invisible_touches(site *c)
     for (uint32_t i = 0; i < c->nargs; i++)
         for (uint32_t j = 0; j < c->args[i].n; j++) {
             atom a = c->args[i].v[j];
-            if (atom_kind(a) != AK_CONTENT ||
-                !fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a)))
+            uint32_t l;
+            if (atom_kind(a) == AK_PARAM)
+                l = fm_loc_root(F->A, LR_PARAM, (uint32_t)atom_payload(a));
+            else if (atom_kind(a) == AK_CONTENT &&
+                     fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a)))
+                l = fm_loc_child(F->A, (uint32_t)atom_payload(a), LS_DEREF, 0);
+            else
                 continue;
-            uint32_t l = fm_loc_child(F->A, (uint32_t)atom_payload(a), LS_DEREF, 0);
             if (fm_fa_liftable_root(F->A, l) && fm_loc_root_kind(F->A, l) != LR_UNKNOWN)
                 fm_fa_touch(F, ((uint64_t)3 << 60) | ((uint64_t)c->k << 8) | i, l, ev);
         }
@@ -902,6 +906,49 @@ static int parser_call(an *A, const fm_func *g)
            !strncmp(g->simple, p->parser_method_prefix, strlen(p->parser_method_prefix));
 }
 
+/* The output argument of an index allocator (-1: the return value), or -2
+ * if g is none ("name" or "name:N" in the profile). */
+static int index_allocator(const fm_profile *p, const fm_func *g)
+{
+    const char *name = g->simple[0] ? g->simple : g->mangled;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < p->index_allocators.n; i++) {
+        const char *s = p->index_allocators.v[i];
+        if (strncmp(s, name, len) || (s[len] && s[len] != ':'))
+            continue;
+        return s[len] ? atoi(s + len + 1) : -1;
+    }
+    return -2;
+}
+
+/* A fresh index: no other flow's while it is in use.  The allocator's own
+ * bookkeeping is not followed (it is not per flow). */
+static void fresh_index(site *c, int out)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    vset v = {0};
+    fm_vs_add(&v, mk_atom(AK_FRESH, 0, c->k));
+    if (out < 0) {
+        fm_fa_set_val(F, c->k, &v);
+    } else if ((uint32_t)out < c->nargs) {
+        evid ev = {F->f, F->f->events[c->k].line};
+        uint32_t ls[MAXL], n = 0;
+        arg_locs(F, &c->args[out], ls, &n);
+        for (uint32_t i = 0; i < n; i++) {
+            fm_fa_write(F, ls[i], (uint64_t)c->k << 8, &v);
+            if (fm_fa_liftable_root(A, ls[i]) && fm_loc_root_kind(A, ls[i]) != LR_SLOT)
+                fm_fa_store(F, ((uint64_t)7 << 58) | c->k, ls[i], &v, 0, c->k, NULL, ev);
+        }
+        vset ok = {0}; /* a success flag */
+        fm_vs_add(&ok, mk_atom(AK_CONST, 0, 0));
+        fm_vs_add(&ok, mk_atom(AK_CONST, 0, 1));
+        fm_fa_set_val(F, c->k, &ok);
+        fm_vs_free(&ok);
+    }
+    fm_vs_free(&v);
+}
+
 /* Profile primitives; returns 1 if the call was handled. */
 static int primitive(site *c, const fm_func *g)
 {
@@ -943,6 +990,11 @@ static int primitive(site *c, const fm_func *g)
             }
         if (c->nargs)
             fm_fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
+        return 1;
+    }
+    int out = index_allocator(p, g);
+    if (out != -2) {
+        fresh_index(c, out);
         return 1;
     }
     if (fm_strset_has(&p->framework_values, g->printable) ||

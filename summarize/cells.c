@@ -123,6 +123,7 @@ void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
     case AK_TRES:
     case AK_CONST:
     case AK_FUNC:
+    case AK_FRESH:
         return; /* markers and constants, not addresses */
     default:
         l = fm_loc_root(A, LR_UNKNOWN, 0);

@@ -17,6 +17,8 @@ static void atom_text(const an *A, atom a, fm_buf *b)
     case AK_PARAM: fm_buf_printf(b, "param%u", (unsigned)p); break;
     case AK_STR: fm_buf_printf(b, "\"%s\"", fm_program_str(A->P, (uint32_t)p)); break;
     case AK_TRES: fm_buf_printf(b, "lookup#%u", (unsigned)p); break;
+    case AK_FRESH: fm_buf_printf(b, "fresh#%u", (unsigned)p); break;
+    case AK_FUNC: fm_buf_printf(b, "&%s()", fm_program_str(A->P, (uint32_t)p)); break;
     default: fm_buf_puts(b, "unknown");
     }
     if (f)

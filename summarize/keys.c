@@ -41,6 +41,14 @@ static void classify_position(nfctx *N, atom a, keyinfo *ki, unsigned *five)
     fm_strset_free(&sub.other);
 }
 
+static const keyed_region *in_keyed_region(const nfctx *N, uint32_t loc)
+{
+    for (uint32_t i = 0; i < N->nkeyed; i++)
+        if (fm_loc_under(N->A, N->keyed[i].loc, loc))
+            return &N->keyed[i];
+    return NULL;
+}
+
 /* What a value atom contributes to a key, at the NF's entry. */
 static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigned *sel,
                           unsigned *sym)
@@ -83,13 +91,22 @@ static void classify_atom(nfctx *N, atom a, keyinfo *ki, unsigned *five, unsigne
             fm_strset_add(&ki->other, "entry_argument");
         return; /* the NF object itself: configuration */
     case AK_CONTENT: {
+        const keyed_region *kr;
         uint32_t l = (uint32_t)atom_payload(a);
         unsigned rk = fm_loc_root_kind(A, l);
         const aloc *r = fm_loc_get(A, fm_loc_get(A, l)->root);
-        if (rk == LR_PARAM && (int)r->arg != N->state_param)
+        if (rk == LR_PARAM && (int)r->arg != N->state_param) {
             fm_strset_add(&ki->other, "packet_data");
-        else if (rk == LR_TABLE || rk == LR_FCB || rk == LR_UNKNOWN)
+        } else if ((kr = in_keyed_region(N, l)) && kr->index_map && kr->must) {
+            *five |= kr->must; /* the fresh index a map keeps for this key */
+        } else if (rk == LR_TABLE || rk == LR_FCB || kr) {
+            /* read from per-flow state (an index a map keeps for a key):
+             * per flow, but whose alone flowmage cannot prove */
             ki->unknown = 1;
+            fm_strset_add(&ki->other, "table_content");
+        } else if (rk == LR_UNKNOWN) {
+            ki->unknown = 1;
+        }
         return; /* members and globals: configuration, constant per flow */
     }
     case AK_TRES:
@@ -161,6 +178,11 @@ void fm_key_of_access(nfctx *N, const rec_access *a, const vset *extra, keyinfo 
                     other_pos = 1;
             int alt = ps[q].n > 1;                 /* different stores */
             int sel = (ps[q].sel & (s | d)) != 0;  /* chosen on a branch */
+            /* every store put both ends there (a pair copied as one word):
+             * the pair itself, in order */
+            int both = (ps[q].must & (s | d)) == (s | d) && !sel;
+            if (both && !joined)
+                continue;
             if (joined || other_pos || alt || sel)
                 ki->symmetric = 1; /* one place holds either end */
             if (!joined && !other_pos && (alt || sel))

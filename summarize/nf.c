@@ -144,6 +144,10 @@ static void conclude_globals(nfstate *S)
         for (uint32_t i = 0; i < sm->nstores; i++) {
             const rec_store *st = &sm->stores[i];
             const aloc *r = fm_loc_get(A, fm_loc_get(A, st->loc)->root);
+            /* per-thread memory is no core's but its own: not shared */
+            const char *pers = fm_nf_persistence(S, st->loc);
+            if (pers && strstr(pers, "per_thread"))
+                continue;
             int member = r->kind == LR_PARAM && (int)r->arg == S->N.state_param;
             int global = 0;
             if (r->kind == LR_GLOBAL) {
@@ -158,6 +162,10 @@ static void conclude_globals(nfstate *S)
                 if (S->t[k].kind == TK_ARRAY && S->t[k].stateful &&
                     fm_loc_under(A, S->t[k].loc, st->loc))
                     in_table = 1;
+            if (st->invisible && fm_nf_packet_derived(S, &st->val))
+                in_table = 1; /* an unknown table (TK_HIDDEN), not a counter */
+            if (fm_nf_on_insert(S, sm, &st->gd))
+                in_table = 1; /* a table's bookkeeping when a flow starts */
             if (in_table)
                 continue;
             fm_buf b;
@@ -281,7 +289,6 @@ static void conclude(nfstate *S, int32_t cls)
     an *A = S->N.A;
     fm_summary *o = S->out;
     fm_nf_collect_tables(S);
-    fm_nf_table_keys(S);
     conclude_key(S);
     conclude_globals(S);
     add_functions(S, cls);
@@ -320,6 +327,9 @@ static void conclude(nfstate *S, int32_t cls)
         for (size_t n = 0; n < S->sum[e]->coarse.n; n++)
             fm_strset_add(&o->a.notes, S->sum[e]->coarse.v[n]);
     fm_nf_tables_free(S);
+    free(S->N.keyed);
+    S->N.keyed = NULL;
+    S->N.nkeyed = 0;
 }
 
 /* ---- discovering NFs ---- */
@@ -356,7 +366,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     const fm_program *P = A->P;
     const fm_profile *prof = A->prof;
     nfstate *S = fm_xcalloc(1, sizeof *S);
-    S->N = (nfctx){A, P, prof, prof->state_param, NULL, 0};
+    S->N = (nfctx){A, P, prof, prof->state_param, NULL, 0, NULL, 0};
     S->out = fm_summary_set_add(set, name);
     fm_summary *o = S->out;
     const fm_type *ty = fm_program_type_at(P, (size_t)cls);
@@ -413,7 +423,7 @@ static void summarize_function_nf(an *A, const fm_func *f, const char *name,
                                   fm_summary_set *set)
 {
     nfstate *S = fm_xcalloc(1, sizeof *S);
-    S->N = (nfctx){A, A->P, A->prof, A->prof->state_param, NULL, 0};
+    S->N = (nfctx){A, A->P, A->prof, A->prof->state_param, NULL, 0, NULL, 0};
     S->out = fm_summary_set_add(set, name);
     S->out->a.cls = fm_xstrdup(f->printable);
     S->out->a.role = FM_ROLE_NF;

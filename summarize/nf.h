@@ -18,6 +18,9 @@ typedef struct nfctx {
     int state_param;
     const summary *sm;   /* the summary whose records (lookup results) keys name */
     int depth;           /* lookups followed so far (FM_KEY_MAX_NESTING) */
+    struct keyed_region *keyed; /* regions keyed by packet data (their content
+                                   is per-flow state, no configuration) */
+    uint32_t nkeyed;
 } nfctx;
 
 typedef struct keyinfo {
@@ -27,6 +30,14 @@ typedef struct keyinfo {
     int unknown;   /* something of unknown origin reaches the key */
     int opaque;    /* a label went through a function flowmage cannot see */
 } keyinfo;
+
+/* A region keyed by packet data; when it only ever holds fresh indices (an
+ * allocator's, put in a map), an index read from it is its key's. */
+typedef struct keyed_region {
+    uint32_t loc;
+    int index_map;
+    fm_fieldset must;
+} keyed_region;
 
 typedef enum tbl_kind {
     TK_API,        /* a table of one of the profile's APIs */
@@ -82,8 +93,10 @@ int fm_keyinfo_equal(const keyinfo *a, const keyinfo *b);
 
 /* tables.c */
 const char *fm_nf_persistence(nfstate *S, uint32_t loc);
+/* Collects the NF's tables and computes their keys. */
 void fm_nf_collect_tables(nfstate *S);
-void fm_nf_table_keys(nfstate *S);
 void fm_nf_tables_free(nfstate *S);
+int fm_nf_packet_derived(const nfstate *S, const vset *v);
+int fm_nf_on_insert(nfstate *S, const summary *sm, const guards *gd);
 
 #endif

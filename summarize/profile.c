@@ -90,7 +90,7 @@ static const char *const summarize_keys[] = {
     "packet_records",
     "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
     "identity_functions", "no_state_functions", "no_state_classes", "framework_values",
-    NULL};
+    "index_allocators", NULL};
 static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
                                            "entry_suffix", "not_nfs", NULL};
 
@@ -134,7 +134,8 @@ static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
         strset_of(s, "identity_functions", &p->identity_functions, p, err) ||
         strset_of(s, "no_state_functions", &p->no_state_functions, p, err) ||
         strset_of(s, "no_state_classes", &p->no_state_classes, p, err) ||
-        strset_of(s, "framework_values", &p->framework_values, p, err))
+        strset_of(s, "framework_values", &p->framework_values, p, err) ||
+        strset_of(s, "index_allocators", &p->index_allocators, p, err))
         return -1;
     p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
     if (p->entries.n == 0 && !p->elements_are_functions)
@@ -212,7 +213,8 @@ void fm_profile_free(fm_profile *p)
                          &p->per_thread_classes, &p->per_thread_accessors,
                          &p->parser_classes, &p->parser_functions, &p->hash_functions,
                          &p->identity_functions, &p->no_state_functions,
-                         &p->no_state_classes, &p->framework_values};
+                         &p->no_state_classes, &p->framework_values,
+                         &p->index_allocators};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         fm_strset_free(sets[i]);
     for (size_t i = 0; i < p->nheaders; i++) {

@@ -17,9 +17,48 @@ static int fptr_cmp(const void *a, const void *b)
     return x->f == y->f ? 0 : x->f < y->f ? -1 : 1;
 }
 
-/* Every member some function stores a function's address into: calls
- * through that member reach those functions (whatever stores them, at
- * configuration time or per packet). */
+static void fptr_add(an *A, const fm_event *store, const fm_func *g, uint32_t *cap)
+{
+    if (A->nfptr == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        A->fptr = fm_xrealloc(A->fptr, *cap * sizeof *A->fptr);
+    }
+    const fm_pathel *last = &store->path[store->npath - 1];
+    A->fptr[A->nfptr++] = (fptr_store){last->rec, last->field, g};
+}
+
+static int member_store(const fm_event *e)
+{
+    return e->kind == FM_EV_STORE && e->npath && e->path[e->npath - 1].rec;
+}
+
+/* A function's address stored by the callee that received it (an init
+ * function setting a map's hash function from its argument). */
+static void fptr_through_call(an *A, const fm_func *f, const fm_event *call, uint32_t *cap)
+{
+    const fm_program *P = A->P;
+    const fm_func *h = fm_program_func(P, call->callee, f->unit);
+    if (!h || (h->flags & FM_FN_DECL))
+        return;
+    for (uint32_t a = 0; a < call->nargs; a++)
+        for (uint32_t o = 0; o < call->args[a].n; o++) {
+            const fm_origin *x = &call->args[a].v[o];
+            const fm_func *g = x->kind == FM_OR_FUNC
+                                   ? fm_program_func(P, fm_program_str(P, x->index), f->unit)
+                                   : NULL;
+            for (uint32_t k = 0; g && k < h->nevents; k++) {
+                const fm_event *s = &h->events[k];
+                for (uint32_t v = 0; member_store(s) && v < s->a.n; v++)
+                    if (s->a.v[v].kind == FM_OR_PARAM && s->a.v[v].index == a)
+                        fptr_add(A, s, g, cap);
+            }
+        }
+}
+
+/* Every member some function stores a function's address into, itself or
+ * through the callee it passed the address to: calls through that member
+ * reach those functions (whatever stores them, at configuration time or
+ * per packet). */
 static void fptr_init(an *A)
 {
     const fm_program *P = A->P;
@@ -28,20 +67,14 @@ static void fptr_init(an *A)
         const fm_func *f = fm_program_func_at(P, i);
         for (uint32_t k = 0; k < f->nevents; k++) {
             const fm_event *e = &f->events[k];
-            if (e->kind != FM_EV_STORE || !e->npath || !e->path[e->npath - 1].rec)
-                continue;
-            for (uint32_t o = 0; o < e->a.n; o++) {
+            if (e->kind == FM_EV_CALL && e->call_kind == FM_CALL_DIRECT)
+                fptr_through_call(A, f, e, &cap);
+            for (uint32_t o = 0; member_store(e) && o < e->a.n; o++) {
                 if (e->a.v[o].kind != FM_OR_FUNC)
                     continue;
                 const fm_func *g = fm_program_func(P, fm_program_str(P, e->a.v[o].index), f->unit);
-                if (!g)
-                    continue;
-                if (A->nfptr == cap) {
-                    cap = cap ? cap * 2 : 64;
-                    A->fptr = fm_xrealloc(A->fptr, cap * sizeof *A->fptr);
-                }
-                A->fptr[A->nfptr++] = (fptr_store){e->path[e->npath - 1].rec,
-                                                   e->path[e->npath - 1].field, g};
+                if (g)
+                    fptr_add(A, e, g, &cap);
             }
         }
     }

@@ -150,6 +150,19 @@ static int on_insert_path(const an *A, const summary *sm, const guards *gd, uint
     return 0;
 }
 
+/* A write only made when some flow's state is created (after a lookup
+ * found nothing): the table's own bookkeeping (an eviction ring), once per
+ * flow, not per packet. */
+int fm_nf_on_insert(nfstate *S, const summary *sm, const guards *gd)
+{
+    for (uint32_t i = 0; i < gd->n; i++)
+        for (uint32_t x = 0; x < sm->nacc; x++)
+            if (not_found_guard(sm, &gd->g[i], sm->acc[x].table))
+                return 1;
+    (void)S;
+    return 0;
+}
+
 static fm_intensity write_intensity(nfstate *S, const summary *sm, const guards *gd,
                                     uint32_t table)
 {
@@ -290,7 +303,7 @@ static void collect_flow_state(nfstate *S, const summary *sm)
 
 /* A value that depends on the packet: a header field or packet bytes, or
  * an argument of the entry other than the NF's state (the packet). */
-static int packet_derived(const nfstate *S, const vset *v)
+int fm_nf_packet_derived(const nfstate *S, const vset *v)
 {
     an *A = S->N.A;
     for (uint32_t i = 0; i < v->n; i++) {
@@ -319,6 +332,8 @@ static void hidden(nfstate *S, uint32_t loc, const char *what, const rec_store *
 {
     an *A = S->N.A;
     tbl *t = table_for(S, TK_HIDDEN, loc);
+    /* a library keeping state flowmage cannot see may chase pointers */
+    t->chase |= st->invisible;
     const char *p = fm_nf_persistence(S, loc);
     t->persistence = p ? p : "unknown";
     fm_strset_add(&t->ops, "write");
@@ -385,7 +400,7 @@ static void collect_hidden(nfstate *S, const summary *sm, const rec_touch *escap
             hidden(S, fm_loc_get(A, st->loc)->root, what, st);
         }
         else if (st->invisible && rk != LR_UNKNOWN && rk != LR_FCB && rk != LR_TABLE &&
-                 fm_nf_persistence(S, st->loc) && packet_derived(S, &st->val))
+                 fm_nf_persistence(S, st->loc) && fm_nf_packet_derived(S, &st->val))
             hidden(S, fm_loc_get(A, st->loc)->root,
                    "a call flowmage cannot follow, given packet data, writes the NF's state", st);
     }
@@ -429,7 +444,61 @@ static void nest_arrays(nfstate *S)
     }
 }
 
+static void collect_once(nfstate *S);
+
+static void table_keys(nfstate *S);
+
+/* Only fresh indices (and constants, and what the region held already) are
+ * ever stored in the region. */
+static int holds_fresh_only(const nfstate *S, uint32_t region)
+{
+    int any = 0;
+    for (uint32_t e = 0; e < S->nentries; e++)
+        for (uint32_t i = 0; i < S->sum[e]->nstores; i++) {
+            const rec_store *st = &S->sum[e]->stores[i];
+            if (!writes_into(S->N.A, st, region))
+                continue;
+            for (uint32_t v = 0; v < st->val.n; v++) {
+                atom a = st->val.v[v];
+                unsigned k = atom_kind(a);
+                if (k == AK_CONTENT && fm_loc_under(S->N.A, region, (uint32_t)atom_payload(a)))
+                    continue;
+                if (k != AK_FRESH && k != AK_CONST)
+                    return 0;
+                any |= k == AK_FRESH;
+            }
+        }
+    return any;
+}
+
+/* Keys read from per-flow state depend on which regions are keyed: collect
+ * again until that set is stable (it only grows). */
 void fm_nf_collect_tables(nfstate *S)
+{
+    for (int round = 0; round < 4; round++) {
+        collect_once(S);
+        table_keys(S);
+        uint32_t n = 0;
+        keyed_region *keyed = fm_xcalloc(S->nt + 1, sizeof *keyed);
+        for (uint32_t i = 0; i < S->nt; i++) {
+            const tbl *t = &S->t[i];
+            if (!(t->kind == TK_ARRAY && t->alt_keyed) && t->kind != TK_API)
+                continue;
+            uint32_t loc = t->kind == TK_API ? fm_loc_root(S->N.A, LR_TABLE, t->loc) : t->loc;
+            keyed[n++] = (keyed_region){loc, t->kind == TK_ARRAY && holds_fresh_only(S, loc),
+                                        t->key.must};
+        }
+        int same = n == S->N.nkeyed && !memcmp(keyed, S->N.keyed, n * sizeof *keyed);
+        free(S->N.keyed);
+        S->N.keyed = keyed;
+        S->N.nkeyed = n;
+        if (same || round == 3)
+            return; /* (a fourth round's set is as good as its own: it only grew) */
+        fm_nf_tables_free(S);
+    }
+}
+
+static void collect_once(nfstate *S)
 {
     const rec_touch *escaped = state_escaped(S);
     collect_incomplete(S, &S->incomplete);
@@ -500,9 +569,10 @@ static int is_state_table(const tbl *t)
     return t->key.may || t->key.other.n || t->key.unknown;
 }
 
-void fm_nf_table_keys(nfstate *S)
+static void table_keys(nfstate *S)
 {
     for (uint32_t i = 0; i < S->nt; i++) {
+        fm_strset_free(&S->t[i].key.other);
         table_key(S, &S->t[i]);
         S->t[i].stateful = is_state_table(&S->t[i]);
     }

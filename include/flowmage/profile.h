@@ -72,6 +72,9 @@ typedef struct fm_profile {
                                      (I/O, logging) */
     fm_strset no_state_classes;   /* classes whose virtual methods keep no
                                      element state (the framework's logging) */
+    fm_strset index_allocators;   /* "name" or "name:N": hands out an index no
+                                     other live entry has, returned or written
+                                     through argument N */
     fm_strset framework_values;   /* framework functions whose result is its
                                      own bookkeeping (a batch's size), not
                                      packet data: never a key */

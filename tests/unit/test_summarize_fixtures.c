@@ -137,6 +137,34 @@ static void check_all(const cJSON *expected, const char *path, const char *label
     fm_summary_set_free(&c);
 }
 
+/* With the fixture map library's allocator named in a profile, the
+ * records an allocated index selects are keyed by the map's key. */
+static void check_allocator(const cJSON *expected, const char *path)
+{
+    char prof[4096];
+    snprintf(prof, sizeof prof, "%s/tests/fixtures/dpdk-alloc.json", root);
+    fm_summary_set set;
+    summarize_path(path, prof, &set);
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(expected, "elements"))
+    {
+        const cJSON *want = cJSON_GetObjectItem(e, "key_with_allocator");
+        if (!want)
+            continue;
+        const fm_summary *s = fm_summary_set_find(&set, fm_json_str(e, "name", ""));
+        char got[64], w[64];
+        fm_fieldset_format(s ? s->a.key_fields : 0, got, sizeof got);
+        fm_fieldset_format(fields_of(want), w, sizeof w);
+        CHECK(s && s->a.key_kind == FM_KEY_FIELDS && !strcmp(got, w),
+              "with the allocator named: %s key {%s}, want {%s}", fm_json_str(e, "name", ""), got,
+              w);
+        n++;
+    }
+    CHECK(n >= 2, "key_with_allocator entries: %d", n);
+    fm_summary_set_free(&set);
+}
+
 int main(void)
 {
     const char *r = getenv("FM_ROOT"), *b = getenv("FM_BUILD");
@@ -164,6 +192,8 @@ int main(void)
     check_all(expected, path, "-O2 archive");
     snprintf(path, sizeof path, "%s/fixtures/O2/nfs-bin", build);
     check_all(expected, path, "-O2 linked binary");
+    snprintf(path, sizeof path, "%s/fixtures/O2", build);
+    check_allocator(expected, path);
     cJSON_Delete(expected);
     return fm_t_done("test_summarize_fixtures",
                      "every fixture NF's attributes at -O0/-O2/-O3, from objects, archive and "
