@@ -272,6 +272,7 @@ void fm_fa_build_summary(fa *F)
 
 void fm_fa_free(fa *F)
 {
+    free(F->copies);
     for (uint32_t i = 0; i < F->f->nevents; i++)
         fm_vs_free(&F->val[i]);
     free(F->val);

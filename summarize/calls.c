@@ -851,7 +851,12 @@ static int builtin(site *c, const char *name)
     }
     if (is_any(name, allocators)) {
         vset v = {0};
-        fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_HEAP, (uint32_t)(c->k * 2654435761u))));
+        /* one abstract object per allocation site (function, call) */
+        uint32_t site = 2166136261u;
+        for (const char *m = F->f->mangled; *m; m++)
+            site = (site ^ (unsigned char)*m) * 16777619u;
+        site ^= c->k * 40503u;
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_HEAP, site)));
         fm_fa_set_val(F, c->k, &v);
         fm_vs_free(&v);
         return 1;
@@ -893,7 +898,7 @@ static int builtin(site *c, const char *name)
     return 0;
 }
 
-static int parser_call(an *A, const fm_func *g)
+int fm_parser_call(an *A, const fm_func *g)
 {
     const fm_profile *p = A->prof;
     if (fm_strset_has(&p->parser_functions, g->simple) ||
@@ -979,7 +984,7 @@ static int primitive(site *c, const fm_func *g)
         fm_vs_free(&v);
         return 1;
     }
-    if (parser_call(A, g)) {
+    if (fm_parser_call(A, g)) {
         for (uint32_t i = 0; i < c->nargs; i++)
             for (uint32_t j = 0; j < c->args[i].n; j++) {
                 atom a = c->args[i].v[j];

@@ -308,6 +308,7 @@ void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
 
 static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen)
 {
+    F->A->work += 1 + v->n; /* the budget counts writes too */
     /* memory reached through pointers of unknown origin is not modelled:
      * what is stored there is not read back (reads give "unknown"), or
      * every such store would pollute every such read */
@@ -425,9 +426,49 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
 
 /* Aggregate copy: everything stored inside src, re-rooted at dst; and the
  * unknown initial content of src when it is visible to callers. */
+typedef struct copy_memo {
+    uint32_t dst, src;        /* dst 0: empty */
+    uint64_t site;
+    uint32_t wgen;
+} copy_memo;
+
+/* The memo entry of a copy (created empty: wgen 0 with src 0). */
+static copy_memo *copy_slot(fa *F, uint32_t dst, uint32_t src, uint64_t site)
+{
+    if ((F->ncopies_used + 1) * 2 > F->ncopies) {
+        uint32_t ns = F->ncopies ? F->ncopies * 2 : 64;
+        copy_memo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < F->ncopies; i++) {
+            if (!F->copies[i].dst)
+                continue;
+            uint32_t h = (uint32_t)((F->copies[i].dst * 0x9E3779B1u) ^ F->copies[i].src ^
+                                    F->copies[i].site) & (ns - 1);
+            while (m[h].dst)
+                h = (h + 1) & (ns - 1);
+            m[h] = F->copies[i];
+        }
+        free(F->copies);
+        F->copies = m;
+        F->ncopies = ns;
+    }
+    uint32_t h = (uint32_t)((dst * 0x9E3779B1u) ^ src ^ site) & (F->ncopies - 1);
+    while (F->copies[h].dst &&
+           !(F->copies[h].dst == dst && F->copies[h].src == src && F->copies[h].site == site))
+        h = (h + 1) & (F->ncopies - 1);
+    if (!F->copies[h].dst) {
+        F->copies[h] = (copy_memo){dst, src, site, 0};
+        F->ncopies_used++;
+    }
+    return &F->copies[h];
+}
+
 void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     an *A = F->A;
+    /* nothing grew since this very copy was made: it would add nothing */
+    copy_memo *m = copy_slot(F, dst, src, site);
+    if (m->wgen && m->wgen == F->wgen + 1)
+        return;
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
     for (uint32_t j = 0; j < n; j++) {
@@ -453,6 +494,7 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         fm_fa_write(F, dst, site, &tmp);
         fm_vs_free(&tmp);
     }
+    copy_slot(F, dst, src, site)->wgen = F->wgen + 1; /* (0 means never) */
 }
 
 /* An aggregate copy that callers must see: either they copy from the

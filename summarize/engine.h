@@ -269,6 +269,11 @@ typedef struct fa {
     uint32_t **tres_map;      /* per call event: callee access -> ours */
     uint32_t *tres_n;
     int overflow;             /* a pointer had more targets than lim.targets */
+    struct copy_memo *copies; /* (dst, src, site) -> memory generation it was
+                                 copied at: nothing to copy again until the
+                                 memory grows */
+    uint32_t ncopies;         /* slots (power of 2), used = ncopies_used */
+    uint32_t ncopies_used;
     int starred;              /* memory past the location limits was used */
 } fa;
 
@@ -317,5 +322,7 @@ void fm_fa_free(fa *F);
 
 /* calls.c */
 void fm_fa_call(fa *F, uint32_t k);
+/* g is one of the profile's argument parsers (Args::read*) */
+int fm_parser_call(an *A, const fm_func *g);
 
 #endif

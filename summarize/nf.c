@@ -193,28 +193,6 @@ static void conclude_globals(nfstate *S)
     o->a.global_state = o->nglobals > 0;
 }
 
-static int keyword_like(const char *s)
-{
-    if (!isupper((unsigned char)s[0]))
-        return 0;
-    for (; *s; s++)
-        if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
-
-static void add_keywords(nfstate *S, const summary *sm)
-{
-    for (uint32_t i = 0; i < sm->keywords.n; i++) {
-        atom a = sm->keywords.v[i];
-        if (atom_kind(a) != AK_STR)
-            continue;
-        const char *s = fm_program_str(S->N.P, (uint32_t)atom_payload(a));
-        if (keyword_like(s))
-            fm_strset_add(&S->out->a.keywords, s);
-    }
-}
-
 /* The NF's own per-packet functions: those of its class and of the
  * classes between it and the element base, or free functions outside
  * system headers.  Listed for the LLM (per_packet_functions), and the
@@ -399,7 +377,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     for (size_t i = 0; i < prof->configure.n; i++) {
         const fm_func *f = fm_class_method_named(A, cls, prof->configure.v[i]);
         if (f && !(f->flags & FM_FN_DECL))
-            add_keywords(S, fm_an_summary(A, f));
+            fm_nf_keywords(A, cls, f, &o->a.keywords);
     }
     /* where the NF is: its own entry point, else its naming method */
     const fm_func *where = NULL;

@@ -91,6 +91,9 @@ void fm_key_of_value(nfctx *N, const vset *v, keyinfo *ki);
 int fm_keys_swap(nfctx *N, const tacc *acc, uint32_t n);
 int fm_keyinfo_equal(const keyinfo *a, const keyinfo *b);
 
+/* keywords.c: the keywords the configure method f of class cls parses */
+void fm_nf_keywords(an *A, int32_t cls, const fm_func *f, fm_strset *out);
+
 /* tables.c */
 const char *fm_nf_persistence(nfstate *S, uint32_t loc);
 /* Collects the NF's tables and computes their keys. */

@@ -1,0 +1,108 @@
+/* The configuration keywords an element accepts: the string literals its
+ * configure methods (and what they call, directly or through the element's
+ * own virtual methods) hand to the profile's argument parsers.  A walk over
+ * the calls, not an analysis of the values: configuration code (address
+ * and pattern parsers) is large, and the keywords are literals. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nf.h"
+
+/* How deep the walk goes from configure, and how many functions it visits. */
+#define FM_KEYWORD_DEPTH 6
+#define FM_KEYWORD_FUNCS 256
+
+typedef struct walk {
+    an *A;
+    int32_t cls;
+    const fm_func *seen[FM_KEYWORD_FUNCS];
+    uint32_t nseen;
+    fm_strset *out;
+} walk;
+
+static int keyword_like(const char *s)
+{
+    if (!s[0] || s[0] < 'A' || s[0] > 'Z')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static void add_literals(walk *w, const fm_opnd *o)
+{
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->v[i].kind == FM_OR_STR) {
+            const char *s = fm_program_str(w->A->P, o->v[i].index);
+            if (keyword_like(s))
+                fm_strset_add(w->out, s);
+        }
+}
+
+/* Parameter i of g reaches one of its parser calls as is (a helper taking
+ * the keyword: helper(args, "RATE", &rate)). */
+static int passes_to_parser(walk *w, const fm_func *g, uint32_t i)
+{
+    for (uint32_t k = 0; k < g->nevents; k++) {
+        const fm_event *e = &g->events[k];
+        if (e->kind != FM_EV_CALL || e->call_kind != FM_CALL_DIRECT)
+            continue;
+        const fm_func *h = fm_program_func(w->A->P, e->callee, g->unit);
+        if (!h || !fm_parser_call(w->A, h))
+            continue;
+        for (uint32_t a = 0; a < e->nargs; a++)
+            for (uint32_t o = 0; o < e->args[a].n; o++)
+                if (e->args[a].v[o].kind == FM_OR_PARAM && e->args[a].v[o].index == i)
+                    return 1;
+    }
+    return 0;
+}
+
+static const fm_func *callee(walk *w, const fm_func *f, const fm_event *e)
+{
+    if (e->call_kind == FM_CALL_DIRECT)
+        return fm_program_func(w->A->P, e->callee, f->unit);
+    if (e->call_kind == FM_CALL_VIRTUAL && fm_type_derives(w->A->P, w->cls, e->vclass))
+        return fm_class_slot_method(w->A, w->cls, e->vslot);
+    return NULL;
+}
+
+static void visit(walk *w, const fm_func *f, int depth)
+{
+    if (!f || (f->flags & (FM_FN_DECL | FM_FN_EXCLUDED)) || depth > FM_KEYWORD_DEPTH)
+        return;
+    for (uint32_t i = 0; i < w->nseen; i++)
+        if (w->seen[i] == f)
+            return;
+    if (w->nseen == FM_KEYWORD_FUNCS)
+        return;
+    w->seen[w->nseen++] = f;
+    for (uint32_t k = 0; k < f->nevents; k++) {
+        const fm_event *e = &f->events[k];
+        if (e->kind != FM_EV_CALL)
+            continue;
+        const fm_func *g = callee(w, f, e);
+        if (!g)
+            continue;
+        if (fm_parser_call(w->A, g)) {
+            for (uint32_t a = 0; a < e->nargs; a++)
+                add_literals(w, &e->args[a]);
+            continue;
+        }
+        for (uint32_t a = 0; a < e->nargs; a++)
+            if (passes_to_parser(w, g, a))
+                add_literals(w, &e->args[a]);
+        visit(w, g, depth + 1);
+    }
+}
+
+void fm_nf_keywords(an *A, int32_t cls, const fm_func *configure, fm_strset *out)
+{
+    walk *w = fm_xcalloc(1, sizeof *w);
+    w->A = A;
+    w->cls = cls;
+    w->out = out;
+    visit(w, configure, 0);
+    free(w);
+}
