@@ -91,6 +91,8 @@ static inline atom atom_with_flags(atom a, unsigned f)
 typedef struct vset {
     atom *v;
     uint32_t n, cap;
+    uint32_t folded;  /* grew past VSET_MAX once: holds its labels and
+                         "unknown", which stands for every other atom */
 } vset;
 #define VSET_MAX 64
 

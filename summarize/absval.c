@@ -59,8 +59,9 @@ static void vs_reserve(vset *s, uint32_t n)
 int fm_vs_add(vset *s, atom a)
 {
     /* a huge set keeps its labels (they decide keys) and folds everything
-     * else into "unknown": imprecise, never silently smaller */
-    if (s->n >= VSET_MAX && atom_kind(a) != AK_LABEL)
+     * else into "unknown": imprecise, never silently smaller; once folded,
+     * it stays so (or it would shrink and grow again, and never settle) */
+    if ((s->folded || s->n >= VSET_MAX) && atom_kind(a) != AK_LABEL)
         a = mk_atom(AK_UNKNOWN, 0, 0);
     int found;
     uint32_t pos = vs_pos(s, a, &found);
@@ -94,6 +95,7 @@ static void vs_fold(vset *s)
             unknown = 1;
     }
     s->n = n;
+    s->folded = 1;
     if (unknown)
         fm_vs_add(s, mk_atom(AK_UNKNOWN, 0, 0));
 }
@@ -102,7 +104,15 @@ int fm_vs_union(vset *d, const vset *s)
 {
     if (d == s || s->n == 0)
         return 0;
-    if (s->n <= 2) {
+    if (s->folded && !d->folded) {
+        int grew = 0;
+        for (uint32_t i = 0; i < s->n; i++)
+            grew |= fm_vs_add(d, s->v[i]);
+        d->folded = 1;
+        vs_fold(d);
+        return 1;
+    }
+    if (s->n <= 2 || d->folded) {
         int grew = 0;
         for (uint32_t i = 0; i < s->n; i++)
             grew |= fm_vs_add(d, s->v[i]);
@@ -161,7 +171,8 @@ int fm_vs_has(const vset *s, atom a)
 
 int fm_vs_equal(const vset *a, const vset *b)
 {
-    return a->n == b->n && (a->n == 0 || !memcmp(a->v, b->v, a->n * sizeof *a->v));
+    return a->n == b->n && a->folded == b->folded &&
+           (a->n == 0 || !memcmp(a->v, b->v, a->n * sizeof *a->v));
 }
 
 void fm_vs_copy(vset *d, const vset *s)
@@ -171,11 +182,13 @@ void fm_vs_copy(vset *d, const vset *s)
     if (s->n)
         memcpy(d->v, s->v, s->n * sizeof *s->v);
     d->n = s->n;
+    d->folded = s->folded;
 }
 
 void fm_vs_clear(vset *s)
 {
     s->n = 0;
+    s->folded = 0;
 }
 
 void fm_vs_free(vset *s)
@@ -183,6 +196,7 @@ void fm_vs_free(vset *s)
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
+    s->folded = 0;
 }
 
 unsigned fm_flags_compose(unsigned inner, unsigned outer)
