@@ -22,7 +22,8 @@ DEB_PKGS := gcc g++ make gcc-12-plugin-dev libcurl4-openssl-dev libcjson-dev \
             libelf-dev libpcap-dev zlib1g-dev clang libclang-rt-14-dev dpdk-dev
 
 WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
-SAN_ON   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_ON   := -fsanitize=address -fsanitize=undefined -fsanitize=float-cast-overflow \
+            -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SAN_ON))
 # -I. : a header of another folder is named from the top, "common/json.h".
 CPPFLAGS_FM := -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

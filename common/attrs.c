@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "schema.h"
 
 static const char *const role_names[] = {"other", "nf", "flow_manager"};
 static const char *const key_names[] = {"none", "fields", "flow_manager",
@@ -298,76 +299,153 @@ const fm_elem_attrs *fm_attrs_find(const fm_attrs *a, const char *name)
 
 /* ---- reading ---- */
 
-#define BAD(...) fm_fail(err, FM_ERR_INPUT, name, 0, 0, __VA_ARGS__)
+/* The format, one line per field (docs/attributes.md).  Unknown fields are
+ * ignored: a newer writer's optional additions stay readable. */
+static const char *const role_values[] = {"other", "nf", "flow_manager", NULL};
+static const char *const kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
+static const char *const intensity_values[] = {"none", "per-flow", "per-packet", NULL};
+static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
+                                           "proto", NULL};
+static const fm_jspec role_spec = FM_JENUM(role_values);
+static const fm_jspec kind_spec = FM_JENUM(kind_values);
+static const fm_jspec intensity_spec = FM_JENUM(intensity_values);
+static const fm_jspec field_spec = FM_JENUM(field_values);
+static const fm_jspec fields_spec = FM_JARRAY(&field_spec);
+static const fm_jspec cost_spec = FM_JNUM(0, 1e12);
+static const fm_jspec rank_spec = FM_JINT(0, 1e9);
 
-static int read_key(const cJSON *k, fm_elem_attrs *e, const char *name,
-                    fm_error *err)
+static const fm_jfield key_fields[] = {
+    {"kind", FM_J_REQUIRED, &kind_spec},
+    {"fields", FM_J_OPTIONAL, &fields_spec},
+    {"other", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"symmetric", FM_J_OPTIONAL, &fm_jspec_bool},
+    {NULL, 0, NULL}};
+static const fm_jspec key_spec = FM_JOBJECT(key_fields);
+
+static const fm_jfield evidence_fields[] = {
+    {"what", FM_J_OPTIONAL, &fm_jspec_string},
+    {"function", FM_J_OPTIONAL, &fm_jspec_string},
+    {"file", FM_J_OPTIONAL, &fm_jspec_string},
+    {"line", FM_J_OPTIONAL, &fm_jspec_line},
+    {NULL, 0, NULL}};
+static const fm_jspec evidence_spec = FM_JOBJECT(evidence_fields);
+static const fm_jspec evidences_spec = FM_JARRAY(&evidence_spec);
+
+static const fm_jfield disagreement_fields[] = {
+    {"field", FM_J_OPTIONAL, &fm_jspec_string},
+    {"static", FM_J_OPTIONAL, &fm_jspec_string},
+    {"llm", FM_J_OPTIONAL, &fm_jspec_string},
+    {"resolution", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec disagreement_spec = FM_JOBJECT(disagreement_fields);
+static const fm_jspec disagreements_spec = FM_JARRAY(&disagreement_spec);
+
+/* "stateful" is required too unless the role is "other" (read_elem): the
+ * solver ignores the state of such elements, and hand-written files list
+ * devices without it. */
+static const fm_jfield elem_fields[] = {
+    {"name", FM_J_REQUIRED, &fm_jspec_name},
+    {"class", FM_J_OPTIONAL, &fm_jspec_string},
+    {"role", FM_J_REQUIRED, &role_spec},
+    {"stateful", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"key", FM_J_OPTIONAL, &key_spec},
+    {"keys_by_port", FM_J_OPTIONAL, &fm_jspec_port_keys},
+    {"flow_code", FM_J_OPTIONAL, &fm_jspec_string},
+    {"intensity", FM_J_OPTIONAL, &intensity_spec},
+    {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"cost", FM_J_OPTIONAL, &cost_spec},
+    {"cost_rank", FM_J_OPTIONAL, &rank_spec},
+    {"global_state", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"keywords", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"provenance", FM_J_OPTIONAL, &fm_jspec_string},
+    {"uncertain", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"notes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {"llm", FM_J_OPTIONAL, &fm_jspec_object},
+    {"disagreements", FM_J_OPTIONAL, &disagreements_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec elem_spec = FM_JOBJECT(elem_fields);
+
+/* Keys per input port, shared with summaries (version 2). */
+static const fm_jspec port_spec = FM_JINT(0, FM_PORT_MAX - 1);
+static const fm_jfield port_key_fields[] = {
+    {"port", FM_J_REQUIRED, &port_spec},
+    {"kind", FM_J_OPTIONAL, &kind_spec},
+    {"fields", FM_J_OPTIONAL, &fields_spec},
+    {"other", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"symmetric", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"entry", FM_J_OPTIONAL, &fields_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec port_key_spec = FM_JOBJECT(port_key_fields);
+const fm_jspec fm_jspec_port_keys = FM_JARRAY(&port_key_spec);
+
+int fm_attrs_read_ports(const fm_jdoc *d, const cJSON *o, fm_elem_attrs *e, fm_error *err)
+{
+    char why[200];
+    const cJSON *kp = cJSON_GetObjectItemCaseSensitive(o, "keys_by_port");
+    /* types and ranges hold (fm_jspec_port_keys); what is left: a port
+     * listed twice, entry fields outside the port's or twice */
+    if (fm_json_get_port_keys(o, "keys_by_port", &e->ports, &e->nports, why, sizeof why) != 0)
+        return fm_jdoc_fail(d, kp, err, "%s", why);
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(o, "flow_code");
+    if (fc && fm_flow_code_check(fc->valuestring))
+        return fm_jdoc_fail(d, fc, err, "must be a Click flow code such as \"x/x\" or "
+                            "\"#/#\"");
+    e->flow_code = fc ? fm_xstrdup(fc->valuestring) : NULL;
+    return 0;
+}
+static const fm_jspec elems_spec = FM_JARRAY(&elem_spec);
+
+static const fm_jfield top_fields[] = {
+    {"flowmage_attrs", FM_J_REQUIRED, &fm_jspec_version},
+    {"generator", FM_J_OPTIONAL, &fm_jspec_string},
+    {"elements", FM_J_REQUIRED, &elems_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec top_spec = FM_JOBJECT(top_fields);
+
+/* The document is valid against top_spec: types and ranges hold. */
+static int read_key(const fm_jdoc *d, const cJSON *k, fm_elem_attrs *e, fm_error *err)
 {
     if (!k) {
         e->key_kind = e->stateful ? FM_KEY_UNKNOWN : FM_KEY_NONE;
         return 0;
     }
-    if (!cJSON_IsObject(k))
-        return BAD("element \"%s\": \"key\" must be an object", e->name);
-    int kind = lookup(key_names, 4, fm_json_str(k, "kind", "unknown"));
-    if (kind < 0)
-        return BAD("element \"%s\": unknown key kind \"%s\"", e->name,
-                   fm_json_str(k, "kind", ""));
-    e->key_kind = (fm_key_kind)kind;
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(k, "fields");
-    if (f && !cJSON_IsArray(f))
-        return BAD("element \"%s\": key.fields must be an array", e->name);
+    e->key_kind = (fm_key_kind)lookup(key_names, 4, fm_json_str(k, "kind", "unknown"));
     const cJSON *it;
-    cJSON_ArrayForEach(it, f)
-    {
-        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
-        if (!b)
-            return BAD("element \"%s\": key.fields: \"%s\" is not one of "
-                       "src_ip, dst_ip, src_port, dst_port, proto",
-                       e->name, cJSON_IsString(it) ? it->valuestring : "?");
-        e->key_fields |= b;
-    }
-    if (fm_json_get_strset(k, "other", &e->key_other) != 0)
-        return BAD("element \"%s\": key.other must be an array of strings", e->name);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(k, "fields"))
+        e->key_fields |= fm_field_bit(it->valuestring);
+    fm_json_get_strset(k, "other", &e->key_other);
     e->symmetric = fm_json_bool(k, "symmetric", 0);
+    if (e->stateful && e->key_kind == FM_KEY_NONE)
+        return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(k, "kind"), err,
+                            "element \"%s\" is stateful but its key kind is \"none\"", e->name);
     return 0;
 }
 
-static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *err)
+static int read_elem(const fm_jdoc *d, const cJSON *o, fm_attrs *a, fm_error *err)
 {
-    const char *n = fm_json_str(o, "name", NULL);
-    if (!cJSON_IsObject(o) || !n || !*n)
-        return BAD("every element needs a non-empty \"name\"");
+    const char *n = fm_json_str(o, "name", "");
     if (fm_attrs_find(a, n))
-        return BAD("element \"%s\" appears twice", n);
+        return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(o, "name"), err,
+                            "element \"%s\" appears twice", n);
     fm_elem_attrs *e = fm_attrs_add(a, n);
     e->cls = fm_xstrdup(fm_json_str(o, "class", n));
-    int role = lookup(role_names, 3, fm_json_str(o, "role", "other"));
-    if (role < 0)
-        return BAD("element \"%s\": unknown role \"%s\"", n, fm_json_str(o, "role", ""));
-    e->role = (fm_role)role;
-    e->stateful = fm_json_bool(o, "stateful", 0);
-    if (read_key(cJSON_GetObjectItemCaseSensitive(o, "key"), e, name, err) != 0)
+    e->role = (fm_role)lookup(role_names, 3, fm_json_str(o, "role", "other"));
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "stateful");
+    if (!st && e->role != FM_ROLE_OTHER)
+        return fm_jdoc_fail(d, o, err, "missing required field \"stateful\" (element \"%s\" "
+                            "has role \"%s\")", n, fm_role_name(e->role));
+    e->stateful = cJSON_IsTrue(st);
+    if (read_key(d, cJSON_GetObjectItemCaseSensitive(o, "key"), e, err) != 0)
         return -1;
-    if (e->stateful && e->key_kind == FM_KEY_NONE)
-        return BAD("element \"%s\": stateful but key kind \"none\"", n);
-    int in = lookup(int_names, 3, fm_json_str(o, "intensity", "none"));
-    if (in < 0)
-        return BAD("element \"%s\": unknown intensity \"%s\"", n,
-                   fm_json_str(o, "intensity", ""));
-    e->intensity = (fm_intensity)in;
+    e->intensity = (fm_intensity)lookup(int_names, 3, fm_json_str(o, "intensity", "none"));
     e->pointer_chasing = fm_json_bool(o, "pointer_chasing", 0);
     e->cost = fm_json_num(o, "cost", 0);
-    if (e->cost < 0)
-        return BAD("element \"%s\": negative cost", n);
-    e->cost_rank = (long)fm_json_num(o, "cost_rank", 0);
-    if (e->cost_rank < 0)
-        return BAD("element \"%s\": negative cost_rank", n);
+    e->cost_rank = (long)fm_json_num(o, "cost_rank", 0); /* an integer in 0..1e9 */
     e->global_state = fm_json_bool(o, "global_state", 0);
-    if (fm_json_get_strset(o, "keywords", &e->keywords) != 0 ||
-        fm_json_get_strset(o, "uncertain", &e->uncertain) != 0 ||
-        fm_json_get_strset(o, "notes", &e->notes) != 0)
-        return BAD("element \"%s\": keywords/uncertain/notes must be string arrays", n);
+    fm_json_get_strset(o, "keywords", &e->keywords);
+    fm_json_get_strset(o, "uncertain", &e->uncertain);
+    fm_json_get_strset(o, "notes", &e->notes);
     free(e->provenance);
     e->provenance = fm_xstrdup(fm_json_str(o, "provenance", "static"));
     const cJSON *it;
@@ -381,15 +459,8 @@ static int read_elem(const cJSON *o, fm_attrs *a, const char *name, fm_error *er
                                  fm_json_str(it, "static", ""),
                                  fm_json_str(it, "llm", ""),
                                  fm_json_str(it, "resolution", ""));
-    char why[200];
-    if (fm_json_get_port_keys(o, "keys_by_port", &e->ports, &e->nports, why,
-                              sizeof why) != 0)
-        return BAD("element \"%s\": %s", n, why);
-    const char *fc = fm_json_str(o, "flow_code", NULL);
-    if (cJSON_GetObjectItemCaseSensitive(o, "flow_code") && (!fc || fm_flow_code_check(fc)))
-        return BAD("element \"%s\": flow_code must be a Click flow code such as "
-                   "\"x/x\" or \"#/#\"", n);
-    e->flow_code = fc ? fm_xstrdup(fc) : NULL;
+    if (fm_attrs_read_ports(d, o, e, err) != 0)
+        return -1;
     const cJSON *llm = cJSON_GetObjectItemCaseSensitive(o, "llm");
     if (llm)
         e->llm_json = cJSON_PrintUnformatted(llm);
@@ -400,36 +471,37 @@ int fm_attrs_parse(const char *text, size_t len, const char *name,
                    fm_attrs *out, fm_error *err)
 {
     memset(out, 0, sizeof *out);
-    cJSON *j = fm_json_parse(text, len, name, err);
-    if (!j)
+    fm_jdoc d;
+    if (fm_jdoc_parse(&d, text, len, name, err) != 0)
         return -1;
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_attrs");
-    if (!cJSON_IsNumber(v)) {
-        BAD("not a flowmage attributes file (no \"flowmage_attrs\" version)");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_attrs");
+    if (!cJSON_IsObject(d.root) || !v) {
+        fm_fail(err, FM_ERR_INPUT, name, 0, 0,
+                "not a flowmage attributes file (no \"flowmage_attrs\" version)");
         goto out;
     }
-    if (v->valueint != FM_ATTRS_VERSION) {
-        BAD("attributes version %d is not supported (this flowmage reads %d)",
-            v->valueint, FM_ATTRS_VERSION);
+    /* the version first: another version may have another shape */
+    if (fm_jdoc_check(&d, v, &fm_jspec_version, err) != 0)
+        goto out;
+    if (v->valuedouble != FM_ATTRS_VERSION) {
+        fm_jdoc_fail(&d, v, err, "attributes version %d is not supported (this flowmage "
+                     "reads %d)", v->valueint, FM_ATTRS_VERSION);
         goto out;
     }
-    out->version = v->valueint;
-    out->generator = fm_xstrdup(fm_json_str(j, "generator", ""));
-    const cJSON *el = cJSON_GetObjectItemCaseSensitive(j, "elements");
-    if (!cJSON_IsArray(el)) {
-        BAD("\"elements\" must be an array");
+    if (fm_jdoc_check(&d, d.root, &top_spec, err) != 0)
         goto out;
-    }
+    out->version = FM_ATTRS_VERSION;
+    out->generator = fm_xstrdup(fm_json_str(d.root, "generator", ""));
     const cJSON *it;
-    cJSON_ArrayForEach(it, el)
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d.root, "elements"))
     {
-        if (read_elem(it, out, name, err) != 0)
+        if (read_elem(&d, it, out, err) != 0)
             goto out;
     }
     rc = 0;
 out:
-    cJSON_Delete(j);
+    fm_jdoc_free(&d);
     if (rc != 0)
         fm_attrs_free(out);
     return rc;

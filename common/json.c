@@ -1,38 +1,18 @@
 /* cJSON helpers: located parse errors, typed getters, stable printing. */
 #include "json.h"
 
+#include "schema.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static void locate(const char *text, const char *at, long *line, long *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at && *p; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
 
 cJSON *fm_json_parse(const char *text, size_t len, const char *name,
                      fm_error *err)
 {
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!j) {
-        long line, col;
-        const char *at = end ? end : cJSON_GetErrorPtr();
-        if (!at || at < text || at > text + len)
-            at = text + len;
-        locate(text, at, &line, &col);
-        fm_fail(err, FM_ERR_INPUT, name, line, col, "invalid JSON");
+    fm_jdoc d;
+    if (fm_jdoc_parse(&d, text, len, name, err) != 0)
         return NULL;
-    }
-    return j;
+    return d.root; /* the text is the caller's: nothing else to free */
 }
 
 cJSON *fm_json_load(const char *path, fm_error *err)

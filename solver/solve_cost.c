@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 #include "flowmage/solve.h"
 
 void fm_cost_model_default(fm_cost_model *m)
@@ -38,79 +39,50 @@ void fm_cost_model_free(fm_cost_model *m)
     memset(m, 0, sizeof *m);
 }
 
-#define CM_BAD(...) fm_fail(err, FM_ERR_INPUT, path, 0, 0, __VA_ARGS__)
+/* The format, one line per field (docs/cost-model.md).  Written by hand:
+ * an unknown field is a typo and an error.  Every number is finite and in
+ * its range before it is read, so the casts below are defined. */
+static const char *const hashable_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
+                                              NULL};
+static const char *const scaling_values[] = {"log2", "linear", "flat", NULL};
+static const char *const position_values[] = {"low", "high", "spread", NULL};
+static const fm_jspec penalty_spec = FM_JNUM(0, 1e12);
+static const fm_jspec bits_spec = FM_JNUM(0, 128);
+static const fm_jspec bit_spec = FM_JINT(0, 31);
+static const fm_jspec epsilon_spec = FM_JNUM(0, 1e12);
+static const fm_jspec combinations_spec = FM_JINT(1, 1e8);
+static const fm_jspec scaling_spec = FM_JENUM(scaling_values);
+/* "low" | "high" | "spread" | [first, last] */
+static const fm_jspec position_spec = {.types = FM_J_STR | FM_J_ARR, .oneof = position_values,
+                                       .items = &bit_spec};
+static const fm_jfield sharing_fields[] = {
+    {"none", FM_J_OPTIONAL, &penalty_spec},
+    {"per-flow", FM_J_OPTIONAL, &penalty_spec},
+    {"per-packet", FM_J_OPTIONAL, &penalty_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec sharing_spec = FM_JCLOSED(sharing_fields);
+static const fm_jspec entropy_spec = {.types = FM_J_OBJ, .map = 1, .items = &bits_spec,
+                                      .keys = hashable_values};
+static const fm_jspec positions_spec = {.types = FM_J_OBJ, .map = 1, .items = &position_spec,
+                                        .keys = hashable_values};
+static const fm_jspec weights_spec = FM_JMAP(&penalty_spec);
 
-static const char *const known_keys[] = {
-    "flowmage_cost_model", "comment", "sharing_penalty", "pointer_chasing_factor",
-    "global_state_penalty", "missing_cost", "default_cost", "core_scaling",
-    "field_entropy_bits", "field_entropy_position", "tie_epsilon", "max_combinations",
-    "device_weights"};
-
-static int check_keys(const cJSON *j, const char *path, fm_error *err)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, j)
-    {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof known_keys / sizeof *known_keys; i++)
-            ok |= strcmp(it->string, known_keys[i]) == 0;
-        if (!ok)
-            return CM_BAD("unknown cost model key \"%s\"", it->string);
-    }
-    return 0;
-}
-
-/* Read a non-negative number if present. */
-static int read_num(const cJSON *o, const char *key, double *out, const char *path,
-                    fm_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v)
-        return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || !isfinite(v->valuedouble))
-        return CM_BAD("\"%s\" must be a non-negative number", key);
-    *out = v->valuedouble;
-    return 0;
-}
-
-static int read_sharing(const cJSON *j, fm_cost_model *m, const char *path,
-                        fm_error *err)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "sharing_penalty");
-    if (!s)
-        return 0;
-    if (!cJSON_IsObject(s))
-        return CM_BAD("\"sharing_penalty\" must be an object");
-    const char *names[3] = {"none", "per-flow", "per-packet"};
-    for (int i = 0; i < 3; i++)
-        if (read_num(s, names[i], &m->share[i], path, err) != 0)
-            return -1;
-    return 0;
-}
-
-static int read_entropy(const cJSON *j, fm_cost_model *m, const char *path,
-                        fm_error *err)
-{
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "field_entropy_bits");
-    if (!e)
-        return 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, e)
-    {
-        fm_fieldset b = fm_field_bit(it->string);
-        if (!b || b == FM_F_PROTO)
-            return CM_BAD("field_entropy_bits: \"%s\" is not src_ip, dst_ip, "
-                          "src_port or dst_port", it->string);
-        int i = 0;
-        while (!(b & (1u << i)))
-            i++;
-        if (read_num(e, it->string, &m->entropy[i], path, err) != 0)
-            return -1;
-        if (m->entropy[i] > 128)
-            return CM_BAD("field_entropy_bits.%s above 128", it->string);
-    }
-    return 0;
-}
+static const fm_jfield model_fields[] = {
+    {"flowmage_cost_model", FM_J_REQUIRED, &fm_jspec_version},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_any},
+    {"sharing_penalty", FM_J_OPTIONAL, &sharing_spec},
+    {"pointer_chasing_factor", FM_J_OPTIONAL, &penalty_spec},
+    {"global_state_penalty", FM_J_OPTIONAL, &penalty_spec},
+    {"missing_cost", FM_J_OPTIONAL, &penalty_spec},
+    {"default_cost", FM_J_OPTIONAL, &penalty_spec},
+    {"core_scaling", FM_J_OPTIONAL, &scaling_spec},
+    {"field_entropy_bits", FM_J_OPTIONAL, &entropy_spec},
+    {"field_entropy_position", FM_J_OPTIONAL, &positions_spec},
+    {"tie_epsilon", FM_J_OPTIONAL, &epsilon_spec},
+    {"max_combinations", FM_J_OPTIONAL, &combinations_spec},
+    {"device_weights", FM_J_OPTIONAL, &weights_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec model_spec = FM_JCLOSED(model_fields);
 
 /* Field index 0..3 of a hashable field name, or -1. */
 static int field_index(const char *name)
@@ -130,97 +102,83 @@ static unsigned field_width(int i)
     return i < 2 ? 32u : 16u;
 }
 
-static int read_position(const cJSON *j, fm_cost_model *m, const char *path,
-                         fm_error *err)
+static void read_num(const cJSON *o, const char *key, double *out)
 {
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "field_entropy_position");
-    if (!e)
-        return 0;
-    if (!cJSON_IsObject(e))
-        return CM_BAD("\"field_entropy_position\" must be an object");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v)
+        *out = v->valuedouble;
+}
+
+static int read_position(const fm_jdoc *d, fm_cost_model *m, fm_error *err)
+{
     const cJSON *it;
-    cJSON_ArrayForEach(it, e)
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d->root, "field_entropy_position"))
     {
         int i = field_index(it->string);
-        if (i < 0)
-            return CM_BAD("field_entropy_position: \"%s\" is not src_ip, dst_ip, "
-                          "src_port or dst_port", it->string);
         unsigned w = field_width(i);
         if (cJSON_IsString(it)) {
             const char *v = it->valuestring;
-            if (!strcmp(v, "low"))
-                m->entropy_at[i] = FM_ENTROPY_LOW;
-            else if (!strcmp(v, "high"))
-                m->entropy_at[i] = FM_ENTROPY_HIGH;
-            else if (!strcmp(v, "spread"))
-                m->entropy_at[i] = FM_ENTROPY_SPREAD;
-            else
-                return CM_BAD("field_entropy_position.%s: \"%s\" is not \"low\", "
-                              "\"high\", \"spread\" or [first, last]", it->string, v);
+            m->entropy_at[i] = !strcmp(v, "low")    ? FM_ENTROPY_LOW
+                               : !strcmp(v, "high") ? FM_ENTROPY_HIGH
+                                                    : FM_ENTROPY_SPREAD;
             continue;
         }
+        /* integers in 0..31 (bit_spec) */
         const cJSON *a = cJSON_GetArrayItem(it, 0), *b = cJSON_GetArrayItem(it, 1);
-        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !cJSON_IsNumber(a) ||
-            !cJSON_IsNumber(b) || a->valuedouble != (double)(int)a->valuedouble ||
-            b->valuedouble != (double)(int)b->valuedouble || a->valueint < 0 ||
-            b->valueint < a->valueint || (unsigned)b->valueint >= w)
-            return CM_BAD("field_entropy_position.%s: a range is [first, last], bit "
-                          "positions with 0 <= first <= last < %u (0 = the most "
-                          "significant bit)", it->string, w);
+        if (cJSON_GetArraySize(it) != 2 || b->valuedouble < a->valuedouble ||
+            b->valuedouble >= w)
+            return fm_jdoc_fail(d, it, err, "a range is [first, last], bit positions with "
+                                "0 <= first <= last < %u (0 = the most significant bit)", w);
         m->entropy_at[i] = FM_ENTROPY_RANGE;
-        m->entropy_first[i] = (unsigned)a->valueint;
-        m->entropy_last[i] = (unsigned)b->valueint;
+        m->entropy_first[i] = (unsigned)a->valuedouble;
+        m->entropy_last[i] = (unsigned)b->valuedouble;
     }
     return 0;
 }
 
 /* A range cannot carry more entropy than it has bits. */
-static int check_ranges(const fm_cost_model *m, const char *path, fm_error *err)
+static int check_ranges(const fm_jdoc *d, const fm_cost_model *m, fm_error *err)
 {
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(d->root, "field_entropy_position");
     for (int i = 0; i < 4; i++) {
         unsigned len = m->entropy_last[i] - m->entropy_first[i] + 1;
         if (m->entropy_at[i] == FM_ENTROPY_RANGE && m->entropy[i] > len)
-            return CM_BAD("field_entropy_bits.%s (%g) is more than the %u bits of "
-                          "field_entropy_position.%s [%u, %u]", fm_field_name(i),
-                          m->entropy[i], len, fm_field_name(i), m->entropy_first[i],
-                          m->entropy_last[i]);
+            return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(pos, fm_field_name(i)),
+                                err, "field_entropy_bits.%s (%g) is more than the %u bits of "
+                                "field_entropy_position.%s [%u, %u]", fm_field_name(i),
+                                m->entropy[i], len, fm_field_name(i), m->entropy_first[i],
+                                m->entropy_last[i]);
     }
     return 0;
 }
 
-static int read_weights(const cJSON *j, fm_cost_model *m, const char *path,
-                        fm_error *err)
+static void read_values(const cJSON *j, fm_cost_model *m)
 {
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "device_weights");
-    const cJSON *it;
-    cJSON_ArrayForEach(it, w)
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "sharing_penalty"), *it;
+    const char *names[3] = {"none", "per-flow", "per-packet"};
+    for (int i = 0; i < 3; i++)
+        read_num(s, names[i], &m->share[i]);
+    read_num(j, "pointer_chasing_factor", &m->pointer_chasing);
+    read_num(j, "global_state_penalty", &m->global_state);
+    read_num(j, "missing_cost", &m->missing_cost);
+    read_num(j, "default_cost", &m->default_cost);
+    read_num(j, "tie_epsilon", &m->tie_epsilon);
+    const cJSON *mc = cJSON_GetObjectItemCaseSensitive(j, "max_combinations");
+    if (mc)
+        m->max_combinations = (unsigned long)mc->valuedouble; /* an integer in 1..1e8 */
+    const char *sc = fm_json_str(j, "core_scaling", "log2");
+    m->scaling = !strcmp(sc, "linear") ? FM_SCALE_LINEAR
+                 : !strcmp(sc, "flat") ? FM_SCALE_FLAT
+                                       : FM_SCALE_LOG2;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "field_entropy_bits"))
+        m->entropy[field_index(it->string)] = it->valuedouble;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "device_weights"))
     {
-        double v = -1;
-        if (read_num(w, it->string, &v, path, err) != 0)
-            return -1;
         m->weight_names = fm_xrealloc(m->weight_names, (m->nweights + 1) * sizeof(char *));
         m->weights = fm_xrealloc(m->weights, (m->nweights + 1) * sizeof(double));
         m->weight_names[m->nweights] = fm_xstrdup(it->string);
-        m->weights[m->nweights++] = v;
+        m->weights[m->nweights++] = it->valuedouble;
     }
-    return 0;
-}
-
-static int read_scaling(const cJSON *j, fm_cost_model *m, const char *path,
-                        fm_error *err)
-{
-    const char *s = fm_json_str(j, "core_scaling", NULL);
-    if (!s)
-        return 0;
-    if (!strcmp(s, "log2"))
-        m->scaling = FM_SCALE_LOG2;
-    else if (!strcmp(s, "linear"))
-        m->scaling = FM_SCALE_LINEAR;
-    else if (!strcmp(s, "flat"))
-        m->scaling = FM_SCALE_FLAT;
-    else
-        return CM_BAD("core_scaling must be \"log2\", \"linear\" or \"flat\"");
-    return 0;
 }
 
 int fm_cost_model_parse(const char *text, size_t len, const char *path,
@@ -229,35 +187,26 @@ int fm_cost_model_parse(const char *text, size_t len, const char *path,
     fm_cost_model_default(m);
     free(m->source);
     m->source = fm_xstrdup(path);
-    cJSON *j = fm_json_parse(text, len, path, err);
-    if (!j) {
+    fm_jdoc d;
+    if (fm_jdoc_parse(&d, text, len, path, err) != 0) {
         fm_cost_model_free(m);
         return -1;
     }
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_cost_model");
-    double maxc = (double)m->max_combinations;
-    if (!cJSON_IsObject(j) || !cJSON_IsNumber(v) || v->valueint != FM_COST_MODEL_VERSION)
-        CM_BAD("not a flowmage cost model (need \"flowmage_cost_model\": %d)",
-               FM_COST_MODEL_VERSION);
-    else if (check_keys(j, path, err) == 0 && read_sharing(j, m, path, err) == 0 &&
-             read_num(j, "pointer_chasing_factor", &m->pointer_chasing, path, err) == 0 &&
-             read_num(j, "global_state_penalty", &m->global_state, path, err) == 0 &&
-             read_num(j, "missing_cost", &m->missing_cost, path, err) == 0 &&
-             read_num(j, "default_cost", &m->default_cost, path, err) == 0 &&
-             read_num(j, "tie_epsilon", &m->tie_epsilon, path, err) == 0 &&
-             read_num(j, "max_combinations", &maxc, path, err) == 0 &&
-             read_scaling(j, m, path, err) == 0 && read_entropy(j, m, path, err) == 0 &&
-             read_position(j, m, path, err) == 0 && check_ranges(m, path, err) == 0 &&
-             read_weights(j, m, path, err) == 0) {
-        if (maxc < 1 || maxc > 1e8)
-            CM_BAD("max_combinations must be in 1..100000000");
-        else {
-            m->max_combinations = (unsigned long)maxc;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_cost_model");
+    if (!cJSON_IsObject(d.root) || !cJSON_IsNumber(v) || v->valuedouble != FM_COST_MODEL_VERSION) {
+        if (v)
+            fm_jdoc_fail(&d, v, err, "not a flowmage cost model (need \"flowmage_cost_model\": "
+                         "%d)", FM_COST_MODEL_VERSION);
+        else
+            fm_fail(err, FM_ERR_INPUT, path, 0, 0, "not a flowmage cost model (need "
+                    "\"flowmage_cost_model\": %d)", FM_COST_MODEL_VERSION);
+    } else if (fm_jdoc_check(&d, d.root, &model_spec, err) == 0) {
+        read_values(d.root, m);
+        if (read_position(&d, m, err) == 0 && check_ranges(&d, m, err) == 0)
             rc = 0;
-        }
     }
-    cJSON_Delete(j);
+    fm_jdoc_free(&d);
     if (rc != 0)
         fm_cost_model_free(m);
     return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 #include "flowmage/solve.h"
 
 #define IP_FIELDS (FM_F_SRC_IP | FM_F_DST_IP)
@@ -17,66 +18,110 @@ static char *dup_str(const cJSON *o, const char *key, const char *fallback)
 
 /* ---- framework profile ---- */
 
-static int read_inputs(const cJSON *arr, fm_solver_profile *p, fm_error *err)
+/* The "solver" object of a framework profile, one line per field
+ * (docs/profiles.md); written by hand, so unknown fields are errors.  The
+ * rest of the file is summarize's (summarize/profile.c checks it). */
+static const char *const dialect_values[] = {"flowrules", "hashfunc", NULL};
+static const fm_jspec dialect_spec = FM_JENUM(dialect_values);
+static const fm_jspec dialects_spec = FM_JARRAY(&dialect_spec);
+
+static const fm_jfield input_fields[] = {
+    {"class", FM_J_REQUIRED, &fm_jspec_name},
+    {"rss", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"dialects", FM_J_OPTIONAL, &dialects_spec},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec input_spec = FM_JCLOSED(input_fields);
+static const fm_jspec inputs_spec = FM_JARRAY(&input_spec);
+
+static const fm_jfield device_kw_fields[] = {
+    {"port", FM_J_OPTIONAL, &fm_jspec_name},
+    {"queues", FM_J_OPTIONAL, &fm_jspec_name},
+    {"threads", FM_J_OPTIONAL, &fm_jspec_name},
+    {"thread_offset", FM_J_OPTIONAL, &fm_jspec_name},
+    {NULL, 0, NULL}};
+static const fm_jspec device_kw_spec = FM_JCLOSED(device_kw_fields);
+
+static const fm_jfield flowrules_fields[] = {
+    {"mode_keyword", FM_J_OPTIONAL, &fm_jspec_name},
+    {"mode_value", FM_J_OPTIONAL, &fm_jspec_name},
+    {"file_keyword", FM_J_OPTIONAL, &fm_jspec_name},
+    {NULL, 0, NULL}};
+static const fm_jspec flowrules_spec = FM_JCLOSED(flowrules_fields);
+static const fm_jfield hashfunc_fields[] = {
+    {"keyword", FM_J_OPTIONAL, &fm_jspec_name},
+    {"key_keyword", FM_J_OPTIONAL, &fm_jspec_name},
+    {NULL, 0, NULL}};
+static const fm_jspec hashfunc_spec = FM_JCLOSED(hashfunc_fields);
+static const fm_jfield dialect_fields[] = {
+    {"flowrules", FM_J_OPTIONAL, &flowrules_spec},
+    {"hashfunc", FM_J_OPTIONAL, &hashfunc_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec dialect_obj_spec = FM_JCLOSED(dialect_fields);
+
+/* "nf_modes": [{"keyword": "SHARED", "shared": "1", "shared_nothing": "0",
+ *               "absent": "shared", "classes": [...]}] */
+static const char *const absent_values[] = {"shared", "shared_nothing", "unknown", NULL};
+static const fm_jspec absent_spec = FM_JENUM(absent_values);
+static const fm_jfield mode_fields[] = {
+    {"keyword", FM_J_REQUIRED, &fm_jspec_name},
+    {"shared", FM_J_REQUIRED, &fm_jspec_name},
+    {"shared_nothing", FM_J_REQUIRED, &fm_jspec_name},
+    {"absent", FM_J_OPTIONAL, &absent_spec},
+    {"classes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec mode_spec = FM_JCLOSED(mode_fields);
+static const fm_jspec modes_spec = FM_JARRAY(&mode_spec);
+
+static const fm_jfield solver_fields[] = {
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {"input_devices", FM_J_REQUIRED, &inputs_spec},
+    {"thread_boundaries", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"device_keywords", FM_J_OPTIONAL, &device_kw_spec},
+    {"dialects", FM_J_OPTIONAL, &dialect_obj_spec},
+    {"rss_off_modes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"nf_modes", FM_J_OPTIONAL, &modes_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec solver_spec = FM_JCLOSED(solver_fields);
+
+static void read_inputs(const cJSON *arr, fm_solver_profile *p)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
     {
-        const char *cls = fm_json_str(it, "class", NULL);
-        if (!cls || !*cls)
-            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
-                           "solver.input_devices: every entry needs a \"class\"");
         p->inputs = fm_xrealloc(p->inputs, (p->ninputs + 1) * sizeof *p->inputs);
         fm_input_class *c = &p->inputs[p->ninputs++];
         memset(c, 0, sizeof *c);
-        c->cls = fm_xstrdup(cls);
+        c->cls = fm_xstrdup(fm_json_str(it, "class", ""));
         c->rss = fm_json_bool(it, "rss", 0);
         fm_strset d = {0};
-        if (fm_json_get_strset(it, "dialects", &d) != 0) {
-            fm_strset_free(&d);
-            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
-                           "solver.input_devices[%s].dialects must be strings", cls);
-        }
+        fm_json_get_strset(it, "dialects", &d);
         c->flowrules = fm_strset_has(&d, "flowrules");
         c->hashfunc = fm_strset_has(&d, "hashfunc");
         fm_strset_free(&d);
     }
-    return 0;
 }
 
-/* "nf_modes": [{"keyword": "SHARED", "shared": "1", "shared_nothing": "0",
- *               "absent": "shared", "classes": [...]}] */
-static int read_modes(const cJSON *arr, fm_solver_profile *p, fm_error *err)
+static int read_modes(const fm_jdoc *d, const cJSON *arr, fm_solver_profile *p, fm_error *err)
 {
     const cJSON *it;
-    if (arr && !cJSON_IsArray(arr))
-        return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0, "solver.nf_modes must be an array");
     cJSON_ArrayForEach(it, arr)
     {
-        const char *kw = fm_json_str(it, "keyword", NULL);
-        const char *sh = fm_json_str(it, "shared", NULL);
-        const char *sn = fm_json_str(it, "shared_nothing", NULL);
+        const char *kw = fm_json_str(it, "keyword", ""), *sh = fm_json_str(it, "shared", "");
+        const char *sn = fm_json_str(it, "shared_nothing", "");
         const char *ab = fm_json_str(it, "absent", "unknown");
-        if (!kw || !*kw || !sh || !*sh || !sn || !*sn || !strcmp(sh, sn))
-            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
-                           "solver.nf_modes: every entry needs a \"keyword\" and two "
-                           "different values \"shared\" and \"shared_nothing\"");
-        int absent = !strcmp(ab, "shared") ? 1 : !strcmp(ab, "shared_nothing") ? 0
-                   : !strcmp(ab, "unknown") ? -1 : -2;
-        if (absent == -2)
-            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
-                           "solver.nf_modes[%s].absent must be \"shared\", "
-                           "\"shared_nothing\" or \"unknown\"", kw);
+        if (!strcmp(sh, sn))
+            return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(it, "shared_nothing"), err,
+                                "must differ from \"shared\"");
         p->modes = fm_xrealloc(p->modes, (p->nmodes + 1) * sizeof *p->modes);
         fm_nf_mode_spec *m = &p->modes[p->nmodes++];
         memset(m, 0, sizeof *m);
         m->keyword = fm_xstrdup(kw);
         m->shared = fm_xstrdup(sh);
         m->shared_nothing = fm_xstrdup(sn);
-        m->absent = absent;
-        if (fm_json_get_strset(it, "classes", &m->classes) != 0)
-            return fm_fail(err, FM_ERR_INPUT, p->path, 0, 0,
-                           "solver.nf_modes[%s].classes must be class names", kw);
+        m->absent = !strcmp(ab, "shared") ? 1 : !strcmp(ab, "shared_nothing") ? 0 : -1;
+        fm_json_get_strset(it, "classes", &m->classes);
     }
     return 0;
 }
@@ -97,49 +142,41 @@ int fm_solver_profile_load(const char *path, fm_solver_profile *p, fm_error *err
 {
     memset(p, 0, sizeof *p);
     p->path = fm_xstrdup(path);
-    cJSON *j = fm_json_load(path, err);
-    if (!j) {
+    fm_jdoc d;
+    if (fm_jdoc_load(&d, path, err) != 0) {
         fm_solver_profile_free(p);
         return -1;
     }
     int rc = -1;
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "solver");
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(s, "input_devices");
-    if (!cJSON_IsObject(s) || !cJSON_IsArray(in)) {
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(d.root, "solver");
+    if (!cJSON_IsObject(d.root) || !s) {
         fm_fail(err, FM_ERR_INPUT, path, 0, 0,
                 "no \"solver\" object with an \"input_devices\" array");
         goto out;
     }
-    if (read_inputs(in, p, err) != 0)
+    if (fm_jdoc_check(&d, s, &solver_spec, err) != 0)
         goto out;
-    if (fm_json_get_strset(s, "thread_boundaries", &p->boundaries) != 0) {
-        fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                "solver.thread_boundaries must be an array of class names");
-        goto out;
-    }
+    read_inputs(cJSON_GetObjectItemCaseSensitive(s, "input_devices"), p);
+    fm_json_get_strset(s, "thread_boundaries", &p->boundaries);
     const cJSON *kw = cJSON_GetObjectItemCaseSensitive(s, "device_keywords");
     p->kw_port = dup_str(kw, "port", "PORT");
     p->kw_queues = dup_str(kw, "queues", "N_QUEUES");
     p->kw_threads = dup_str(kw, "threads", "MAXTHREADS");
     p->kw_thread_offset = dup_str(kw, "thread_offset", "THREADOFFSET");
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "dialects");
-    const cJSON *fr = cJSON_GetObjectItemCaseSensitive(d, "flowrules");
-    const cJSON *hf = cJSON_GetObjectItemCaseSensitive(d, "hashfunc");
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(s, "dialects");
+    const cJSON *fr = cJSON_GetObjectItemCaseSensitive(dl, "flowrules");
+    const cJSON *hf = cJSON_GetObjectItemCaseSensitive(dl, "hashfunc");
     p->fr_mode_kw = dup_str(fr, "mode_keyword", "MODE");
     p->fr_mode_value = dup_str(fr, "mode_value", "flow");
     p->fr_file_kw = dup_str(fr, "file_keyword", "FLOW_RULES_FILE");
     p->hf_kw = dup_str(hf, "keyword", "HASHFUNC");
     p->hf_key_kw = dup_str(hf, "key_keyword", "HASHKEY");
-    if (fm_json_get_strset(s, "rss_off_modes", &p->rss_off_modes) != 0) {
-        fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                "solver.rss_off_modes must be an array of mode values");
-        goto out;
-    }
-    if (read_modes(cJSON_GetObjectItemCaseSensitive(s, "nf_modes"), p, err) != 0)
+    fm_json_get_strset(s, "rss_off_modes", &p->rss_off_modes);
+    if (read_modes(&d, cJSON_GetObjectItemCaseSensitive(s, "nf_modes"), p, err) != 0)
         goto out;
     rc = 0;
 out:
-    cJSON_Delete(j);
+    fm_jdoc_free(&d);
     if (rc != 0)
         fm_solver_profile_free(p);
     return rc;
@@ -183,7 +220,53 @@ const fm_input_class *fm_solver_input_class(const fm_solver_profile *p,
 
 /* ---- NIC profiles ---- */
 
-#define NIC_BAD(...) fm_fail(err, FM_ERR_INPUT, path, 0, 0, __VA_ARGS__)
+/* The format, one line per field (docs/nic-profiles.md).  NIC profiles are
+ * written by hand: an unknown field is a typo and an error. */
+static const char *const hashable_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
+                                              NULL};
+static const char *const family_values[] = {"ipv4", "ipv6", "both", NULL};
+static const fm_jspec hashable_spec = FM_JENUM(hashable_values);
+static const fm_jspec set_fields_spec = FM_JARRAY(&hashable_spec);
+static const fm_jspec family_spec = FM_JENUM(family_values);
+static const fm_jspec priority_spec = FM_JINT(0, 1000);
+static const fm_jspec key_len_spec = FM_JINT(16, FM_RSS_KEY_MAX);
+static const fm_jspec reta_spec = FM_JINT(2, 65536);
+static const fm_jspec queues_spec = FM_JINT(1, 65535);
+
+static const fm_jfield rule_fields[] = {
+    {"pattern", FM_J_REQUIRED, &fm_jspec_name},
+    {"types", FM_J_REQUIRED, &fm_jspec_name},
+    {"priority", FM_J_OPTIONAL, &priority_spec},
+    {"family", FM_J_OPTIONAL, &family_spec},
+    {"l4", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec rule_spec = FM_JCLOSED(rule_fields);
+static const fm_jspec rules_spec = {.types = FM_J_ARR, .items = &rule_spec, .nonempty = 1};
+
+static const fm_jfield set_fields[] = {
+    {"fields", FM_J_REQUIRED, &set_fields_spec},
+    {"rules", FM_J_REQUIRED, &rules_spec},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec set_spec = FM_JCLOSED(set_fields);
+static const fm_jspec sets_spec = {.types = FM_J_ARR, .items = &set_spec, .nonempty = 1};
+
+static const fm_jfield nic_fields[] = {
+    {"flowmage_nic", FM_J_REQUIRED, &fm_jspec_version},
+    {"name", FM_J_REQUIRED, &fm_jspec_name},
+    {"description", FM_J_OPTIONAL, &fm_jspec_string},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_string},
+    {"key_len", FM_J_OPTIONAL, &key_len_spec},
+    {"reta_size", FM_J_OPTIONAL, &reta_spec},
+    {"max_queues", FM_J_OPTIONAL, &queues_spec},
+    {"default_key", FM_J_OPTIONAL, &fm_jspec_string},
+    {"symmetric_by_key", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"restrict_by_key", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"always_write_key", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"sets", FM_J_REQUIRED, &sets_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec nic_spec = FM_JCLOSED(nic_fields);
 
 static int parse_hex_key(const char *hex, uint8_t *out, unsigned n)
 {
@@ -202,109 +285,88 @@ static int parse_hex_key(const char *hex, uint8_t *out, unsigned n)
 
 static int clean_text(const char *s)
 {
-    if (!s || !*s)
-        return 0;
     for (; *s; s++)
-        if (*s == '\n' || *s == '\r' || (unsigned char)*s < 0x20)
+        if ((unsigned char)*s < 0x20)
             return 0;
     return 1;
 }
 
-static int read_rule(const cJSON *o, fm_nic_set *set, const char *path,
-                     fm_error *err)
+/* Semantic checks on a validated rule (types and ranges already hold). */
+static int read_rule(const fm_jdoc *d, const cJSON *o, fm_nic_set *set, fm_error *err)
 {
-    const char *pat = fm_json_str(o, "pattern", NULL);
-    const char *types = fm_json_str(o, "types", NULL);
+    const cJSON *pj = cJSON_GetObjectItemCaseSensitive(o, "pattern");
+    const cJSON *tj = cJSON_GetObjectItemCaseSensitive(o, "types");
+    const char *pat = pj->valuestring, *types = tj->valuestring;
     if (!clean_text(pat) || !clean_text(types))
-        return NIC_BAD("every rule needs one-line \"pattern\" and \"types\" strings");
+        return fm_jdoc_fail(d, clean_text(pat) ? tj : pj, err,
+                            "\"pattern\" and \"types\" must be one line of text");
     size_t pl = strlen(pat);
     if (pl < 3 || strcmp(pat + pl - 3, "end") != 0)
-        return NIC_BAD("rule pattern \"%s\" must end with \"end\"", pat);
+        return fm_jdoc_fail(d, pj, err, "rule pattern \"%s\" must end with \"end\"", pat);
     set->rules = fm_xrealloc(set->rules, (set->nrules + 1) * sizeof *set->rules);
     fm_nic_rule *r = &set->rules[set->nrules++];
     memset(r, 0, sizeof *r);
     r->pattern = fm_xstrdup(pat);
     r->types = fm_xstrdup(types);
-    r->priority = (int)fm_json_num(o, "priority", 0);
+    r->priority = (int)fm_json_num(o, "priority", 0); /* an integer in 0..1000 */
     const char *fam = fm_json_str(o, "family", NULL);
     int v4 = strstr(pat, "ipv4") != NULL, v6 = strstr(pat, "ipv6") != NULL;
     r->family = v4 == v6 ? FM_TOEPLITZ_BOTH : v6 ? FM_TOEPLITZ_IPV6 : FM_TOEPLITZ_IPV4;
-    if (fam && !strcmp(fam, "ipv4"))
-        r->family = FM_TOEPLITZ_IPV4;
-    else if (fam && !strcmp(fam, "ipv6"))
-        r->family = FM_TOEPLITZ_IPV6;
-    else if (fam && !strcmp(fam, "both"))
-        r->family = FM_TOEPLITZ_BOTH;
-    else if (fam)
-        return NIC_BAD("rule family must be \"ipv4\", \"ipv6\" or \"both\"");
+    if (fam)
+        r->family = !strcmp(fam, "ipv4")   ? FM_TOEPLITZ_IPV4
+                    : !strcmp(fam, "ipv6") ? FM_TOEPLITZ_IPV6
+                                           : FM_TOEPLITZ_BOTH;
     r->l4 = fm_json_bool(o, "l4", strstr(pat, "tcp") || strstr(pat, "udp") ||
                                       strstr(pat, "sctp"));
     r->hashed = r->l4 ? set->fields : (set->fields & IP_FIELDS);
-    if (r->priority < 0 || r->priority > 1000)
-        return NIC_BAD("rule priority %d out of range", r->priority);
     return 0;
 }
 
-static int read_set(const cJSON *o, fm_nic_profile *nic, const char *path,
-                    fm_error *err)
+static int read_set(const fm_jdoc *d, const cJSON *o, fm_nic_profile *nic, fm_error *err)
 {
     fm_fieldset f = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "fields"))
-    {
-        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
-        if (!b || b == FM_F_PROTO)
-            return NIC_BAD("set fields must be among src_ip, dst_ip, src_port, "
-                           "dst_port (proto is never hashed)");
-        f |= b;
-    }
+    const cJSON *fj = cJSON_GetObjectItemCaseSensitive(o, "fields"), *it;
+    cJSON_ArrayForEach(it, fj)
+        f |= fm_field_bit(it->valuestring);
     char buf[64];
     fm_fieldset_format(f, buf, sizeof buf);
     if (!(f & IP_FIELDS))
-        return NIC_BAD("set {%s}: every set must hash an IP address", buf);
+        return fm_jdoc_fail(d, fj, err, "set {%s}: every set must hash an IP address", buf);
     if (fm_nic_find_set(nic, f) >= 0)
-        return NIC_BAD("set {%s} is listed twice", buf);
-    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(o, "rules");
-    if (!cJSON_IsArray(rules) || cJSON_GetArraySize(rules) == 0)
-        return NIC_BAD("set {%s} needs a non-empty \"rules\" array", buf);
+        return fm_jdoc_fail(d, fj, err, "set {%s} is listed twice", buf);
     nic->sets = fm_xrealloc(nic->sets, (nic->nsets + 1) * sizeof *nic->sets);
     fm_nic_set *s = &nic->sets[nic->nsets++];
     memset(s, 0, sizeof *s);
     s->fields = f;
-    cJSON_ArrayForEach(it, rules)
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "rules"))
     {
-        if (read_rule(it, s, path, err) != 0)
+        if (read_rule(d, it, s, err) != 0)
             return -1;
         nic->ipv6 |= s->rules[s->nrules - 1].family != FM_TOEPLITZ_IPV4;
     }
     return 0;
 }
 
-static int read_nic_header(const cJSON *j, fm_nic_profile *nic, const char *path,
-                           fm_error *err)
+static int read_nic_header(const fm_jdoc *d, fm_nic_profile *nic, fm_error *err)
 {
+    const cJSON *j = d->root;
     nic->name = dup_str(j, "name", "");
     nic->description = dup_str(j, "description", "");
-    double kl = fm_json_num(j, "key_len", 40), rs = fm_json_num(j, "reta_size", 128);
-    double mq = fm_json_num(j, "max_queues", 128);
-    if (!*nic->name)
-        return NIC_BAD("NIC profile needs a \"name\"");
-    if (kl < 16 || kl > FM_RSS_KEY_MAX || kl != (unsigned)kl)
-        return NIC_BAD("key_len must be an integer in 16..%d", FM_RSS_KEY_MAX);
-    if (rs < 2 || rs > 65536 || rs != (unsigned)rs || ((unsigned)rs & ((unsigned)rs - 1)))
-        return NIC_BAD("reta_size must be a power of two in 2..65536");
-    if (mq < 1 || mq > 65535 || mq != (unsigned)mq)
-        return NIC_BAD("max_queues must be an integer in 1..65535");
-    nic->key_len = (unsigned)kl;
-    nic->reta_size = (unsigned)rs;
-    nic->max_queues = (unsigned)mq;
-    const char *key = fm_json_str(j, "default_key", NULL);
+    /* integers in their ranges (nic_spec) */
+    nic->key_len = (unsigned)fm_json_num(j, "key_len", 40);
+    nic->reta_size = (unsigned)fm_json_num(j, "reta_size", 128);
+    nic->max_queues = (unsigned)fm_json_num(j, "max_queues", 128);
+    if (nic->reta_size & (nic->reta_size - 1))
+        return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(j, "reta_size"), err,
+                            "reta_size must be a power of two in 2..65536");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(j, "default_key");
     if (key) {
-        if (parse_hex_key(key, nic->default_key, nic->key_len) != 0)
-            return NIC_BAD("default_key must be %u hex bytes", nic->key_len);
+        if (parse_hex_key(key->valuestring, nic->default_key, nic->key_len) != 0)
+            return fm_jdoc_fail(d, key, err, "default_key must be %u hex bytes", nic->key_len);
     } else {
         if (nic->key_len > sizeof fm_rss_ms_key)
-            return NIC_BAD("key_len above 40 needs a \"default_key\"");
+            return fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(j, "key_len"), err,
+                                "key_len above 40 needs a \"default_key\"");
         memcpy(nic->default_key, fm_rss_ms_key, nic->key_len);
     }
     nic->symmetric_by_key = fm_json_bool(j, "symmetric_by_key", 1);
@@ -318,34 +380,34 @@ int fm_nic_parse(const char *text, size_t len, const char *path,
 {
     memset(nic, 0, sizeof *nic);
     nic->path = fm_xstrdup(path);
-    cJSON *j = fm_json_parse(text, len, path, err);
-    if (!j) {
+    fm_jdoc d;
+    if (fm_jdoc_parse(&d, text, len, path, err) != 0) {
         fm_nic_free(nic);
         return -1;
     }
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_nic");
-    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(j, "sets");
-    const cJSON *it;
-    if (!cJSON_IsNumber(v) || v->valueint != FM_NIC_PROFILE_VERSION) {
-        NIC_BAD("not a flowmage NIC profile (need \"flowmage_nic\": %d)",
-                FM_NIC_PROFILE_VERSION);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_nic"), *it;
+    if (!cJSON_IsObject(d.root) || !v || !cJSON_IsNumber(v) ||
+        v->valuedouble != FM_NIC_PROFILE_VERSION) {
+        if (v)
+            fm_jdoc_fail(&d, v, err, "not a flowmage NIC profile (need \"flowmage_nic\": %d)",
+                         FM_NIC_PROFILE_VERSION);
+        else
+            fm_fail(err, FM_ERR_INPUT, path, 0, 0,
+                    "not a flowmage NIC profile (need \"flowmage_nic\": %d)",
+                    FM_NIC_PROFILE_VERSION);
         goto out;
     }
-    if (read_nic_header(j, nic, path, err) != 0)
+    if (fm_jdoc_check(&d, d.root, &nic_spec, err) != 0 || read_nic_header(&d, nic, err) != 0)
         goto out;
-    if (!cJSON_IsArray(sets) || cJSON_GetArraySize(sets) == 0) {
-        NIC_BAD("NIC profile needs a non-empty \"sets\" array");
-        goto out;
-    }
-    cJSON_ArrayForEach(it, sets)
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d.root, "sets"))
     {
-        if (read_set(it, nic, path, err) != 0)
+        if (read_set(&d, it, nic, err) != 0)
             goto out;
     }
     rc = 0;
 out:
-    cJSON_Delete(j);
+    fm_jdoc_free(&d);
     if (rc != 0)
         fm_nic_free(nic);
     return rc;

@@ -5,51 +5,127 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 
 static const char *const op_names[] = {"", "lookup", "lookup_insert", "insert", "erase"};
 
-#define BAD(...) fm_fail(err, FM_ERR_INPUT, p->path, 0, 0, __VA_ARGS__)
+/* The format, one line per field (docs/profiles.md).  Profiles are written
+ * by hand: an unknown field is a typo that would silently disable a rule,
+ * so it is an error.  The "solver" object is the solver's to check. */
+static const char *const op_values[] = {"lookup", "lookup_insert", "insert", "erase", NULL};
+static const char *const form_values[] = {"key", "pointer_array", NULL};
+static const fm_jspec form_spec = FM_JENUM(form_values);
+static const char *const kind_values[] = {"classes", "functions", NULL};
+static const fm_jspec op_spec = FM_JENUM(op_values);
+static const fm_jspec kind_spec = FM_JENUM(kind_values);
+static const fm_jspec arg_spec = FM_JINT(0, 64);
+static const fm_jspec opt_arg_spec = FM_JINT(-1, 64); /* -1: none */
 
-static int strset_of(const cJSON *o, const char *key, fm_strset *s, fm_profile *p,
-                     fm_error *err)
-{
-    if (fm_json_get_strset(o, key, s) != 0)
-        return BAD("\"%s\" must be an array of strings", key);
-    return 0;
-}
+static const fm_jfield method_fields[] = {
+    {"op", FM_J_REQUIRED, &op_spec},
+    {"key", FM_J_OPTIONAL, &arg_spec},
+    {"value", FM_J_OPTIONAL, &opt_arg_spec},
+    {"result", FM_J_OPTIONAL, &opt_arg_spec},
+    {"positions", FM_J_OPTIONAL, &opt_arg_spec},
+    {"key_form", FM_J_OPTIONAL, &form_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec method_spec = FM_JCLOSED(method_fields);
+static const fm_jspec methods_spec = FM_JMAP(&method_spec);
 
-static int read_methods(const cJSON *o, fm_table_method **out, size_t *n, fm_profile *p,
-                        const char *api, fm_error *err)
+static const fm_jfield table_fields[] = {
+    {"api", FM_J_OPTIONAL, &fm_jspec_name},
+    {"classes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"node_based", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"methods", FM_J_OPTIONAL, &methods_spec},
+    {"functions", FM_J_OPTIONAL, &methods_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec table_spec = FM_JCLOSED(table_fields);
+static const fm_jspec tables_spec = FM_JARRAY(&table_spec);
+
+static const fm_jfield element_fields[] = {
+    {"kind", FM_J_OPTIONAL, &kind_spec},
+    {"bases", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"name_method", FM_J_OPTIONAL, &fm_jspec_name},
+    {"state_param", FM_J_OPTIONAL, &arg_spec},
+    {"entry_suffix", FM_J_OPTIONAL, &fm_jspec_string},
+    {"not_nfs", FM_J_OPTIONAL, &fm_jspec_strings},
+    {NULL, 0, NULL}};
+static const fm_jspec element_spec = FM_JCLOSED(element_fields);
+
+static const fm_jfield bases_fields[] = {{"bases", FM_J_OPTIONAL, &fm_jspec_strings},
+                                         {NULL, 0, NULL}};
+static const fm_jspec bases_spec = FM_JCLOSED(bases_fields);
+static const fm_jfield globals_fields[] = {{"globals", FM_J_OPTIONAL, &fm_jspec_strings},
+                                           {NULL, 0, NULL}};
+static const fm_jspec globals_spec = FM_JCLOSED(globals_fields);
+static const fm_jfield per_thread_fields[] = {
+    {"classes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"accessors", FM_J_OPTIONAL, &fm_jspec_strings},
+    {NULL, 0, NULL}};
+static const fm_jspec per_thread_spec = FM_JCLOSED(per_thread_fields);
+static const fm_jfield parser_fields[] = {
+    {"classes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"functions", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"method_prefix", FM_J_OPTIONAL, &fm_jspec_string},
+    {NULL, 0, NULL}};
+static const fm_jspec parser_spec = FM_JCLOSED(parser_fields);
+static const fm_jspec headers_spec = FM_JMAP(&fm_jspec_name);
+
+static const fm_jfield summarize_fields[] = {
+    {"elements", FM_J_REQUIRED, &element_spec},
+    {"entries", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"configure", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"flow_managers", FM_J_OPTIONAL, &bases_spec},
+    {"flow_state", FM_J_OPTIONAL, &globals_spec},
+    {"framework_state", FM_J_OPTIONAL, &globals_spec},
+    {"packet_records", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"headers", FM_J_OPTIONAL, &headers_spec},
+    {"tables", FM_J_OPTIONAL, &tables_spec},
+    {"per_thread", FM_J_OPTIONAL, &per_thread_spec},
+    {"arg_parsers", FM_J_OPTIONAL, &parser_spec},
+    {"hash_functions", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"identity_functions", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"no_state_functions", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"no_state_classes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"framework_values", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"index_allocators", FM_J_OPTIONAL, &fm_jspec_strings},
+    {NULL, 0, NULL}};
+static const fm_jspec summarize_spec = FM_JCLOSED(summarize_fields);
+
+static const fm_jfield profile_fields[] = {
+    {"flowmage_profile", FM_J_REQUIRED, &fm_jspec_version},
+    {"name", FM_J_OPTIONAL, &fm_jspec_string},
+    {"description", FM_J_OPTIONAL, &fm_jspec_string},
+    {"comment", FM_J_OPTIONAL, &fm_jspec_any},
+    {"summarize", FM_J_REQUIRED, &summarize_spec},
+    {"solver", FM_J_OPTIONAL, &fm_jspec_object},
+    {NULL, 0, NULL}};
+static const fm_jspec profile_spec = FM_JCLOSED(profile_fields);
+
+/* The readers below run on a validated document. */
+static void read_methods(const cJSON *o, fm_table_method **out, size_t *n)
 {
     const cJSON *m;
     cJSON_ArrayForEach(m, o)
     {
-        int op = -1;
         const char *opn = fm_json_str(m, "op", "");
-        for (int i = 1; i < 5; i++)
-            if (!strcmp(op_names[i], opn))
-                op = i;
-        if (op < 0)
-            return BAD("table \"%s\", \"%s\": unknown op \"%s\" (lookup, lookup_insert, "
-                       "insert, erase)", api, m->string, opn);
+        int op = 1;
+        while (op < 4 && strcmp(op_names[op], opn))
+            op++;
         *out = fm_xrealloc(*out, (*n + 1) * sizeof **out);
         fm_table_method *t = &(*out)[(*n)++];
         t->name = fm_xstrdup(m->string);
         t->op = (fm_table_op)op;
+        /* integers in -1..64 (method_spec) */
         t->key_arg = (int)fm_json_num(m, "key", 1);
         t->value_arg = (int)fm_json_num(m, "value", -1);
         t->result_arg = (int)fm_json_num(m, "result", -1);
         t->positions_arg = (int)fm_json_num(m, "positions", -1);
-        const char *form = fm_json_str(m, "key_form", "key");
-        if (strcmp(form, "key") && strcmp(form, "pointer_array"))
-            return BAD("table \"%s\", \"%s\": key_form must be \"key\" or \"pointer_array\"",
-                       api, m->string);
-        t->key_array = !strcmp(form, "pointer_array");
+        t->key_array = !strcmp(fm_json_str(m, "key_form", "key"), "pointer_array");
     }
-    return 0;
 }
 
-static int read_tables(const cJSON *arr, fm_profile *p, fm_error *err)
+static void read_tables(const cJSON *arr, fm_profile *p)
 {
     const cJSON *t;
     cJSON_ArrayForEach(t, arr)
@@ -59,101 +135,109 @@ static int read_tables(const cJSON *arr, fm_profile *p, fm_error *err)
         memset(a, 0, sizeof *a);
         a->api = fm_xstrdup(fm_json_str(t, "api", "table"));
         a->node_based = fm_json_bool(t, "node_based", 0);
-        if (strset_of(t, "classes", &a->classes, p, err) ||
-            read_methods(cJSON_GetObjectItemCaseSensitive(t, "methods"), &a->methods,
-                         &a->nmethods, p, a->api, err) ||
-            read_methods(cJSON_GetObjectItemCaseSensitive(t, "functions"), &a->functions,
-                         &a->nfunctions, p, a->api, err))
-            return -1;
+        fm_json_get_strset(t, "classes", &a->classes);
+        read_methods(cJSON_GetObjectItemCaseSensitive(t, "methods"), &a->methods, &a->nmethods);
+        read_methods(cJSON_GetObjectItemCaseSensitive(t, "functions"), &a->functions,
+                     &a->nfunctions);
     }
-    return 0;
 }
 
-/* A typo in a profile must not silently disable a rule. */
-static int known_keys(const cJSON *o, const char *where, const char *const *keys,
-                      fm_profile *p, fm_error *err)
+static int read_headers(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_error *err)
 {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, o)
-    {
-        int ok = 0;
-        for (const char *const *k = keys; *k; k++)
-            ok |= !strcmp(it->string, *k);
-        if (!ok)
-            return BAD("unknown key \"%s\" in %s", it->string, where);
-    }
-    return 0;
-}
-
-static const char *const summarize_keys[] = {
-    "elements", "entries", "configure", "flow_managers", "flow_state", "framework_state",
-    "packet_records",
-    "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
-    "identity_functions", "no_state_functions", "no_state_classes", "framework_values",
-    "index_allocators", NULL};
-static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
-                                           "entry_suffix", "not_nfs", NULL};
-
-static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
-{
-    if (known_keys(s, "summarize", summarize_keys, p, err) ||
-        known_keys(cJSON_GetObjectItemCaseSensitive(s, "elements"), "summarize.elements",
-                   element_keys, p, err))
-        return -1;
-    const cJSON *el = cJSON_GetObjectItemCaseSensitive(s, "elements");
-    const char *kind = fm_json_str(el, "kind", "classes");
-    if (strcmp(kind, "classes") && strcmp(kind, "functions"))
-        return BAD("summarize.elements.kind must be \"classes\" or \"functions\"");
-    p->elements_are_functions = !strcmp(kind, "functions");
-    if (strset_of(el, "bases", &p->element_bases, p, err) ||
-        strset_of(el, "not_nfs", &p->not_nfs, p, err))
-        return -1;
-    p->name_method = fm_xstrdup(fm_json_str(el, "name_method", "class_name"));
-    p->entry_suffix = fm_xstrdup(fm_json_str(el, "entry_suffix", ""));
-    p->state_param = (int)fm_json_num(el, "state_param", 0);
-    if (!p->elements_are_functions && p->element_bases.n == 0)
-        return BAD("summarize.elements.bases is empty: no way to find elements");
-    if (p->elements_are_functions && !p->entry_suffix[0])
-        return BAD("summarize.elements.entry_suffix is needed when elements are functions");
-    const cJSON *fm = cJSON_GetObjectItemCaseSensitive(s, "flow_managers");
-    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(s, "flow_state");
-    const cJSON *fw = cJSON_GetObjectItemCaseSensitive(s, "framework_state");
-    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(s, "per_thread");
-    const cJSON *ap = cJSON_GetObjectItemCaseSensitive(s, "arg_parsers");
-    if (strset_of(s, "entries", &p->entries, p, err) ||
-        strset_of(s, "configure", &p->configure, p, err) ||
-        strset_of(fm, "bases", &p->flow_manager_bases, p, err) ||
-        strset_of(fs, "globals", &p->flow_state_globals, p, err) ||
-        strset_of(fw, "globals", &p->framework_globals, p, err) ||
-        strset_of(s, "packet_records", &p->packet_records, p, err) ||
-        strset_of(pt, "classes", &p->per_thread_classes, p, err) ||
-        strset_of(pt, "accessors", &p->per_thread_accessors, p, err) ||
-        strset_of(ap, "classes", &p->parser_classes, p, err) ||
-        strset_of(ap, "functions", &p->parser_functions, p, err) ||
-        strset_of(s, "hash_functions", &p->hash_functions, p, err) ||
-        strset_of(s, "identity_functions", &p->identity_functions, p, err) ||
-        strset_of(s, "no_state_functions", &p->no_state_functions, p, err) ||
-        strset_of(s, "no_state_classes", &p->no_state_classes, p, err) ||
-        strset_of(s, "framework_values", &p->framework_values, p, err) ||
-        strset_of(s, "index_allocators", &p->index_allocators, p, err))
-        return -1;
-    p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
-    if (p->entries.n == 0 && !p->elements_are_functions)
-        return BAD("summarize.entries is empty: no per-packet entry points");
     const cJSON *h;
     cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(s, "headers"))
     {
-        const char *dot = h->string ? strrchr(h->string, '.') : NULL;
-        if (!dot || !cJSON_IsString(h) || dot == h->string || !dot[1])
-            return BAD("summarize.headers: \"%s\" must map \"record.field\" to a label",
-                       h->string ? h->string : "?");
+        const char *dot = strrchr(h->string, '.');
+        if (!dot || dot == h->string || !dot[1])
+            return fm_jdoc_fail(d, h, err, "\"%s\" must map \"record.field\" to a label",
+                                h->string);
         p->headers = fm_xrealloc(p->headers, (p->nheaders + 1) * sizeof *p->headers);
         fm_header_map *m = &p->headers[p->nheaders++];
         m->rec = fm_xstrndup(h->string, (size_t)(dot - h->string));
         m->field = fm_xstrdup(dot + 1);
         m->attr = fm_xstrdup(h->valuestring);
     }
-    return read_tables(cJSON_GetObjectItemCaseSensitive(s, "tables"), p, err);
+    return 0;
+}
+
+static void read_sets(const cJSON *s, fm_profile *p)
+{
+    const cJSON *el = cJSON_GetObjectItemCaseSensitive(s, "elements");
+    const cJSON *fm = cJSON_GetObjectItemCaseSensitive(s, "flow_managers");
+    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(s, "flow_state");
+    const cJSON *fw = cJSON_GetObjectItemCaseSensitive(s, "framework_state");
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(s, "per_thread");
+    const cJSON *ap = cJSON_GetObjectItemCaseSensitive(s, "arg_parsers");
+    fm_json_get_strset(el, "bases", &p->element_bases);
+    fm_json_get_strset(el, "not_nfs", &p->not_nfs);
+    fm_json_get_strset(s, "entries", &p->entries);
+    fm_json_get_strset(s, "configure", &p->configure);
+    fm_json_get_strset(fm, "bases", &p->flow_manager_bases);
+    fm_json_get_strset(fs, "globals", &p->flow_state_globals);
+    fm_json_get_strset(fw, "globals", &p->framework_globals);
+    fm_json_get_strset(s, "packet_records", &p->packet_records);
+    fm_json_get_strset(pt, "classes", &p->per_thread_classes);
+    fm_json_get_strset(pt, "accessors", &p->per_thread_accessors);
+    fm_json_get_strset(ap, "classes", &p->parser_classes);
+    fm_json_get_strset(ap, "functions", &p->parser_functions);
+    fm_json_get_strset(s, "hash_functions", &p->hash_functions);
+    fm_json_get_strset(s, "identity_functions", &p->identity_functions);
+    fm_json_get_strset(s, "no_state_functions", &p->no_state_functions);
+    fm_json_get_strset(s, "no_state_classes", &p->no_state_classes);
+    fm_json_get_strset(s, "framework_values", &p->framework_values);
+    fm_json_get_strset(s, "index_allocators", &p->index_allocators);
+    p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
+}
+
+static int read_summarize(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_error *err)
+{
+    const cJSON *el = cJSON_GetObjectItemCaseSensitive(s, "elements");
+    p->elements_are_functions = !strcmp(fm_json_str(el, "kind", "classes"), "functions");
+    p->name_method = fm_xstrdup(fm_json_str(el, "name_method", "class_name"));
+    p->entry_suffix = fm_xstrdup(fm_json_str(el, "entry_suffix", ""));
+    p->state_param = (int)fm_json_num(el, "state_param", 0); /* an integer in 0..64 */
+    read_sets(s, p);
+    if (!p->elements_are_functions && p->element_bases.n == 0)
+        return fm_jdoc_fail(d, el, err, "bases is empty: no way to find elements");
+    if (p->elements_are_functions && !p->entry_suffix[0])
+        return fm_jdoc_fail(d, el, err, "entry_suffix is needed when elements are functions");
+    if (p->entries.n == 0 && !p->elements_are_functions)
+        return fm_jdoc_fail(d, s, err, "entries is empty: no per-packet entry points");
+    if (read_headers(d, s, p, err) != 0)
+        return -1;
+    read_tables(cJSON_GetObjectItemCaseSensitive(s, "tables"), p);
+    return 0;
+}
+
+static int parse_doc(const fm_jdoc *d, fm_profile *p, fm_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, "flowmage_profile");
+    if (!cJSON_IsObject(d->root) || !cJSON_IsNumber(v) || v->valuedouble != 1) {
+        if (v)
+            return fm_jdoc_fail(d, v, err, "not a flowmage profile of version 1 "
+                                "(\"flowmage_profile\": 1)");
+        return fm_fail(err, FM_ERR_INPUT, d->name, 0, 0,
+                       "not a flowmage profile of version 1 (\"flowmage_profile\": 1)");
+    }
+    if (fm_jdoc_check(d, d->root, &profile_spec, err) != 0)
+        return -1;
+    p->name = fm_xstrdup(fm_json_str(d->root, "name", "unnamed"));
+    return read_summarize(d, cJSON_GetObjectItemCaseSensitive(d->root, "summarize"), p, err);
+}
+
+int fm_profile_parse(const char *text, size_t len, const char *path, fm_profile *out,
+                     fm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->path = fm_xstrdup(path);
+    fm_jdoc d;
+    int rc = fm_jdoc_parse(&d, text, len, path, err);
+    if (rc == 0)
+        rc = parse_doc(&d, out, err);
+    fm_jdoc_free(&d);
+    if (rc != 0)
+        fm_profile_free(out);
+    return rc;
 }
 
 int fm_profile_load(const char *name_or_path, fm_profile *out, fm_error *err)
@@ -170,27 +254,12 @@ int fm_profile_load(const char *name_or_path, fm_profile *out, fm_error *err)
                            "no profile named \"%s\" (looked in $FLOWMAGE_DATADIR, "
                            "the install and the source tree)", name_or_path);
     }
-    out->path = fm_xstrdup(path);
-    cJSON *j = fm_json_load(path, err);
-    if (!j) {
-        fm_profile_free(out);
+    char *text;
+    size_t len;
+    if (fm_read_file(path, &text, &len, err) != 0)
         return -1;
-    }
-    fm_profile *p = out;
-    int rc = 0;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_profile");
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "summarize");
-    if (!cJSON_IsNumber(v) || v->valueint != 1)
-        rc = BAD("not a flowmage profile of version 1 (\"flowmage_profile\": 1)");
-    else if (!cJSON_IsObject(s))
-        rc = BAD("profile has no \"summarize\" object");
-    else {
-        p->name = fm_xstrdup(fm_json_str(j, "name", "unnamed"));
-        rc = read_summarize(s, p, err);
-    }
-    cJSON_Delete(j);
-    if (rc != 0)
-        fm_profile_free(out);
+    int rc = fm_profile_parse(text, len, path, out, err);
+    free(text);
     return rc;
 }
 

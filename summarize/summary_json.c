@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 
 /* ---- building ---- */
 
@@ -190,39 +191,144 @@ char *fm_summary_to_json(const fm_summary *s)
 
 /* ---- parsing ---- */
 
-#define BAD(...) fm_fail(err, FM_ERR_INPUT, name, 0, 0, __VA_ARGS__)
+/* The format, one line per field (docs/summaries.md).  Unknown fields are
+ * ignored (a newer writer's optional additions stay readable); a known
+ * field of the wrong type, a missing required one, a value outside its
+ * set or range are located errors. */
+static const char *const role_values[] = {"other", "nf", "flow_manager", NULL};
+static const char *const kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
+static const char *const intensity_values[] = {"none", "per-flow", "per-packet", NULL};
+static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
+                                           "proto", NULL};
+static const fm_jspec role_spec = FM_JENUM(role_values);
+static const fm_jspec kind_spec = FM_JENUM(kind_values);
+static const fm_jspec intensity_spec = FM_JENUM(intensity_values);
+static const fm_jspec field_spec = FM_JENUM(field_values);
+static const fm_jspec fields_spec = FM_JARRAY(&field_spec);
+static const fm_jspec score_spec = FM_JNUM(0, 1e12);
 
-static int idx_of(const char *const *v, int n, const char *s)
+static const fm_jfield key_fields[] = {
+    {"kind", FM_J_REQUIRED, &kind_spec},
+    {"fields", FM_J_OPTIONAL, &fields_spec},
+    {"other", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"symmetric", FM_J_OPTIONAL, &fm_jspec_bool},
+    {NULL, 0, NULL}};
+static const fm_jspec key_spec = FM_JOBJECT(key_fields);
+
+static const fm_jfield evidence_fields[] = {
+    {"what", FM_J_OPTIONAL, &fm_jspec_string},
+    {"function", FM_J_OPTIONAL, &fm_jspec_string},
+    {"file", FM_J_OPTIONAL, &fm_jspec_string},
+    {"line", FM_J_OPTIONAL, &fm_jspec_line},
+    {NULL, 0, NULL}};
+static const fm_jspec evidence_spec = FM_JOBJECT(evidence_fields);
+static const fm_jspec evidences_spec = FM_JARRAY(&evidence_spec);
+
+static const fm_jfield func_fields[] = {
+    {"function", FM_J_REQUIRED, &fm_jspec_string},
+    {"file", FM_J_OPTIONAL, &fm_jspec_string},
+    {"begin", FM_J_OPTIONAL, &fm_jspec_line},
+    {"end", FM_J_OPTIONAL, &fm_jspec_line},
+    {NULL, 0, NULL}};
+static const fm_jspec func_spec = FM_JOBJECT(func_fields);
+static const fm_jspec funcs_spec = FM_JARRAY(&func_spec);
+
+static const fm_jfield table_fields[] = {
+    {"location", FM_J_REQUIRED, &fm_jspec_string},
+    {"api", FM_J_OPTIONAL, &fm_jspec_string},
+    {"persistence", FM_J_OPTIONAL, &fm_jspec_string},
+    {"ops", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"key", FM_J_REQUIRED, &key_spec},
+    {"writes", FM_J_OPTIONAL, &intensity_spec},
+    {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec table_spec = FM_JOBJECT(table_fields);
+static const fm_jspec tables_spec = FM_JARRAY(&table_spec);
+
+static const fm_jfield global_fields[] = {
+    {"location", FM_J_REQUIRED, &fm_jspec_string},
+    {"per_thread", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"function", FM_J_OPTIONAL, &fm_jspec_string},
+    {"file", FM_J_OPTIONAL, &fm_jspec_string},
+    {"line", FM_J_OPTIONAL, &fm_jspec_line},
+    {NULL, 0, NULL}};
+static const fm_jspec global_spec = FM_JOBJECT(global_fields);
+static const fm_jspec globals_spec = FM_JARRAY(&global_spec);
+
+static const fm_jfield cost_fields[] = {
+    {"score", FM_J_OPTIONAL, &score_spec},
+    {"statements", FM_J_OPTIONAL, &fm_jspec_count},
+    {"loops", FM_J_OPTIONAL, &fm_jspec_count},
+    {"calls", FM_J_OPTIONAL, &fm_jspec_count},
+    {"table_ops", FM_J_OPTIONAL, &fm_jspec_count},
+    {"pointer_loads", FM_J_OPTIONAL, &fm_jspec_count},
+    {NULL, 0, NULL}};
+static const fm_jspec cost_spec = FM_JOBJECT(cost_fields);
+
+static const fm_jfield summary_fields[] = {
+    {"flowmage_summary", FM_J_REQUIRED, &fm_jspec_version},
+    {"name", FM_J_REQUIRED, &fm_jspec_name},
+    {"class", FM_J_OPTIONAL, &fm_jspec_string},
+    {"role", FM_J_REQUIRED, &role_spec},
+    {"file", FM_J_OPTIONAL, &fm_jspec_string},
+    {"line", FM_J_OPTIONAL, &fm_jspec_line},
+    {"bases", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"entries", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"per_packet_functions", FM_J_OPTIONAL, &funcs_spec},
+    {"stateful", FM_J_REQUIRED, &fm_jspec_bool},
+    {"key", FM_J_REQUIRED, &key_spec},
+    {"keys_by_port", FM_J_OPTIONAL, &fm_jspec_port_keys}, /* version 2 */
+    {"flow_code", FM_J_OPTIONAL, &fm_jspec_string},
+    {"intensity", FM_J_OPTIONAL, &intensity_spec},
+    {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
+    {"tables", FM_J_OPTIONAL, &tables_spec},
+    {"global_state", FM_J_OPTIONAL, &globals_spec},
+    {"cost", FM_J_OPTIONAL, &cost_spec},
+    {"keywords", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"uncertain", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"notes", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {NULL, 0, NULL}};
+static const fm_jspec summary_spec = FM_JOBJECT(summary_fields);
+
+static const fm_jfield index_elem_fields[] = {
+    {"name", FM_J_REQUIRED, &fm_jspec_name},
+    {"file", FM_J_REQUIRED, &fm_jspec_name},
+    {"role", FM_J_OPTIONAL, &role_spec},
+    {"stateful", FM_J_OPTIONAL, &fm_jspec_bool},
+    {NULL, 0, NULL}};
+static const fm_jspec index_elem_spec = FM_JOBJECT(index_elem_fields);
+static const fm_jspec index_elems_spec = FM_JARRAY(&index_elem_spec);
+static const fm_jfield index_fields[] = {
+    {"flowmage_summary_index", FM_J_REQUIRED, &fm_jspec_version},
+    {"profile", FM_J_OPTIONAL, &fm_jspec_string},
+    {"inputs", FM_J_OPTIONAL, &fm_jspec_count},
+    {"elements", FM_J_REQUIRED, &index_elems_spec},
+    {"stats", FM_J_OPTIONAL, &fm_jspec_object},
+    {NULL, 0, NULL}};
+static const fm_jspec index_spec = FM_JOBJECT(index_fields);
+
+static int idx_of(const char *const *v, const char *s)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; v[i]; i++)
         if (strcmp(v[i], s) == 0)
             return i;
-    return -1;
+    return 0;
 }
 
-static int parse_key(const cJSON *k, fm_key_kind *kind, fm_fieldset *f,
-                     fm_strset *other, int *sym, const char *name, fm_error *err)
+/* The readers below run on validated documents: every present field has
+ * its type, every number its range, every enum one of its values. */
+static void parse_key(const cJSON *k, fm_key_kind *kind, fm_fieldset *f, fm_strset *other,
+                      int *sym)
 {
-    if (!cJSON_IsObject(k))
-        return BAD("\"key\" must be an object");
-    int kk = idx_of(key_kinds, 4, fm_json_str(k, "kind", ""));
-    if (kk < 0)
-        return BAD("unknown key kind \"%s\"", fm_json_str(k, "kind", ""));
-    *kind = (fm_key_kind)kk;
+    *kind = (fm_key_kind)idx_of(kind_values, fm_json_str(k, "kind", "unknown"));
     *f = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(k, "fields"))
-    {
-        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
-        if (!b)
-            return BAD("key field \"%s\" is not one of the five",
-                       cJSON_IsString(it) ? it->valuestring : "?");
-        *f |= b;
-    }
-    if (fm_json_get_strset(k, "other", other) != 0)
-        return BAD("key.other must be an array of strings");
+        *f |= fm_field_bit(it->valuestring);
+    fm_json_get_strset(k, "other", other);
     *sym = fm_json_bool(k, "symmetric", 0);
-    return 0;
 }
 
 static void parse_evidence(const cJSON *a, fm_evidence **v, size_t *n)
@@ -239,73 +345,28 @@ static void parse_evidence(const cJSON *a, fm_evidence **v, size_t *n)
     }
 }
 
-/* Version 2: keys per input port and the flow code (attrs.h). */
-static int parse_ports(const cJSON *j, fm_elem_attrs *a, const char *name, fm_error *err)
+static void parse_tables(const cJSON *j, fm_summary *s)
 {
-    char why[200];
-    if (fm_json_get_port_keys(j, "keys_by_port", &a->ports, &a->nports, why, sizeof why))
-        return BAD("%s", why);
-    const char *fc = fm_json_str(j, "flow_code", NULL);
-    if (cJSON_GetObjectItemCaseSensitive(j, "flow_code") && (!fc || fm_flow_code_check(fc)))
-        return BAD("flow_code must be a Click flow code such as \"x/x\" or \"#/#\"");
-    a->flow_code = fc ? fm_xstrdup(fc) : NULL;
-    return 0;
-}
-
-static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error *err)
-{
-    fm_elem_attrs *a = &s->a;
-    a->cls = fm_xstrdup(fm_json_str(j, "class", a->name));
-    const char *role = fm_json_str(j, "role", "other");
-    a->role = strcmp(role, "nf") == 0 ? FM_ROLE_NF
-            : strcmp(role, "flow_manager") == 0 ? FM_ROLE_FLOW_MANAGER
-                                                : FM_ROLE_OTHER;
-    s->file = fm_xstrdup(fm_json_str(j, "file", ""));
-    s->line = (long)fm_json_num(j, "line", 0);
-    if (fm_json_get_strset(j, "bases", &s->bases) ||
-        fm_json_get_strset(j, "entries", &s->entries) ||
-        fm_json_get_strset(j, "keywords", &a->keywords) ||
-        fm_json_get_strset(j, "uncertain", &a->uncertain) ||
-        fm_json_get_strset(j, "notes", &a->notes))
-        return BAD("bases/entries/keywords/uncertain/notes must be string arrays");
     const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "per_packet_functions"))
-    {
-        s->funcs = fm_xrealloc(s->funcs, (s->nfuncs + 1) * sizeof *s->funcs);
-        fm_sum_func *f = &s->funcs[s->nfuncs++];
-        f->function = fm_xstrdup(fm_json_str(it, "function", ""));
-        f->file = fm_xstrdup(fm_json_str(it, "file", ""));
-        f->begin = (long)fm_json_num(it, "begin", 0);
-        f->end = (long)fm_json_num(it, "end", 0);
-    }
-    a->stateful = fm_json_bool(j, "stateful", 0);
-    if (parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind,
-                  &a->key_fields, &a->key_other, &a->symmetric, name, err))
-        return -1;
-    if (parse_ports(j, a, name, err) != 0)
-        return -1;
-    int in = idx_of(intensities, 3, fm_json_str(j, "intensity", "none"));
-    if (in < 0)
-        return BAD("unknown intensity \"%s\"", fm_json_str(j, "intensity", ""));
-    a->intensity = (fm_intensity)in;
-    a->pointer_chasing = fm_json_bool(j, "pointer_chasing", 0);
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "tables"))
     {
         fm_sum_table *t = fm_summary_add_table(s);
         t->location = fm_xstrdup(fm_json_str(it, "location", ""));
         t->api = fm_xstrdup(fm_json_str(it, "api", ""));
         t->persistence = fm_xstrdup(fm_json_str(it, "persistence", ""));
-        if (fm_json_get_strset(it, "ops", &t->ops))
-            return BAD("table ops must be an array of strings");
-        if (parse_key(cJSON_GetObjectItemCaseSensitive(it, "key"), &t->key_kind,
-                      &t->key_fields, &t->key_other, &t->symmetric, name, err))
-            return -1;
-        int w = idx_of(intensities, 3, fm_json_str(it, "writes", "none"));
-        t->writes = w < 0 ? FM_INTENSITY_NONE : (fm_intensity)w;
+        fm_json_get_strset(it, "ops", &t->ops);
+        parse_key(cJSON_GetObjectItemCaseSensitive(it, "key"), &t->key_kind, &t->key_fields,
+                  &t->key_other, &t->symmetric);
+        t->writes = (fm_intensity)idx_of(intensity_values, fm_json_str(it, "writes", "none"));
         t->pointer_chasing = fm_json_bool(it, "pointer_chasing", 0);
-        parse_evidence(cJSON_GetObjectItemCaseSensitive(it, "evidence"),
-                       &t->evidence, &t->nevidence);
+        parse_evidence(cJSON_GetObjectItemCaseSensitive(it, "evidence"), &t->evidence,
+                       &t->nevidence);
     }
+}
+
+static void parse_globals(const cJSON *j, fm_summary *s)
+{
+    const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "global_state"))
     {
         s->globals = fm_xrealloc(s->globals, (s->nglobals + 1) * sizeof *s->globals);
@@ -317,6 +378,37 @@ static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error 
         g->where.file = fm_xstrdup(fm_json_str(it, "file", ""));
         g->where.line = (long)fm_json_num(it, "line", 0);
     }
+}
+
+static void parse_body(const cJSON *j, fm_summary *s)
+{
+    fm_elem_attrs *a = &s->a;
+    a->cls = fm_xstrdup(fm_json_str(j, "class", a->name));
+    a->role = (fm_role)idx_of(role_values, fm_json_str(j, "role", "other"));
+    s->file = fm_xstrdup(fm_json_str(j, "file", ""));
+    s->line = (long)fm_json_num(j, "line", 0);
+    fm_json_get_strset(j, "bases", &s->bases);
+    fm_json_get_strset(j, "entries", &s->entries);
+    fm_json_get_strset(j, "keywords", &a->keywords);
+    fm_json_get_strset(j, "uncertain", &a->uncertain);
+    fm_json_get_strset(j, "notes", &a->notes);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "per_packet_functions"))
+    {
+        s->funcs = fm_xrealloc(s->funcs, (s->nfuncs + 1) * sizeof *s->funcs);
+        fm_sum_func *f = &s->funcs[s->nfuncs++];
+        f->function = fm_xstrdup(fm_json_str(it, "function", ""));
+        f->file = fm_xstrdup(fm_json_str(it, "file", ""));
+        f->begin = (long)fm_json_num(it, "begin", 0);
+        f->end = (long)fm_json_num(it, "end", 0);
+    }
+    a->stateful = fm_json_bool(j, "stateful", 0);
+    parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind, &a->key_fields,
+              &a->key_other, &a->symmetric);
+    a->intensity = (fm_intensity)idx_of(intensity_values, fm_json_str(j, "intensity", "none"));
+    a->pointer_chasing = fm_json_bool(j, "pointer_chasing", 0);
+    parse_tables(j, s);
+    parse_globals(j, s);
     a->global_state = s->nglobals > 0;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cost");
     s->cost.score = fm_json_num(c, "score", 0);
@@ -328,34 +420,43 @@ static int parse_body(const cJSON *j, fm_summary *s, const char *name, fm_error 
     a->cost = s->cost.score;
     parse_evidence(cJSON_GetObjectItemCaseSensitive(j, "evidence"), &a->evidence,
                    &a->nevidence);
-    return 0;
+}
+
+/* Check the version field (FM_SUMMARY_VERSION_OLDEST..FM_SUMMARY_VERSION),
+ * then the whole document against spec. */
+static int check_doc(const fm_jdoc *d, const char *field, const char *what,
+                     const fm_jspec *spec, fm_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, field);
+    if (!cJSON_IsObject(d->root) || !v)
+        return fm_fail(err, FM_ERR_INPUT, d->name, 0, 0, "not a flowmage %s (no \"%s\" "
+                       "version)", what, field);
+    if (fm_jdoc_check(d, v, &fm_jspec_version, err) != 0)
+        return -1;
+    if (v->valuedouble < FM_SUMMARY_VERSION_OLDEST || v->valuedouble > FM_SUMMARY_VERSION)
+        return fm_jdoc_fail(d, v, err, "%s version %d is not supported (this flowmage reads "
+                            "%d to %d)", what, v->valueint, FM_SUMMARY_VERSION_OLDEST,
+                            FM_SUMMARY_VERSION);
+    return fm_jdoc_check(d, d->root, spec, err);
 }
 
 int fm_summary_parse(const char *text, size_t len, const char *name,
                      fm_summary *out, fm_error *err)
 {
     memset(out, 0, sizeof *out);
-    cJSON *j = fm_json_parse(text, len, name, err);
-    if (!j)
+    fm_jdoc d;
+    if (fm_jdoc_parse(&d, text, len, name, err) != 0)
         return -1;
-    int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "flowmage_summary");
-    const char *nm = fm_json_str(j, "name", NULL);
-    if (!cJSON_IsNumber(v))
-        BAD("not a flowmage summary (no \"flowmage_summary\" version)");
-    else if (v->valueint < FM_SUMMARY_VERSION_OLDEST || v->valueint > FM_SUMMARY_VERSION)
-        BAD("summary version %d is not supported (this flowmage reads %d to %d)",
-            v->valueint, FM_SUMMARY_VERSION_OLDEST, FM_SUMMARY_VERSION);
-    else if (!nm || !*nm)
-        BAD("summary has no \"name\"");
-    else {
-        out->a.name = fm_xstrdup(nm);
+    int rc = check_doc(&d, "flowmage_summary", "summary", &summary_spec, err);
+    if (rc == 0) {
+        out->a.name = fm_xstrdup(fm_json_str(d.root, "name", ""));
         out->a.provenance = fm_xstrdup("static");
-        rc = parse_body(j, out, name, err);
+        parse_body(d.root, out);
+        rc = fm_attrs_read_ports(&d, d.root, &out->a, err);
+        if (rc != 0)
+            fm_summary_free(out);
     }
-    cJSON_Delete(j);
-    if (rc != 0)
-        fm_summary_free(out);
+    fm_jdoc_free(&d);
     return rc;
 }
 
@@ -457,27 +558,21 @@ int fm_summary_set_load(const char *dir, fm_summary_set *out, fm_error *err)
     memset(out, 0, sizeof *out);
     char path[4096];
     snprintf(path, sizeof path, "%s/index.json", dir);
-    cJSON *idx = fm_json_load(path, err);
-    if (!idx)
+    fm_jdoc d;
+    if (fm_jdoc_load(&d, path, err) != 0)
         return -1;
-    int rc = 0;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(idx, "flowmage_summary_index");
-    if (!cJSON_IsNumber(v) || v->valueint < FM_SUMMARY_VERSION_OLDEST ||
-        v->valueint > FM_SUMMARY_VERSION) {
-        rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                     "not a flowmage summary index of version %d to %d",
-                     FM_SUMMARY_VERSION_OLDEST, FM_SUMMARY_VERSION);
+    int rc = check_doc(&d, "flowmage_summary_index", "summary index", &index_spec, err);
+    if (rc != 0)
         goto out;
-    }
-    out->profile = fm_xstrdup(fm_json_str(idx, "profile", ""));
-    out->inputs = (long)fm_json_num(idx, "inputs", 0);
+    out->profile = fm_xstrdup(fm_json_str(d.root, "profile", ""));
+    out->inputs = (long)fm_json_num(d.root, "inputs", 0);
     const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(idx, "elements"))
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d.root, "elements"))
     {
-        const char *f = fm_json_str(it, "file", NULL);
-        if (!f || strchr(f, '/')) {
-            rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                         "element entry without a plain \"file\"");
+        const cJSON *fj = cJSON_GetObjectItemCaseSensitive(it, "file");
+        const char *f = fj->valuestring;
+        if (strchr(f, '/') || !strcmp(f, ".") || !strcmp(f, "..")) {
+            rc = fm_jdoc_fail(&d, fj, err, "\"%s\" is not a plain file name", f);
             break;
         }
         char p2[4096], *text;
@@ -490,10 +585,18 @@ int fm_summary_set_load(const char *dir, fm_summary_set *out, fm_error *err)
         free(text);
         if (rc != 0)
             break;
+        const char *want = fm_json_str(it, "name", "");
+        if (strcmp(out->v[out->n].a.name, want) != 0) {
+            rc = fm_jdoc_fail(&d, cJSON_GetObjectItemCaseSensitive(it, "name"), err,
+                              "the index names \"%s\" but %s holds \"%s\"", want, f,
+                              out->v[out->n].a.name);
+            fm_summary_free(&out->v[out->n]);
+            break;
+        }
         out->n++;
     }
 out:
-    cJSON_Delete(idx);
+    fm_jdoc_free(&d);
     if (rc != 0)
         fm_summary_set_free(out);
     return rc;

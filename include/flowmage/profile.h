@@ -83,6 +83,9 @@ typedef struct fm_profile {
 /* Load a profile: a path to a .json file, or a name looked up as
  * profiles/NAME.json in flowmage's data directory. */
 int fm_profile_load(const char *name_or_path, fm_profile *out, fm_error *err);
+/* The same from text (path names it in errors). */
+int fm_profile_parse(const char *text, size_t len, const char *path, fm_profile *out,
+                     fm_error *err);
 void fm_profile_free(fm_profile *p);
 
 /* The label for a record member, or NULL. */

@@ -422,6 +422,7 @@ static void test_many_tables(void)
     fm_buf j;
     fm_buf_init(&j);
     fm_buf_puts(&j, "{\"flowmage_summary\": 1, \"name\": \"Many\", \"role\": \"nf\", "
+                    "\"stateful\": true, "
                     "\"key\": {\"kind\": \"unknown\"}, \"tables\": [");
     const char *kinds[] = {"unknown", "unknown", "unknown", "unknown", "fields", "unknown",
                            "unknown", "flow_manager"};
