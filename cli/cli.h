@@ -26,6 +26,11 @@ int fm_cli_usage_error(const char *cmd, const char *fmt, ...)
 
 /* Write text to path ('-': stdout) atomically; frees text. */
 int fm_cli_emit(const char *path, char *text, fm_error *err);
+/* Add text for path to a stage, or to `out` (printed by fm_cli_commit) when
+ * path is "-"; frees text. */
+void fm_cli_stage(fm_stage *st, const char *path, char *text, fm_buf *out);
+/* Commit the stage, then print `out`; frees both. */
+int fm_cli_commit(fm_stage *st, fm_buf *out, fm_error *err);
 
 /* CONFIG.click's default output: CONFIG.opt.click (".click" replaced when
  * present, else appended to); malloc'd. */

@@ -295,27 +295,52 @@ static int solve(const args *a, state *s, fm_error *err)
     return fm_solve_check_invariant(&s->res, err);
 }
 
-/* Stage 5: the work directory first, the configuration last. */
-static int write_all(const args *a, state *s, fm_error *err)
+/* Stage 5: every output staged (the work directory first, the
+ * configuration and rules, then --json and --dot), every path checked, and
+ * all written together under a lock on the work directory: a failure at
+ * any output leaves every file as it was. */
+static int stage_all(const args *a, state *s, fm_stage *st, fm_buf *to_stdout, fm_error *err)
 {
     snprintf(s->sums_dir, sizeof s->sums_dir, "%s/summaries", a->work);
     snprintf(s->attrs_path, sizeof s->attrs_path, "%s/attrs.json", a->work);
     snprintf(s->report_path, sizeof s->report_path, "%s/solve.json", a->work);
-    if (fm_mkdirs(a->work, err) != 0 || fm_summary_set_save(s->sums_dir, &s->sums, err) != 0 ||
-        fm_attrs_save(s->attrs_path, &s->attrs, err) != 0)
+    if (fm_summary_set_stage(s->sums_dir, &s->sums, st, err) != 0)
         return -1;
+    char *attrs = fm_attrs_to_json(&s->attrs);
+    fm_stage_add(st, s->attrs_path, attrs, strlen(attrs), FM_STAGE_MKDIRS);
+    free(attrs);
     const fm_solve_inputs *in = &s->in;
-    if (fm_cli_emit(s->report_path, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
-             err) != 0)
-        return -1;
-    if (!a->o.solve.dry_run && fm_solve_commit(&s->out, a->output, err) != 0)
-        return -1;
-    if (a->o.solve.json && fm_cli_emit(a->o.solve.json, fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output),
-                        err) != 0)
-        return -1;
-    if (a->o.solve.dot && fm_cli_emit(a->o.solve.dot, fm_solve_dot(&s->res), err) != 0)
-        return -1;
+    char *rep = fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output);
+    fm_stage_add(st, s->report_path, rep, strlen(rep), FM_STAGE_MKDIRS);
+    free(rep);
+    if (!a->o.solve.dry_run)
+        fm_solve_stage(&s->out, a->output, st);
+    if (a->o.solve.json)
+        fm_cli_stage(st, a->o.solve.json,
+                     fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output), to_stdout);
+    if (a->o.solve.dot)
+        fm_cli_stage(st, a->o.solve.dot, fm_solve_dot(&s->res), to_stdout);
     return 0;
+}
+
+static int write_all(const args *a, state *s, fm_error *err)
+{
+    fm_lock lk;
+    if (fm_lock_dir(a->work, &lk, err) != 0)
+        return -1;
+    fm_stage st;
+    fm_buf to_stdout;
+    fm_stage_init(&st);
+    fm_buf_init(&to_stdout);
+    int rc = stage_all(a, s, &st, &to_stdout, err);
+    if (rc == 0)
+        rc = fm_cli_commit(&st, &to_stdout, err);
+    else {
+        fm_stage_free(&st);
+        fm_buf_free(&to_stdout);
+    }
+    fm_unlock_dir(&lk);
+    return rc;
 }
 
 static void report_stages(const args *a, const state *s)

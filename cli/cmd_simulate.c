@@ -195,10 +195,20 @@ static int load_trace(const args *a, fm_trace *tr, fm_error *err)
 /* The outputs and the table, then a warning per violated chosen setting. */
 static int report(const args *a, const fm_simulation *sim, fm_error *err)
 {
-    if ((a->csv && fm_cli_emit(a->csv, fm_simulation_csv(sim), err) != 0) ||
-        (a->svg && fm_cli_emit(a->svg, fm_simulation_svg(sim), err) != 0) ||
-        (a->dot && fm_cli_emit(a->dot, fm_simulation_dot(sim), err) != 0) ||
-        (a->json && fm_cli_emit(a->json, fm_simulation_json(sim), err) != 0))
+    /* every output staged, checked and written together */
+    fm_stage st;
+    fm_buf piped;
+    fm_stage_init(&st);
+    fm_buf_init(&piped);
+    if (a->csv)
+        fm_cli_stage(&st, a->csv, fm_simulation_csv(sim), &piped);
+    if (a->svg)
+        fm_cli_stage(&st, a->svg, fm_simulation_svg(sim), &piped);
+    if (a->dot)
+        fm_cli_stage(&st, a->dot, fm_simulation_dot(sim), &piped);
+    if (a->json)
+        fm_cli_stage(&st, a->json, fm_simulation_json(sim), &piped);
+    if (fm_cli_commit(&st, &piped, err) != 0)
         return -1;
     if (!a->quiet) {
         char *t = fm_simulation_table(sim, a->per_nf, a->top);

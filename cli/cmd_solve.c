@@ -148,12 +148,22 @@ static int run(const args *a, fm_error *err)
     /* the invariant once more, right before anything is written */
     if (rc == 0)
         rc = fm_solve_check_invariant(&res, err);
-    if (rc == 0 && !a->o.solve.dry_run)
-        rc = fm_solve_commit(&out, a->output, err);
-    if (rc == 0 && a->o.solve.json)
-        rc = fm_cli_emit(a->o.solve.json, fm_solve_report_json(&res, &out, &si->cfg, a->output), err);
-    if (rc == 0 && a->o.solve.dot)
-        rc = fm_cli_emit(a->o.solve.dot, fm_solve_dot(&res), err);
+    /* every output staged, checked and written together: a bad --json
+     * path fails before the configuration is touched */
+    if (rc == 0) {
+        fm_stage st;
+        fm_buf to_stdout;
+        fm_stage_init(&st);
+        fm_buf_init(&to_stdout);
+        if (!a->o.solve.dry_run)
+            fm_solve_stage(&out, a->output, &st);
+        if (a->o.solve.json)
+            fm_cli_stage(&st, a->o.solve.json,
+                         fm_solve_report_json(&res, &out, &si->cfg, a->output), &to_stdout);
+        if (a->o.solve.dot)
+            fm_cli_stage(&st, a->o.solve.dot, fm_solve_dot(&res), &to_stdout);
+        rc = fm_cli_commit(&st, &to_stdout, err);
+    }
     if (rc == 0 && a->o.solve.explain) {
         char *s = fm_solve_explain(&res, &out);
         fputs(s, stdout);

@@ -76,6 +76,24 @@ char *fm_cli_default_output(const char *config)
     return s;
 }
 
+void fm_cli_stage(fm_stage *st, const char *path, char *text, fm_buf *out)
+{
+    if (!strcmp(path, "-"))
+        fm_buf_puts(out, text);
+    else
+        fm_stage_add(st, path, text, strlen(text), FM_STAGE_SYNC);
+    free(text);
+}
+
+int fm_cli_commit(fm_stage *st, fm_buf *out, fm_error *err)
+{
+    int rc = fm_stage_commit(st, err);
+    if (rc == 0 && out->len)
+        fputs(fm_buf_cstr(out), stdout);
+    fm_buf_free(out);
+    return rc;
+}
+
 int fm_cli_dialect(const char *cmd, const char *s, fm_dialect *d)
 {
     if (!strcmp(s, "flowrules"))

@@ -118,8 +118,8 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
                          const fm_llm_config *c, fm_llm_task *tasks, size_t nt,
                          fm_error *err)
 {
-    if (fm_mkdirs(dir, err) != 0)
-        return -1;
+    fm_stage st;
+    fm_stage_init(&st);
     fm_buf tsv;
     fm_buf_init(&tsv);
     /* user_bytes: the NF-specific part (the user message, DATA blocks);
@@ -127,8 +127,7 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
      * excerpt inside the user message */
     fm_buf_puts(&tsv, "kind\tname\tprompt_bytes\tuser_bytes\tsystem_bytes\t"
                       "source_bytes\tfile\n");
-    int rc = 0;
-    for (size_t i = 0; i < nt && rc == 0; i++) {
+    for (size_t i = 0; i < nt; i++) {
         fm_llm_task *t = &tasks[i];
         char base[300], path[4400];
         if (t->q == FM_Q_ATTRS) {
@@ -144,12 +143,11 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
         fm_buf_init(&txt);
         fm_buf_printf(&txt, "### system\n%s\n### user\n%s\n", t->system, t->user);
         snprintf(path, sizeof path, "%s/%s%s.txt", dir, prefix, base);
-        rc = fm_write_file_atomic(path, txt.data, txt.len, err);
+        fm_stage_add(&st, path, txt.data, txt.len, FM_STAGE_MKDIRS);
         fm_buf_free(&txt);
         char *body = fm_llm_request_body(c, NULL, t, 1, -1);
         snprintf(path, sizeof path, "%s/%s%s.json", dir, prefix, base);
-        if (rc == 0)
-            rc = fm_write_file_atomic(path, body, strlen(body), err);
+        fm_stage_add(&st, path, body, strlen(body), FM_STAGE_MKDIRS);
         free(body);
         fm_buf_printf(&tsv, "%s\t%s\t%zu\t%zu\t%zu\t%zu\t%s\n",
                       t->q == FM_Q_ATTRS ? "nf" : "compare", t->label,
@@ -157,13 +155,11 @@ static int print_prompts(const char *dir, const fm_summary_set *sums,
                       strlen(t->system), t->source_bytes,
                       t->q == FM_Q_ATTRS ? own_file(&sums->v[t->nf]) : "-");
     }
-    if (rc == 0) {
-        char path[4400];
-        snprintf(path, sizeof path, "%s/prompts.tsv", dir);
-        rc = fm_write_file_atomic(path, tsv.data, tsv.len, err);
-    }
+    char path[4400];
+    snprintf(path, sizeof path, "%s/prompts.tsv", dir);
+    fm_stage_add(&st, path, tsv.data ? tsv.data : "", tsv.len, FM_STAGE_MKDIRS);
     fm_buf_free(&tsv);
-    return rc;
+    return fm_stage_commit(&st, err);
 }
 
 /* ---- cache lookups ---- */
@@ -174,9 +170,12 @@ static void lookup_cache(run *r, fm_llm_task *tasks, size_t nt)
         fm_llm_task *t = &tasks[i];
         for (int s = 0; s < t->nsamples; s++) {
             fm_llm_cache_key(&r->o->llm, t, s, t->key[s]);
-            char *content, why[240];
-            if (!r->cache || fm_llm_cache_get(r->cache, t->key[s], &content) != 0)
+            char *raw, why[240];
+            if (!r->cache || fm_llm_cache_get(r->cache, t->key[s], &raw) != 0)
                 continue;
+            /* entries stored before redaction existed are redacted on use */
+            char *content = fm_llm_redact(raw, r->o->llm.api_key);
+            free(raw);
             if (fm_llm_validate(t->q, content, why, sizeof why) != FM_ANS_OK) {
                 free(content);   /* stale or damaged entry: ask again */
                 continue;

@@ -6,8 +6,10 @@
  *                                format, n, max_tokens name, temperature
  *
  * Files are private (0600 in 0700 directories: prompts hold the user's
- * code) and written to a unique temporary name, then renamed, so a reader
- * never sees half an entry.  They are not fsync'd: an entry lost in a crash
+ * code) and written to a temporary name created exclusively (never through
+ * a link), then renamed, so a reader never sees half an entry; writers
+ * hold a lock on DIR (fm_lock_dir) and remove what killed runs left.  The
+ * answers are redacted (fm_llm_redact) before they are stored.  They are not fsync'd: an entry lost in a crash
  * is only a cache miss, and a damaged one fails validation (a miss too).
  * Nothing here ever holds the API key. */
 #include <errno.h>
@@ -62,15 +64,17 @@ static int mkdir_private(const char *path, fm_error *err)
 static int write_private(const char *path, const char *data, size_t len,
                          fm_error *err)
 {
-    static unsigned counter;
-    size_t pl = strlen(path);
-    char *tmp = fm_xmalloc(pl + 64);
-    snprintf(tmp, pl + 64, "%s.tmp.%ld.%u.%lx", path, (long)getpid(), counter++,
-             (unsigned long)time(NULL));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? fm_xstrndup(path, (size_t)(slash - path)) : fm_xstrdup(".");
+    const char *base = slash ? slash + 1 : path;
+    /* what a killed run left in this directory goes first */
+    fm_tmp_clean(dir);
+    char *tmp = NULL;
+    int fd = fm_tmp_create(dir, base, 0600, &tmp, err);
+    free(dir);
     if (fd < 0) {
-        fm_fail(err, FM_ERR_ENV, path, 0, 0, "cannot write: %s", strerror(errno));
-        free(tmp);
+        if (err)
+            err->kind = FM_ERR_ENV;
         return -1;
     }
     const char *p = data;
@@ -127,18 +131,26 @@ int fm_llm_cache_put(const char *dir, const char *key, const char *model,
                      const char *content, fm_error *err)
 {
     char path[4200];
-    entry_path(dir, key, path, sizeof path, 0);
-    if (mkdir_private(path, err) != 0)
-        return -1;
-    entry_path(dir, key, path, sizeof path, 1);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "flowmage_llm_cache", 1);
     cJSON_AddStringToObject(j, "key", key);
     cJSON_AddStringToObject(j, "model", model);
-    cJSON_AddStringToObject(j, "content", content);
+    char *clean = fm_llm_redact(content, NULL);   /* no secret is ever stored */
+    cJSON_AddStringToObject(j, "content", clean);
+    free(clean);
     char *s = fm_json_print(j);
     cJSON_Delete(j);
-    int rc = write_private(path, s, strlen(s), err);
+    /* one writer at a time: concurrent runs share the cache */
+    fm_lock lk;
+    int rc = fm_lock_dir(dir, &lk, err);
+    if (rc == 0) {
+        entry_path(dir, key, path, sizeof path, 0);
+        rc = mkdir_private(path, err);
+        entry_path(dir, key, path, sizeof path, 1);
+        if (rc == 0)
+            rc = write_private(path, s, strlen(s), err);
+        fm_unlock_dir(&lk);
+    }
     free(s);
     return rc;
 }
@@ -187,9 +199,14 @@ int fm_llm_caps_save(const char *dir, const char *url, const char *model,
                      const fm_llm_caps *caps, fm_error *err)
 {
     char path[4200], u[1024];
-    snprintf(path, sizeof path, "%s/endpoints", dir);
-    if (mkdir_private(path, err) != 0)
+    fm_lock lk;
+    if (fm_lock_dir(dir, &lk, err) != 0)
         return -1;
+    snprintf(path, sizeof path, "%s/endpoints", dir);
+    if (mkdir_private(path, err) != 0) {
+        fm_unlock_dir(&lk);
+        return -1;
+    }
     caps_path(dir, url, model, path, sizeof path);
     fm_llm_url_redact(url, u, sizeof u);
     cJSON *j = cJSON_CreateObject();
@@ -207,6 +224,7 @@ int fm_llm_caps_save(const char *dir, const char *url, const char *model,
     char *s = fm_json_print(j);
     cJSON_Delete(j);
     int rc = write_private(path, s, strlen(s), err);
+    fm_unlock_dir(&lk);
     free(s);
     return rc;
 }

@@ -157,6 +157,107 @@ char *fm_llm_sanitize(const char *text, size_t len, const char *secret,
     return (char *)fm_buf_cstr(&b);
 }
 
+/* ---- redaction of stored texts ---- */
+
+static int tok_char(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+static size_t run_of(const char *s, size_t i, size_t n, const char *extra)
+{
+    size_t k = i;
+    while (k < n && (tok_char((unsigned char)s[k]) || (s[k] && strchr(extra, s[k]))))
+        k++;
+    return k - i;
+}
+
+/* Length of a secret-shaped token starting at s[i] (0: none): a known API
+ * key prefix followed by at least 16 token characters, or a JSON web
+ * token.  Only at the start of a word. */
+static size_t secret_at(const char *s, size_t i, size_t n)
+{
+    static const char *const prefixes[] = {
+        "sk-", "sk_", "rk_", "pk_live_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+        "xoxb-", "xoxp-", "xoxa-", "xoxs-", "glpat-", "hf_", "AKIA", "AIza", NULL};
+    if (i > 0 && tok_char((unsigned char)s[i - 1]))
+        return 0;
+    for (size_t p = 0; prefixes[p]; p++) {
+        size_t pl = strlen(prefixes[p]);
+        if (i + pl <= n && !memcmp(s + i, prefixes[p], pl)) {
+            size_t r = run_of(s, i + pl, n, "");
+            if (r >= 16)
+                return pl + r;
+        }
+    }
+    if (i + 3 <= n && !memcmp(s + i, "eyJ", 3)) { /* header.payload.signature */
+        size_t k = i, parts = 0;
+        for (; parts < 3; parts++) {
+            size_t r = run_of(s, k, n, "");
+            if (r < 8)
+                break;
+            k += r;
+            if (parts < 2 && (k >= n || s[k] != '.'))
+                break;
+            if (parts < 2)
+                k++;
+        }
+        if (parts == 3)
+            return k - i;
+    }
+    return 0;
+}
+
+/* After "Bearer " (any case, any blanks): the credential's length. */
+static size_t bearer_at(const char *s, size_t i, size_t n, size_t *skip)
+{
+    if (i + 6 > n || strncasecmp(s + i, "bearer", 6) || (i > 0 && tok_char((unsigned char)s[i - 1])))
+        return 0;
+    size_t k = i + 6;
+    while (k < n && (s[k] == ' ' || s[k] == '\t'))
+        k++;
+    if (k == i + 6)
+        return 0;
+    size_t r = run_of(s, k, n, ".~+/=");
+    *skip = k - i;
+    return r >= 8 ? r : 0;
+}
+
+char *fm_llm_redact(const char *text, const char *secret)
+{
+    size_t n = strlen(text), sl = secret ? strlen(secret) : 0;
+    /* the key as it reads inside a JSON string, too */
+    fm_buf esc;
+    fm_buf_init(&esc);
+    for (size_t i = 0; i < sl; i++) {
+        if (secret[i] == '"' || secret[i] == '\\')
+            fm_buf_append(&esc, "\\", 1);
+        fm_buf_append(&esc, secret + i, 1);
+    }
+    fm_buf b;
+    fm_buf_init(&b);
+    for (size_t i = 0; i < n;) {
+        size_t skip = 0, m;
+        if (sl >= 4 && i + sl <= n && !memcmp(text + i, secret, sl))
+            m = sl;
+        else if (esc.len > sl && i + esc.len <= n && !memcmp(text + i, esc.data, esc.len))
+            m = esc.len;
+        else if ((m = bearer_at(text, i, n, &skip)) == 0)
+            m = secret_at(text, i, n);
+        if (m) {
+            fm_buf_append(&b, text + i, skip);
+            fm_buf_puts(&b, "[redacted]");
+            i += skip + m;
+            continue;
+        }
+        fm_buf_append(&b, text + i, 1);
+        i++;
+    }
+    fm_buf_free(&esc);
+    return (char *)fm_buf_cstr(&b);
+}
+
 void fm_analyze_stats_format(const fm_analyze_stats *s, char *out, size_t n)
 {
     snprintf(out, n,

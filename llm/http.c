@@ -376,13 +376,17 @@ static void take_answer(engine *e, fm_llm_task *t, int s, const cJSON *choice)
                                     : "no content in the answer");
         return;
     }
-    int v = fm_llm_validate(t->q, content, why, sizeof why);
+    /* what the server said is stored (cache, reasons in attrs.json): never
+     * with a secret in it, even one the server echoed */
+    char *clean = fm_llm_redact(content, e->c->api_key);
+    int v = fm_llm_validate(t->q, clean, why, sizeof why);
     if (v != FM_ANS_OK) {
+        free(clean);
         sample_fail(e, t, s, v == FM_ANS_REJECTED, why);
         return;
     }
     t->state[s] = FM_S_OK;
-    t->content[s] = fm_xstrdup(content);
+    t->content[s] = clean;
     e->st->answers++;
     if (e->hooks->on_answer)
         e->hooks->on_answer(e->hooks->ud, t, s);

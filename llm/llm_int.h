@@ -166,6 +166,11 @@ double fm_llm_parse_retry_after(const char *value, long now);
  * control characters turned to spaces, cut to max bytes (malloc'd). */
 char *fm_llm_sanitize(const char *text, size_t len, const char *secret,
                       size_t max);
+/* Copy of a text to be stored (the cache, attrs.json reasons) with the API
+ * key (also JSON-escaped) and anything shaped like a credential replaced by
+ * "[redacted]": "Bearer <token>", well-known key prefixes (sk-, ghp_,
+ * xoxb-, AKIA, ...) followed by 16+ token characters, JSON web tokens. */
+char *fm_llm_redact(const char *text, const char *secret);
 
 /* ---- merge.c ---- */
 typedef struct fm_llm_vote {

@@ -283,13 +283,21 @@ int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
     return 0;
 }
 
+void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stage *st)
+{
+    /* the rules before the configuration that names them */
+    for (size_t i = 0; i < out->nfiles; i++)
+        fm_stage_add(st, out->files[i].path, out->files[i].text, strlen(out->files[i].text),
+                     FM_STAGE_SYNC);
+    fm_stage_add(st, config_path, out->config, out->len, FM_STAGE_SYNC);
+}
+
 int fm_solve_commit(const fm_solve_output *out, const char *config_path, fm_error *err)
 {
-    for (size_t i = 0; i < out->nfiles; i++)
-        if (fm_write_file_atomic(out->files[i].path, out->files[i].text,
-                                 strlen(out->files[i].text), err) != 0)
-            return -1;
-    return fm_write_file_atomic(config_path, out->config, out->len, err);
+    fm_stage st;
+    fm_stage_init(&st);
+    fm_solve_stage(out, config_path, &st);
+    return fm_stage_commit(&st, err);
 }
 
 void fm_solve_output_free(fm_solve_output *out)

@@ -482,10 +482,31 @@ static int by_summary_name(const void *a, const void *b)
     return strcmp((*x)->a.name, (*y)->a.name);
 }
 
-int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
+/* Summaries of elements that disappeared since the last run: *.json files
+ * in dir that flowmage wrote as summaries and this run does not. */
+static void stage_stale(const char *dir, const fm_strset *written, fm_stage *st)
 {
-    if (fm_mkdirs(dir, err) != 0)
-        return -1;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0 ||
+            strcmp(de->d_name, "index.json") == 0 || fm_strset_has(written, de->d_name))
+            continue;
+        char path[4096], *text = NULL;
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (fm_read_file(path, &text, &len, NULL) == 0 && strstr(text, "\"flowmage_summary\""))
+            fm_stage_remove(st, path);
+        free(text);
+    }
+    if (d)
+        closedir(d);
+}
+
+int fm_summary_set_stage(const char *dir, const fm_summary_set *s, fm_stage *st,
+                         fm_error *err)
+{
     const fm_summary **order = fm_xcalloc(s->n, sizeof *order);
     for (size_t i = 0; i < s->n; i++)
         order[i] = &s->v[i];
@@ -497,7 +518,6 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
     cJSON_AddNumberToObject(idx, "inputs", (double)s->inputs);
     cJSON *els = cJSON_AddArrayToObject(idx, "elements");
     int rc = 0;
-    fm_batch batch = {0};
     for (size_t i = 0; i < s->n && rc == 0; i++) {
         char fname[300], path[4096];
         file_name_for(order[i]->a.name, fname, sizeof fname);
@@ -509,7 +529,8 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
         fm_strset_add(&written, fname);
         snprintf(path, sizeof path, "%s/%s", dir, fname);
         char *text = fm_summary_to_json(order[i]);
-        rc = fm_batch_add(&batch, path, text, strlen(text), err);
+        /* hundreds of files: no fsync each (a killed run loses nothing) */
+        fm_stage_add(st, path, text, strlen(text), FM_STAGE_MKDIRS);
         free(text);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "name", order[i]->a.name);
@@ -519,37 +540,33 @@ int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
         cJSON_AddItemToArray(els, e);
     }
     if (rc == 0) {
+        /* the index goes last: a reader never sees an index naming files
+         * that are not there yet */
         char path[4096];
         snprintf(path, sizeof path, "%s/index.json", dir);
         char *text = fm_json_print(idx);
-        rc = fm_batch_add(&batch, path, text, strlen(text), err);
+        fm_stage_add(st, path, text, strlen(text), FM_STAGE_MKDIRS);
         free(text);
+        stage_stale(dir, &written, st);
     }
-    /* the index goes last: a reader never sees an index naming files that
-     * are not there yet */
-    rc = rc == 0 ? fm_batch_commit(&batch, err) : (fm_batch_abort(&batch), rc);
-    /* drop summaries of elements that disappeared since the last run */
-    DIR *d = rc == 0 ? opendir(dir) : NULL;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0 ||
-            strcmp(de->d_name, "index.json") == 0 ||
-            fm_strset_has(&written, de->d_name))
-            continue;
-        char path[4096], *text = NULL;
-        size_t len;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (fm_read_file(path, &text, &len, NULL) == 0 &&
-            strstr(text, "\"flowmage_summary\""))
-            unlink(path);
-        free(text);
-    }
-    if (d)
-        closedir(d);
     cJSON_Delete(idx);
     fm_strset_free(&written);
     free(order);
+    return rc;
+}
+
+int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err)
+{
+    /* one writer at a time: two runs into one directory would otherwise
+     * mix one's index with the other's element files */
+    fm_lock lk;
+    if (fm_lock_dir(dir, &lk, err) != 0)
+        return -1;
+    fm_stage st;
+    fm_stage_init(&st);
+    int rc = fm_summary_set_stage(dir, s, &st, err);
+    rc = rc == 0 ? fm_stage_commit(&st, err) : (fm_stage_free(&st), rc);
+    fm_unlock_dir(&lk);
     return rc;
 }
 

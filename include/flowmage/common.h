@@ -68,19 +68,76 @@ char *fm_xstrndup(const char *s, size_t n);
 
 /* Read a whole file (NUL-terminated, *len excludes the NUL). */
 int fm_read_file(const char *path, char **data, size_t *len, fm_error *err);
-/* Write atomically: temp file in the same directory, fsync, rename. */
+/* Write one file atomically (an fm_stage of one file). */
 int fm_write_file_atomic(const char *path, const void *data, size_t len,
                          fm_error *err);
-/* Many files at once, each replaced atomically: all temp files are written
- * first, then renamed in order.  On an error before the renames nothing is
- * replaced and the temp files are removed. */
-typedef struct fm_batch {
-    char **tmp, **dst;
+
+/* Outputs written together (common/stage.c).  Add every output, then
+ * commit: every path is checked first (its directory exists, or may be
+ * created; it is not a directory; no path is given twice) before anything
+ * is written; then each file is written to a temporary name in its final
+ * directory, created exclusively and never through a symbolic link
+ * (O_CREAT|O_EXCL|O_NOFOLLOW); then all are renamed into place, in the
+ * order added.  A directory that does not exist yet is built whole under a
+ * temporary name beside it and renamed at once, so it never appears half
+ * filled.  A failure before the renames leaves every output path as it
+ * was, and removes the temporary files.
+ *
+ * Temporary names are ".fm-tmp.PID.RANDOM.NAME"; the next stage writing
+ * into a directory removes those of processes that no longer run (a run
+ * killed half way).  Not fsync'd unless asked (FM_STAGE_SYNC): a crash of
+ * the process loses nothing, a crash of the machine may. */
+enum { FM_STAGE_MKDIRS = 1,   /* create missing parent directories */
+       FM_STAGE_SYNC = 2,     /* fsync before the rename */
+       FM_STAGE_PRIVATE = 4   /* mode 0600 (directories 0700) instead of 0644 */ };
+typedef struct fm_stage_item {
+    char *path, *tmp;     /* final and temporary path */
+    char *data;
+    size_t len;
+    int flags;
+    int newdir;           /* inside new directory number newdir-1, else 0 */
+    int remove;           /* remove path after the renames (no data) */
+    int done;
+} fm_stage_item;
+typedef struct fm_stage_dir {
+    char *path, *tmp;     /* the top-most directory that did not exist */
+    int renamed;
+} fm_stage_dir;
+typedef struct fm_stage {
+    fm_stage_item *items;
     size_t n;
-} fm_batch;
-int fm_batch_add(fm_batch *b, const char *path, const void *data, size_t len, fm_error *err);
-int fm_batch_commit(fm_batch *b, fm_error *err);
-void fm_batch_abort(fm_batch *b);
+    fm_stage_dir *dirs;
+    size_t ndirs;
+    int prepared;
+} fm_stage;
+void fm_stage_init(fm_stage *s);
+/* Add an output (data copied); flags FM_STAGE_*. */
+void fm_stage_add(fm_stage *s, const char *path, const void *data, size_t len, int flags);
+/* Remove path after the renames, if it is a regular file. */
+void fm_stage_remove(fm_stage *s, const char *path);
+/* The checks alone: nothing is written. */
+int fm_stage_check(fm_stage *s, fm_error *err);
+/* Checks, temporary files, renames.  The stage is empty afterwards. */
+int fm_stage_commit(fm_stage *s, fm_error *err);
+/* Drop everything not committed (temporary files removed). */
+void fm_stage_free(fm_stage *s);
+
+/* Create a file exclusively under a fresh temporary name in dir for an
+ * output called base; returns the descriptor and (malloc'd) *tmp, or -1. */
+int fm_tmp_create(const char *dir, const char *base, int mode, char **tmp, fm_error *err);
+/* Remove what killed runs left in dir: temporary names of processes that
+ * no longer run.  Returns how many were removed. */
+int fm_tmp_clean(const char *dir);
+
+/* An exclusive lock on a directory (flock on its own descriptor: nothing is
+ * created).  A directory that does not exist yet is locked through its
+ * nearest existing ancestor.  Waits up to $FLOWMAGE_LOCK_TIMEOUT seconds
+ * (default 600), then fails with FM_ERR_ENV naming the directory. */
+typedef struct fm_lock {
+    int fd;
+} fm_lock;
+int fm_lock_dir(const char *dir, fm_lock *l, fm_error *err);
+void fm_unlock_dir(fm_lock *l);
 
 /* mkdir -p */
 int fm_mkdirs(const char *path, fm_error *err);

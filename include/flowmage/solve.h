@@ -14,7 +14,7 @@
  *                           NFs, cost model, tie-break on per-packet cost;
  *                           the all-current combination is always evaluated
  *   4. fm_solve_check_invariant   independent safety check of the decisions
- *   5. fm_solve_plan / fm_solve_commit   edits, rules files, atomic writes
+ *   5. fm_solve_plan / fm_solve_stage   edits, rules files, staged writes
  *
  * Sound by default: an NF is shared-nothing only when every input device
  * reaching it hashes a field set r ⊆ its key (symmetrically when its state
@@ -468,7 +468,10 @@ int fm_solve_plan(const fm_click_config *cfg, fm_solve_result *res,
 #define FM_RULES_QUEUES_MAX 128
 /* Text of the flowrules file for a device's chosen setting. */
 char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d);
-/* Write the rules files, then the configuration, each atomically. */
+/* Add the rules files, then the configuration, to a stage (written with
+ * the caller's other outputs when it commits). */
+void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stage *st);
+/* The same, committed alone. */
 int fm_solve_commit(const fm_solve_output *out, const char *config_path,
                     fm_error *err);
 void fm_solve_output_free(fm_solve_output *out);

@@ -129,9 +129,14 @@ int fm_summarize_only(const fm_program *P, const fm_profile *prof, const fm_strs
 char *fm_summary_to_json(const fm_summary *s);
 int fm_summary_parse(const char *text, size_t len, const char *name,
                      fm_summary *out, fm_error *err);
-/* Write index.json and one file per element into dir (created if needed),
- * each atomically; files of elements no longer present are removed. */
+/* Write index.json and one file per element into dir (created if needed):
+ * under a lock on dir (fm_lock_dir), every path checked, then all files
+ * written and renamed (fm_stage; a new dir appears whole); files of
+ * elements no longer present are removed. */
 int fm_summary_set_save(const char *dir, const fm_summary_set *s, fm_error *err);
+/* The same outputs added to a stage the caller commits (holding the lock). */
+int fm_summary_set_stage(const char *dir, const fm_summary_set *s, fm_stage *st,
+                         fm_error *err);
 /* Read a directory written by fm_summary_set_save. */
 int fm_summary_set_load(const char *dir, fm_summary_set *out, fm_error *err);
 const fm_summary *fm_summary_set_find(const fm_summary_set *s, const char *name);
