@@ -254,6 +254,18 @@ static void adversarial(const fake_req *q, fake_reply *r)
     llmt_reply_with(r, bad ? bad : llmt_good_answer(q->nf), q->n, "stop");
 }
 
+/* S_ECHO_SECRET: good answers whose reason repeats the key and other
+ * credentials (test_llm_redact). */
+static void echo_secret(const fake_req *q, fake_reply *r)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "{\"stateful\":false,\"key_kind\":\"none\",\"key_fields\":[],"
+             "\"symmetric\":false,\"intensity\":\"none\",\"pointer_chasing\":false,"
+             "\"reason\":\"request had " KEY " in Authorization: " BEARER "; also " GHTOKEN
+             " and " JWT "\"}");
+    llmt_reply_with(r, buf, q->n, "stop");
+}
+
 void llmt_handler(void *ctx, const fake_req *q, fake_reply *r)
 {
     llmt_script *s = ctx;
@@ -263,6 +275,8 @@ void llmt_handler(void *ctx, const fake_req *q, fake_reply *r)
         llmt_reply_with(r, q->compare ? cmp : llmt_good_answer(q->nf), 1, "stop");
     else if (s->scenario == S_ADVERSARIAL)
         adversarial(q, r);
+    else if (s->scenario == S_ECHO_SECRET && !q->compare)
+        echo_secret(q, r);
     else if (!transient(s, k, r) && !bad_bodies(s, k, q, r, cmp) && !refusals(s, q, r, cmp))
         reply_good(q, r, cmp);
 }

@@ -7,6 +7,10 @@
 #include "fake_llm.h"
 
 #define KEY "sk-fmtest-SECRET-0123456789"
+/* credentials a server might echo (not the key) */
+#define BEARER "Bearer abcDEF123456789.xyz_ghij"
+#define GHTOKEN "ghp_0123456789abcdefABCDEFghijklmnopqr"
+#define JWT "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36"
 
 typedef struct llmt_script {
     int scenario;
@@ -17,7 +21,8 @@ typedef struct llmt_script {
 enum {
     S_GOOD, S_ONE_CHOICE, S_429, S_429_DATE, S_429_LONG, S_500_ONCE, S_503, S_SLOW,
     S_MIXED, S_TRUNCATED, S_MALFORMED_ALL, S_OVERSIZED, S_FORMATS, S_N_REFUSED,
-    S_OSERIES, S_ADVERSARIAL, S_ECHO_KEY_400, S_401, S_DELAY, S_CLOSE_ONCE
+    S_OSERIES, S_ADVERSARIAL, S_ECHO_KEY_400, S_401, S_DELAY, S_CLOSE_ONCE,
+    S_ECHO_SECRET /* good answers whose reason repeats the key and bearer tokens */
 };
 
 typedef struct llmt_env {
