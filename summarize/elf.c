@@ -14,10 +14,36 @@
 
 #include "program.h"
 
+/* A truncated file must not read as an object without facts: libelf
+ * quietly shows no sections when the section header table is cut off.
+ * size: the bytes this ELF has (the file, or the archive member). */
+static int check_header_extent(Elf *elf, const char *source, uint64_t size, fm_error *err)
+{
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(elf, &eh))
+        return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "truncated or corrupt ELF header: %s",
+                       elf_errmsg(-1));
+    uint64_t need = eh.e_ident[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (size < need)
+        return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "truncated ELF file: %llu bytes, less "
+                       "than its header", (unsigned long long)size);
+    if (eh.e_shoff == 0)
+        return 0; /* no section header table: nothing to read, nothing cut off */
+    uint64_t n = eh.e_shnum ? eh.e_shnum : 1; /* 0: the count is in entry 0 */
+    if (eh.e_shoff > size || n * eh.e_shentsize > size - eh.e_shoff)
+        return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "truncated ELF file: its section "
+                       "header table (offset %llu, %llu bytes) ends past the end of the file "
+                       "(%llu bytes)", (unsigned long long)eh.e_shoff,
+                       (unsigned long long)(n * eh.e_shentsize), (unsigned long long)size);
+    return 0;
+}
+
 static int load_elf(fm_program *p, Elf *elf, const char *source, long member_offset,
-                    fm_error *err)
+                    uint64_t size, fm_error *err)
 {
     size_t shstrndx;
+    if (check_header_extent(elf, source, size, err) != 0)
+        return -1;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0)
         return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "not a valid ELF file: %s",
                        elf_errmsg(-1));
@@ -29,6 +55,11 @@ static int load_elf(fm_program *p, Elf *elf, const char *source, long member_off
             return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "bad ELF section header: %s",
                            elf_errmsg(-1));
         const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (sh.sh_type != SHT_NOBITS && (sh.sh_offset > size || sh.sh_size > size - sh.sh_offset))
+            return fm_fail(err, FM_ERR_INPUT, source, 0, 0, "truncated ELF file: section %s "
+                           "(offset %llu, %llu bytes) ends past the end of the file (%llu "
+                           "bytes)", name ? name : "?", (unsigned long long)sh.sh_offset,
+                           (unsigned long long)sh.sh_size, (unsigned long long)size);
         if (!name || strcmp(name, FM_SECTION_NAME) != 0)
             continue;
         if (sh.sh_type == SHT_NOBITS)
@@ -51,33 +82,74 @@ static int load_elf(fm_program *p, Elf *elf, const char *source, long member_off
     return 0;
 }
 
+/* The size an archive member's header declares (libelf clamps what it
+ * reports to the bytes present); -1 if unreadable. */
+static int64_t declared_size(int fd, int64_t base)
+{
+    char h[61];
+    if (base < 60 || pread(fd, h, 60, (off_t)(base - 60)) != 60 || h[58] != '`' || h[59] != '\n')
+        return -1;
+    h[58] = 0;
+    char *end;
+    long long v = strtoll(h + 48, &end, 10);
+    return end == h + 48 || v < 0 ? -1 : (int64_t)v;
+}
+
+static int load_archive(fm_program *p, int fd, Elf *elf, const char *path, uint64_t size,
+                        fm_error *err)
+{
+    Elf *m;
+    Elf_Cmd cmd = ELF_C_READ;
+    int rc = 0;
+    uint64_t end = 8; /* "!<arch>\n", then members: a 60-byte header, data, pad to even */
+    while (rc == 0 && (m = elf_begin(fd, cmd, elf)) != NULL) {
+        Elf_Arhdr *ah = elf_getarhdr(m);
+        char src[1024];
+        snprintf(src, sizeof src, "%s(%s)", path, ah ? ah->ar_name : "?");
+        int64_t base = (int64_t)elf_getbase(m), n = declared_size(fd, base);
+        if (!ah || n < 0 || (uint64_t)base > size || (uint64_t)n > size - (uint64_t)base)
+            rc = fm_fail(err, FM_ERR_INPUT, src, 0, 0, "truncated archive: the member ends "
+                         "past the end of the archive (%llu bytes)", (unsigned long long)size);
+        else if (ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF)
+            rc = load_elf(p, m, src, 0, (uint64_t)n, err);
+        if (rc == 0)
+            end = (uint64_t)base + (uint64_t)n;
+        cmd = elf_next(m);
+        elf_end(m);
+    }
+    /* libelf stops quietly at a member it cannot read: a cut-off archive
+     * would look like a shorter one */
+    if (rc == 0 && end + (end & 1) < size)
+        rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0, "truncated or corrupt archive: its members "
+                     "end at byte %llu of %llu", (unsigned long long)end,
+                     (unsigned long long)size);
+    return rc;
+}
+
 static int load_elf_file(fm_program *p, const char *path, fm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return fm_fail(err, FM_ERR_INPUT, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return fm_fail(err, FM_ERR_INPUT, path, 0, 0, "cannot read: %s", strerror(e));
+    }
     elf_version(EV_CURRENT);
     Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
     int rc = 0;
     if (!elf) {
         rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0, "cannot read as ELF: %s", elf_errmsg(-1));
     } else if (elf_kind(elf) == ELF_K_AR) {
-        Elf *m;
-        Elf_Cmd cmd = ELF_C_READ;
-        while (rc == 0 && (m = elf_begin(fd, cmd, elf)) != NULL) {
-            Elf_Arhdr *ah = elf_getarhdr(m);
-            if (ah && ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF) {
-                char src[1024];
-                snprintf(src, sizeof src, "%s(%s)", path, ah->ar_name);
-                rc = load_elf(p, m, src, 0, err);
-            }
-            cmd = elf_next(m);
-            elf_end(m);
-        }
+        rc = load_archive(p, fd, elf, path, (uint64_t)st.st_size, err);
     } else if (elf_kind(elf) == ELF_K_ELF) {
-        rc = load_elf(p, elf, path, 0, err);
+        rc = load_elf(p, elf, path, 0, (uint64_t)st.st_size, err);
     } else {
-        rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0, "not an ELF file or archive");
+        /* the magic said ELF or archive (sniff): what follows is cut off */
+        rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0, "truncated or corrupt ELF file or archive "
+                     "(%llu bytes)", (unsigned long long)st.st_size);
     }
     if (elf)
         elf_end(elf);
