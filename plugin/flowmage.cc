@@ -47,6 +47,67 @@ static void parse_exclude(const char *list)
             fm_opt.exclude[fm_opt.nexclude++] = tok;
 }
 
+/* About an option, with `verbose` only: configure scripts take any
+ * compiler output for a failure. */
+static void say(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(bool verbose, const char *fmt, ...)
+{
+    if (!verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("flowmage: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void parse_option(const char *k, const char *v, bool verbose)
+{
+    static const char *const known[] = {"dump-dir", "exclude", "max-events", "verbose"};
+    bool is_known = false;
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        is_known |= !strcmp(k, known[i]);
+    if (!is_known) {
+        say(verbose, "unknown option -fplugin-arg-flowmage-%s ignored (known: dump-dir, "
+            "exclude, max-events, verbose)", k);
+        return;
+    }
+    if (!strcmp(k, "verbose")) {
+        fm_opt.verbose = 1;
+        return;
+    }
+    if (!v || !*v) {
+        say(verbose, "option -fplugin-arg-flowmage-%s ignored: it needs a value "
+            "(-fplugin-arg-flowmage-%s=VALUE)", k, k);
+        return;
+    }
+    if (!strcmp(k, "dump-dir")) {
+        struct stat st;
+        /* kept: the directory may appear before the unit ends; each dump
+         * that cannot be written is reported too (out.cc) */
+        if (stat(v, &st) != 0)
+            say(verbose, "dump-dir %s: %s: no dump can be written there", v, xstrerror(errno));
+        else if (!S_ISDIR(st.st_mode))
+            say(verbose, "dump-dir %s is not a directory: no dump can be written there", v);
+        else if (access(v, W_OK | X_OK) != 0)
+            say(verbose, "dump-dir %s is not writable (%s): no dump can be written there", v,
+                xstrerror(errno));
+        fm_opt.dump_dir = xstrdup(v);
+    } else if (!strcmp(k, "exclude")) {
+        parse_exclude(v);
+    } else {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (*end || errno || n <= 0 || n > 100000000)
+            say(verbose, "option -fplugin-arg-flowmage-max-events ignored: it needs an integer "
+                "in 1..100000000, got '%s'", v);
+        else
+            fm_opt.max_events = (unsigned)n;
+    }
+}
+
 static const pass_data fm_pass_data = {
     GIMPLE_PASS, "flowmage", OPTGROUP_NONE, TV_NONE,
     PROP_ssa | PROP_cfg, /* properties_required */
@@ -87,19 +148,8 @@ int plugin_init(struct plugin_name_args *args, struct plugin_gcc_version *versio
                     gcc_version.basever, version->basever);
         return 0;
     }
-    for (int i = 0; i < args->argc; i++) {
-        const char *k = args->argv[i].key, *v = args->argv[i].value;
-        if (!strcmp(k, "dump-dir") && v)
-            fm_opt.dump_dir = xstrdup(v);
-        else if (!strcmp(k, "exclude") && v)
-            parse_exclude(v);
-        else if (!strcmp(k, "max-events") && v && atoi(v) > 0)
-            fm_opt.max_events = (unsigned)atoi(v);
-        else if (!strcmp(k, "verbose"))
-            fm_opt.verbose = 1;
-        else if (verbose)
-            fprintf(stderr, "flowmage: unknown option '%s' ignored\n", k);
-    }
+    for (int i = 0; i < args->argc; i++)
+        parse_option(args->argv[i].key, args->argv[i].value, verbose);
     register_callback(args->base_name, PLUGIN_INFO, NULL, &fm_info);
 
     struct register_pass_info pass;

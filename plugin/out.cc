@@ -186,12 +186,19 @@ static void write_dump(const unsigned char *p, size_t n)
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     char *final_path = concat(fm_opt.dump_dir, "/", base, ".", pid, ".fmg", NULL);
     int fd = mkstemp(path);
+    bool ok = fd >= 0;
     if (fd >= 0) {
-        bool ok = write(fd, p, n) == (ssize_t)n;
+        ok = write(fd, p, n) == (ssize_t)n;
         ok = close(fd) == 0 && ok;
-        if (!ok || rename(path, final_path) != 0)
+        if (!ok || rename(path, final_path) != 0) {
+            ok = false;
             unlink(path);
+        }
     }
+    if (!ok && fm_opt.verbose) /* silent otherwise: the build must not see it */
+        fprintf(stderr, "flowmage: %s: cannot write the facts dump into %s: %s\n",
+                main_input_filename ? main_input_filename : "unit", fm_opt.dump_dir,
+                xstrerror(errno));
     free(path);
     free(final_path);
 }

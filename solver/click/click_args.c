@@ -250,13 +250,13 @@ static int var_char(int c)
 }
 
 char *fm_click_expand(const char *text, size_t n, fm_click_lookup lookup,
-                      void *ctx, size_t max)
+                      void *ctx, size_t max, size_t *added)
 {
     fm_buf b;
     fm_buf_init(&b);
-    size_t i = 0;
+    size_t i = 0, sub = 0;
     while (i < n) {
-        if (b.len > max) {
+        if (sub > max) {
             fm_buf_free(&b);
             return NULL;
         }
@@ -282,7 +282,11 @@ char *fm_click_expand(const char *text, size_t n, fm_click_lookup lookup,
             int ok = ne > ns && (!brace || (ne < n && text[ne] == '}'));
             const char *v = ok ? lookup(ctx, text + ns, ne - ns) : NULL;
             if (v) {
-                fm_buf_puts(&b, v);
+                size_t vl = strlen(v);
+                sub += vl;
+                if (sub > max)
+                    continue; /* refused at the top of the loop */
+                fm_buf_append(&b, v, vl);
                 i = ne + (size_t)brace;
                 continue;
             }
@@ -290,10 +294,12 @@ char *fm_click_expand(const char *text, size_t n, fm_click_lookup lookup,
         fm_buf_append(&b, &c, 1);
         i++;
     }
-    if (b.len > max) {
+    if (sub > max) {
         fm_buf_free(&b);
         return NULL;
     }
+    if (added)
+        *added = sub;
     fm_buf_cstr(&b);
     return b.data;
 }

@@ -67,13 +67,14 @@ static char *expand(builder *b, const char *text, size_t n, const env *e,
 {
     size_t left = b->expanded < MAX_EXPANDED ? MAX_EXPANDED - b->expanded : 0;
     size_t max = left < FM_CLICK_MAX_EXPANSION ? left : FM_CLICK_MAX_EXPANSION;
-    char *x = fm_click_expand(text, n, env_lookup, (void *)e, max);
+    size_t added = 0;
+    char *x = fm_click_expand(text, n, env_lookup, (void *)e, max, &added);
     if (!x) {
         fm_fail(b->err, FM_ERR_INPUT, b->c->path, loc->line, loc->col,
                 "$variables here expand to more than %zu bytes", max);
         return NULL;
     }
-    b->expanded += strlen(x);
+    b->expanded += added; /* what variables add; the text itself is bounded by the file */
     return x;
 }
 

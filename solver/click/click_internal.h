@@ -50,11 +50,13 @@ size_t fm_click_skip_blank(const char *s, size_t i, size_t end);
 size_t fm_click_skip_quote(const char *s, size_t i, size_t end, int *closed);
 
 /* Expand $name / ${name} in text using lookup (NULL = leave as is).  Single
- * quotes protect their content.  Result malloc'd, or NULL when it would be
- * longer than max bytes (nested definitions can grow exponentially). */
+ * quotes protect their content.  Result malloc'd, or NULL when the values
+ * substituted add up to more than max bytes (nested definitions can grow
+ * exponentially); text copied as it is never counts, however long.
+ * *added (if not NULL) receives the bytes substituted. */
 typedef const char *(*fm_click_lookup)(void *ctx, const char *name, size_t n);
 char *fm_click_expand(const char *text, size_t n, fm_click_lookup lookup,
-                      void *ctx, size_t max);
+                      void *ctx, size_t max, size_t *added);
 #define FM_CLICK_MAX_EXPANSION ((size_t)1 << 20)
 
 #endif
