@@ -65,7 +65,7 @@ help:
 	@echo "make check      run every test (sanitized build in $(BUILD)-check/);"
 	@echo "                T=NAME: only tests whose name contains NAME; -jN: N at a time"
 	@echo "make bench      benchmarks; each prints a ratio measured in the same run"
-	@echo "make fuzz       run the Click parser fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
+	@echo "make fuzz       run every fuzz harness FUZZ_TIME=$(FUZZ_TIME) s (F=\"attrs nic\": some)"
 	@echo "make install    install into DESTDIR/PREFIX and GCC's plugin directory"
 	@echo "make regen-golden   rewrite golden files after a reviewed change"
 
@@ -152,7 +152,7 @@ bench: all
 	@FM_BUILD=$(abspath $(BUILD)) FM_ROOT=$(CURDIR) sh bench/run.sh $(B)
 
 fuzz:
-	@FM_BUILD=$(abspath $(BUILD)) CLANG=$(CLANG) FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh
+	@FM_BUILD=$(abspath $(BUILD)) CLANG=$(CLANG) FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(F)
 
 # ---- install ----
 
