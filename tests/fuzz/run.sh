@@ -51,9 +51,8 @@ if ! make -s -C "$root" BUILD="$out/lib" CC="$clang" SAN=1 OPT="-O1 -g" WERROR=0
     echo "FAIL fuzz: cannot build the instrumented library (see $out/lib.log)"
     exit 1
 fi
-rm -f "$out/libfuzz.a"
 # shellcheck disable=SC2086
-ar rcs "$out/libfuzz.a" $objs
+ar rcs "$out/libfuzz.a.$$" $objs && mv -f "$out/libfuzz.a.$$" "$out/libfuzz.a"
 
 san="-fsanitize=fuzzer,address,undefined,float-cast-overflow"
 san="$san -fno-sanitize-recover=undefined,float-cast-overflow"
