@@ -31,6 +31,10 @@ int fm_cli_emit(const char *path, char *text, fm_error *err);
 void fm_cli_stage(fm_stage *st, const char *path, char *text, fm_buf *out);
 /* Commit the stage, then print `out`; frees both. */
 int fm_cli_commit(fm_stage *st, fm_buf *out, fm_error *err);
+/* The checks of a stage of these outputs (NULL and "-" skipped; flags
+ * FM_STAGE_*), early: before a slow stage or one that writes elsewhere
+ * (the LLM cache), so a bad output path costs nothing.  Written later. */
+int fm_cli_check_outputs(const char *const *paths, const int *flags, size_t n, fm_error *err);
 
 /* CONFIG.click's default output: CONFIG.opt.click (".click" replaced when
  * present, else appended to); malloc'd. */

@@ -161,6 +161,11 @@ static int run(const char *dir, const char *out, const fm_analyze_opts *o, int q
     fm_summary_set sums;
     fm_attrs attrs;
     fm_analyze_stats st;
+    /* -o checked before any request, prompt or cache entry is written */
+    const char *outs[] = {out};
+    const int flags[] = {0};
+    if (fm_cli_check_outputs(outs, flags, 1, err) != 0)
+        return fm_cli_report(err);
     if (fm_summary_set_load(dir, &sums, err) != 0)
         return fm_cli_report(err);
     int r = fm_analyze(&sums, o, &attrs, &st, err);

@@ -380,6 +380,15 @@ static int run(const args *a, state *s, fm_error *err)
     if (fm_solve_inputs_load(&s->in, a->config, s->prof.path, a->o.nic, a->o.solve.cost, err) != 0)
         return -1;
     s->have_in = 1;
+    /* the outputs checked now too: the slow stages (and the LLM cache) run
+     * only when they can be written; rules paths are known after solve */
+    char attrs_path[4096];
+    snprintf(attrs_path, sizeof attrs_path, "%s/attrs.json", a->work);
+    const char *outs[] = {attrs_path, a->o.solve.dry_run ? NULL : a->output, a->o.solve.json,
+                          a->o.solve.dot};
+    const int flags[] = {FM_STAGE_MKDIRS, 0, 0, 0};
+    if (fm_cli_check_outputs(outs, flags, 4, err) != 0)
+        return -1;
     if (summarize(a, s, err) != 0 || analyze(a, s, err) != 0 || solve(a, s, err) != 0 ||
         write_all(a, s, err) != 0)
         return -1;

@@ -94,6 +94,18 @@ int fm_cli_commit(fm_stage *st, fm_buf *out, fm_error *err)
     return rc;
 }
 
+int fm_cli_check_outputs(const char *const *paths, const int *flags, size_t n, fm_error *err)
+{
+    fm_stage st;
+    fm_stage_init(&st);
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] && strcmp(paths[i], "-"))
+            fm_stage_add(&st, paths[i], "", 0, flags[i]);
+    int rc = fm_stage_check(&st, err);
+    fm_stage_free(&st);
+    return rc;
+}
+
 int fm_cli_dialect(const char *cmd, const char *s, fm_dialect *d)
 {
     if (!strcmp(s, "flowrules"))
