@@ -10,7 +10,10 @@ void *fm_arena_alloc(fm_arena *a, size_t n)
     if (!n)
         n = 8;
     if (!a->chunk || a->used + n > a->size) {
-        size_t sz = n > (1u << 20) ? n : (1u << 20);
+        /* 64 KB, 256 KB, then 1 MB chunks: a small input (one unit, a
+         * fuzzer's) does not pay for a megabyte */
+        size_t want = a->nchunks >= 2 ? (size_t)1 << 20 : (size_t)64 << (10 + 2 * a->nchunks);
+        size_t sz = n > want ? n : want;
         a->chunks = fm_xrealloc(a->chunks, (a->nchunks + 1) * sizeof *a->chunks);
         a->chunk = fm_xmalloc(sz);
         a->chunks[a->nchunks++] = a->chunk;
