@@ -58,17 +58,26 @@ san="-fsanitize=fuzzer,address,undefined,float-cast-overflow"
 san="$san -fno-sanitize-recover=undefined,float-cast-overflow"
 cflags="-g -O1 -std=c11 -I$root/include -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE"
 
+# copy FILE... into DIR (last argument) under names made from their paths
+cp_seeds() {
+    eval "to=\${$#}"
+    while [ $# -gt 1 ]; do
+        [ -f "$1" ] && cp "$1" "$to/$(echo "${1#"$root"/}" | tr / _)"
+        shift
+    done
+}
+
 # seeds NAME DIR: the tree's own files of the harness's format
 seeds() {
     case "$1" in
-    attrs) cp "$root"/tests/solve/attrs*.json "$root"/tests/sh/check/*.json \
+    attrs) cp_seeds "$root"/tests/solve/attrs*.json "$root"/tests/sh/check/*.json \
               "$root"/tests/sh/simulate/attrs.json "$root"/tests/analyze/static.golden.json "$2" ;;
     summary) for f in "$root"/tests/analyze/chain/*.json; do
-                 case "$f" in */index.json) ;; *) cp "$f" "$2" ;; esac
+                 case "$f" in */index.json) ;; *) cp_seeds "$f" "$2" ;; esac
              done ;;
-    nic) cp "$root"/profiles/nics/*.json "$2" ;;
-    cost) cp "$root"/tests/solve/cm-*.json "$2" ;;
-    profile) cp "$root"/profiles/*.json "$2" ;;
+    nic) cp_seeds "$root"/profiles/nics/*.json "$2" ;;
+    cost) cp_seeds "$root"/tests/solve/cm-*.json "$2" ;;
+    profile) cp_seeds "$root"/profiles/*.json "$2" ;;
     section)
         "$clang" -O1 -I"$root/include" "$root/tests/fuzz/seed_section.c" -lz \
             -o "$out/seed_section" || return 1
