@@ -160,15 +160,18 @@ void fm_jdoc_locate(const fm_jdoc *d, const cJSON *node, int key, long *line, lo
     line_col(d, off, line, col);
 }
 
-/* "elements[3].key.kind" */
+/* "elements[3] (\"Policer\").key.kind": an item with a "name" is named */
 static void path_text(const trail *t, char *out, size_t n)
 {
     size_t k = 0;
     out[0] = 0;
     for (size_t s = 0; s < t->n && k + 1 < n; s++) {
         const cJSON *c = t->node[s];
+        const cJSON *nm = c->string ? NULL : cJSON_GetObjectItemCaseSensitive(c, "name");
         int w = c->string ? snprintf(out + k, n - k, "%s%s", k ? "." : "", c->string)
-                          : snprintf(out + k, n - k, "[%zu]", t->at[s]);
+            : cJSON_IsString(nm) ? snprintf(out + k, n - k, "[%zu] (\"%.60s\")", t->at[s],
+                                            nm->valuestring)
+                                 : snprintf(out + k, n - k, "[%zu]", t->at[s]);
         k = w < 0 || (size_t)w >= n - k ? n - 1 : k + (size_t)w;
     }
 }

@@ -25,7 +25,7 @@ line=$(grep -n '"stateful": "true"' bad-attrs.json | cut -d: -f1)
 assert test -n "$line"
 "$FM_BIN" solve "$S/scan16.click" --attrs bad-attrs.json -o out.click >o.txt 2>e.txt
 assert_eq "$?" 2 "mistyped stateful: exit status"
-assert_contains "$(cat e.txt)" "bad-attrs.json:$line:60: elements[10].stateful: expected true or false, got the string \"true\"" \
+assert_contains "$(cat e.txt)" "bad-attrs.json:$line:60: elements[10] (\"PortScanDetector\").stateful: expected true or false, got the string \"true\"" \
     "mistyped stateful: located message"
 assert_eq "$(wc -l <e.txt | tr -d ' ')" 1 "one line"
 assert test ! -e out.click

@@ -88,11 +88,11 @@ static void test_attrs_format(void)
         {"\"entry\": [\"dst_ip\"]}", "\"entry\": [\"src_ip\"]}", "outside the port's fields"},
         {"{\"port\": 3, \"kind\": \"none\"}", "{\"port\": 1, \"kind\": \"none\"}",
          "lists port 1 twice"},
-        {"{\"port\": 3,", "{\"port\": -1,", "\"port\" in 0..1023"},
-        {"\"#/#\"", "\"#/\"", "flow_code must be a Click flow code"},
+        {"{\"port\": 3,", "{\"port\": -1,", "out of range (an integer in 0..1023)"},
+        {"\"#/#\"", "\"#/\"", "flow_code: must be a Click flow code"},
         {"\"entry\": [\"dst_ip\"]}", "\"entry\": [\"dst_ip\", \"dst_ip\"]}", "twice"},
         {"{\"port\": 3, \"kind\": \"none\"}", "{\"port\": 3, \"kind\": \"none\", "
-         "\"entry\": []}, {\"port\": 4, \"kind\": \"bogus\"}", "unknown key kind"},
+         "\"entry\": []}, {\"port\": 4, \"kind\": \"bogus\"}", "\"bogus\" is not one of"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *t = replace(port_attrs, bad[i].from, bad[i].to);
