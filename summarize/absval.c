@@ -359,6 +359,8 @@ unsigned fm_loc_root_kind(const an *A, uint32_t loc)
 int fm_loc_may_hold_pointer(an *A, uint32_t loc)
 {
     const aloc *l = &A->locs[loc];
+    while (l->kind == LS_INDEX && l->parent) /* an element: its array's type */
+        l = &A->locs[l->parent];
     if (l->kind != LS_FIELD)
         return 1;
     const fieldref *f = &A->fields[l->arg];

@@ -737,6 +737,8 @@ static uint32_t pointer_args(site *c, uint32_t i, uint32_t *ls)
     for (uint32_t j = 0; j < c->args[i].n; j++) {
         atom a = c->args[i].v[j];
         unsigned k = atom_kind(a);
+        if ((k == AK_PARAM || k == AK_CONTENT) && (atom_flags(a) & (AF_MIXED | AF_MASKED)))
+            continue; /* arithmetic on it (a size, a count): no address */
         if (k == AK_PTR || k == AK_PARAM ||
             (k == AK_CONTENT && fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a))))
             fm_fa_atom_locs(F, a, ls, &n, MAXL);
