@@ -484,6 +484,7 @@ void fm_loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
             break;
         case LR_RET: fm_buf_puts(out, "return"); break;
         case LR_CALLRET: fm_buf_printf(out, "call%u", l->arg); break;
+        case LR_ARGCOPY: fm_buf_printf(out, "arg%u of call%u", l->arg & 63, l->arg >> 6); break;
         case LR_TABLE:
             fm_buf_puts(out, "element of ");
             fm_loc_name(A, P, l->arg, out);

@@ -90,7 +90,7 @@ static const char *const summarize_keys[] = {
     "packet_records",
     "headers", "tables", "per_thread", "arg_parsers", "hash_functions",
     "identity_functions", "no_state_functions", "no_state_classes", "framework_values",
-    "index_allocators", NULL};
+    "index_allocators", "ports", NULL};
 static const char *const element_keys[] = {"kind", "bases", "name_method", "state_param",
                                            "entry_suffix", "not_nfs", NULL};
 
@@ -138,6 +138,12 @@ static int read_summarize(const cJSON *s, fm_profile *p, fm_error *err)
         strset_of(s, "index_allocators", &p->index_allocators, p, err))
         return -1;
     p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
+    const cJSON *po = cJSON_GetObjectItemCaseSensitive(s, "ports");
+    p->port_param = (int)fm_json_num(po, "param", -1);
+    const char *pcm = fm_json_str(po, "count_method", NULL);
+    p->port_count_method = pcm ? fm_xstrdup(pcm) : NULL;
+    if (strset_of(po, "entries", &p->port_entries, p, err))
+        return -1;
     if (p->entries.n == 0 && !p->elements_are_functions)
         return BAD("summarize.entries is empty: no per-packet entry points");
     const cJSON *h;
@@ -208,13 +214,14 @@ void fm_profile_free(fm_profile *p)
     fm_strset_free(&p->element_bases);
     free(p->name_method);
     free(p->entry_suffix);
+    free(p->port_count_method);
     fm_strset *sets[] = {&p->not_nfs, &p->entries, &p->configure, &p->flow_manager_bases,
                          &p->flow_state_globals, &p->framework_globals, &p->packet_records,
                          &p->per_thread_classes, &p->per_thread_accessors,
                          &p->parser_classes, &p->parser_functions, &p->hash_functions,
                          &p->identity_functions, &p->no_state_functions,
                          &p->no_state_classes, &p->framework_values,
-                         &p->index_allocators};
+                         &p->index_allocators, &p->port_entries};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         fm_strset_free(sets[i]);
     for (size_t i = 0; i < p->nheaders; i++) {
