@@ -30,6 +30,8 @@ enum {
     LR_HEAP,      /* allocation site arg */
     LR_UNKNOWN,   /* memory reached through a value of unknown origin */
     LR_REL,       /* relative position inside a key (no real root) */
+    LR_ARGCOPY,   /* caller side: the scalar argument a callee took the
+                     address of (arg: call event << 6 | parameter) */
     LS_FIELD = 16, LS_INDEX, LS_THREAD, LS_DEREF,
     LS_STAR       /* everything reachable below the parent: past the limits */
 };

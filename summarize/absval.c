@@ -359,6 +359,8 @@ unsigned fm_loc_root_kind(const an *A, uint32_t loc)
 int fm_loc_may_hold_pointer(an *A, uint32_t loc)
 {
     const aloc *l = &A->locs[loc];
+    while (l->kind == LS_INDEX && l->parent) /* an element: its array's type */
+        l = &A->locs[l->parent];
     if (l->kind != LS_FIELD)
         return 1;
     const fieldref *f = &A->fields[l->arg];
@@ -482,6 +484,7 @@ void fm_loc_name(const an *A, const fm_program *P, uint32_t loc, fm_buf *out)
             break;
         case LR_RET: fm_buf_puts(out, "return"); break;
         case LR_CALLRET: fm_buf_printf(out, "call%u", l->arg); break;
+        case LR_ARGCOPY: fm_buf_printf(out, "arg%u of call%u", l->arg & 63, l->arg >> 6); break;
         case LR_TABLE:
             fm_buf_puts(out, "element of ");
             fm_loc_name(A, P, l->arg, out);

@@ -63,6 +63,27 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max);
 
 static void translate_atoms(site *c, const vset *in, vset *out);
 
+/* A by-value parameter whose storage the callee used: memory of the caller
+ * (an aggregate passed by value arrives as its address) or a scalar. */
+static int slot_is_memory(site *c, uint32_t i)
+{
+    for (uint32_t j = 0; j < c->args[i].n; j++)
+        if (atom_kind(c->args[i].v[j]) == AK_PTR)
+            return 1;
+    return 0;
+}
+
+/* The caller's copy of a scalar argument whose address the callee took
+ * (a key passed by reference: find(const K &k) called with a value): a
+ * place holding that value, so a key read through it keeps its fields. */
+static uint32_t arg_copy(site *c, uint32_t i, uint32_t *bases)
+{
+    uint32_t l = fm_loc_root(c->F->A, LR_ARGCOPY, (c->k << 6) | (i & 63));
+    fm_fa_write(c->F, l, ((uint64_t)c->k << 8) | 0x40 | (i & 63), &c->args[i]);
+    bases[0] = l;
+    return 1;
+}
+
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
 {
     an *A = c->F->A;
@@ -84,6 +105,8 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
             }
         else
             bases[nb++] = fm_loc_root(A, LR_UNKNOWN, 0);
+        if (r->kind == LR_SLOT && r->arg < c->nargs && !slot_is_memory(c, r->arg))
+            nb = arg_copy(c, r->arg, bases); /* the callee took a scalar's address */
         for (uint32_t i = 0; i < nb && n < max; i++)
             out[n++] = fm_loc_rebase(A, L, root, bases[i]);
         return n;
@@ -101,6 +124,7 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
     case LR_LOCAL:
     case LR_CALLRET:
     case LR_REL:
+    case LR_ARGCOPY:
         return 0;
     default:
         out[n++] = L;
@@ -737,6 +761,8 @@ static uint32_t pointer_args(site *c, uint32_t i, uint32_t *ls)
     for (uint32_t j = 0; j < c->args[i].n; j++) {
         atom a = c->args[i].v[j];
         unsigned k = atom_kind(a);
+        if ((k == AK_PARAM || k == AK_CONTENT) && (atom_flags(a) & (AF_MIXED | AF_MASKED)))
+            continue; /* arithmetic on it (a size, a count): no address */
         if (k == AK_PTR || k == AK_PARAM ||
             (k == AK_CONTENT && fm_loc_may_hold_pointer(F->A, (uint32_t)atom_payload(a))))
             fm_fa_atom_locs(F, a, ls, &n, MAXL);

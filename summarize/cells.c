@@ -334,7 +334,7 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
 int fm_fa_liftable_root(const an *A, uint32_t loc)
 {
     unsigned k = fm_loc_root_kind(A, loc);
-    return k != LR_LOCAL && k != LR_CALLRET && k != LR_REL;
+    return k != LR_LOCAL && k != LR_CALLRET && k != LR_REL && k != LR_ARGCOPY;
 }
 
 /* A header field anywhere on the location's path (e.g. the bytes of
@@ -409,6 +409,7 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
     switch (r->kind) {
     case LR_LOCAL:
     case LR_CALLRET:
+    case LR_ARGCOPY:
     case LR_HEAP:
     case LR_REL:
         return; /* no content before this function stores some */

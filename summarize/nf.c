@@ -328,6 +328,21 @@ static const char *name_literal(an *A, const fm_func *f)
     return name;
 }
 
+/* How many inputs an element has, from its port count literal ("2/2",
+ * "1-2/1", "-/-"): the most it may have; 2 when it has no bound. */
+static int inputs_of(an *A, int32_t cls)
+{
+    const char *m = A->prof->port_count_method;
+    const fm_func *f = m ? fm_class_method_named(A, cls, m) : NULL;
+    const char *lit = f && !(f->flags & FM_FN_DECL) ? name_literal(A, f) : NULL;
+    if (!lit)
+        return 1;
+    const char *slash = strchr(lit, '/'), *dash = strchr(lit, '-');
+    if (dash && (!slash || dash < slash))
+        return dash[1] >= '0' && dash[1] <= '9' ? atoi(dash + 1) : 2;
+    return lit[0] >= '0' && lit[0] <= '9' ? atoi(lit) : 2;
+}
+
 static void bases_of(const fm_program *P, int32_t t, fm_strset *out)
 {
     const fm_type *ty = fm_program_type_at(P, (size_t)t);
@@ -374,6 +389,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     if (A->over_budget)
         fm_strset_add(&S->incomplete, "analysis budget exceeded: facts incomplete");
     conclude(S, cls);
+    fm_nf_port_keys(S, inputs_of(A, cls));
     for (size_t i = 0; i < prof->configure.n; i++) {
         const fm_func *f = fm_class_method_named(A, cls, prof->configure.v[i]);
         if (f && !(f->flags & FM_FN_DECL))

@@ -91,6 +91,9 @@ void fm_key_of_value(nfctx *N, const vset *v, keyinfo *ki);
 int fm_keys_swap(nfctx *N, const tacc *acc, uint32_t n);
 int fm_keyinfo_equal(const keyinfo *a, const keyinfo *b);
 
+/* ports.c: keys_by_port, when the port decides what state a packet reaches */
+void fm_nf_port_keys(nfstate *S, int ninputs);
+
 /* keywords.c: the keywords the configure method f of class cls parses */
 void fm_nf_keywords(an *A, int32_t cls, const fm_func *f, fm_strset *out);
 

@@ -70,6 +70,12 @@ static const fm_jfield parser_fields[] = {
     {NULL, 0, NULL}};
 static const fm_jspec parser_spec = FM_JCLOSED(parser_fields);
 static const fm_jspec headers_spec = FM_JMAP(&fm_jspec_name);
+static const fm_jfield ports_fields[] = {
+    {"param", FM_J_OPTIONAL, &opt_arg_spec},
+    {"count_method", FM_J_OPTIONAL, &fm_jspec_name},
+    {"entries", FM_J_OPTIONAL, &fm_jspec_strings},
+    {NULL, 0, NULL}};
+static const fm_jspec ports_spec = FM_JCLOSED(ports_fields);
 
 static const fm_jfield summarize_fields[] = {
     {"elements", FM_J_REQUIRED, &element_spec},
@@ -89,6 +95,7 @@ static const fm_jfield summarize_fields[] = {
     {"no_state_classes", FM_J_OPTIONAL, &fm_jspec_strings},
     {"framework_values", FM_J_OPTIONAL, &fm_jspec_strings},
     {"index_allocators", FM_J_OPTIONAL, &fm_jspec_strings},
+    {"ports", FM_J_OPTIONAL, &ports_spec},
     {NULL, 0, NULL}};
 static const fm_jspec summarize_spec = FM_JCLOSED(summarize_fields);
 
@@ -187,6 +194,11 @@ static void read_sets(const cJSON *s, fm_profile *p)
     fm_json_get_strset(s, "framework_values", &p->framework_values);
     fm_json_get_strset(s, "index_allocators", &p->index_allocators);
     p->parser_method_prefix = fm_xstrdup(fm_json_str(ap, "method_prefix", "read"));
+    const cJSON *po = cJSON_GetObjectItemCaseSensitive(s, "ports");
+    p->port_param = (int)fm_json_num(po, "param", -1); /* an integer in -1..64 */
+    const char *pcm = fm_json_str(po, "count_method", NULL);
+    p->port_count_method = pcm ? fm_xstrdup(pcm) : NULL;
+    fm_json_get_strset(po, "entries", &p->port_entries);
 }
 
 static int read_summarize(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_error *err)
@@ -277,13 +289,14 @@ void fm_profile_free(fm_profile *p)
     fm_strset_free(&p->element_bases);
     free(p->name_method);
     free(p->entry_suffix);
+    free(p->port_count_method);
     fm_strset *sets[] = {&p->not_nfs, &p->entries, &p->configure, &p->flow_manager_bases,
                          &p->flow_state_globals, &p->framework_globals, &p->packet_records,
                          &p->per_thread_classes, &p->per_thread_accessors,
                          &p->parser_classes, &p->parser_functions, &p->hash_functions,
                          &p->identity_functions, &p->no_state_functions,
                          &p->no_state_classes, &p->framework_values,
-                         &p->index_allocators};
+                         &p->index_allocators, &p->port_entries};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         fm_strset_free(sets[i]);
     for (size_t i = 0; i < p->nheaders; i++) {

@@ -72,6 +72,11 @@ typedef struct fm_profile {
                                      (I/O, logging) */
     fm_strset no_state_classes;   /* classes whose virtual methods keep no
                                      element state (the framework's logging) */
+    int port_param;               /* the input port's parameter in the entries
+                                     of port_entries (-1: none) */
+    fm_strset port_entries;       /* entries taking the input port */
+    char *port_count_method;      /* returns "IN/OUT" port counts (Click's
+                                     port_count), or NULL */
     fm_strset index_allocators;   /* "name" or "name:N": hands out an index no
                                      other live entry has, returned or written
                                      through argument N */

@@ -39,6 +39,28 @@ static const char *int_name(fm_intensity i)
     return fm_intensity_name(i);
 }
 
+/* keys_by_port: the ports listed, each with its kind, fields and entry;
+ * none when the element lists none. */
+static void check_ports(const cJSON *e, const fm_elem_attrs *a, const char *where)
+{
+    const char *name = fm_json_str(e, "name", "?");
+    const cJSON *ports = cJSON_GetObjectItem(e, "keys_by_port");
+    CHECK(a->nports == (size_t)cJSON_GetArraySize(ports), "%s: %s has %zu port keys", where,
+          name, a->nports);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, ports)
+    {
+        const fm_port_key *k = fm_elem_port_key(a, (int)fm_json_num(p, "port", -1));
+        CHECK(k && !strcmp(fm_key_kind_name(k->kind), fm_json_str(p, "kind", "")) &&
+                  k->fields == fields_of(cJSON_GetObjectItem(p, "fields")),
+              "%s: %s port %d key", where, name, (int)fm_json_num(p, "port", -1));
+        const cJSON *en = cJSON_GetObjectItem(p, "entry");
+        CHECK(k && k->nentry == (size_t)cJSON_GetArraySize(en) &&
+                  (!k->nentry || k->entry[0] == fields_of(en)),
+              "%s: %s port %d entry", where, name, (int)fm_json_num(p, "port", -1));
+    }
+}
+
 /* Compare one element; returns the number of mismatches. */
 static int check_element(const cJSON *e, const fm_summary_set *set, const char *where)
 {
@@ -72,6 +94,7 @@ static int check_element(const cJSON *e, const fm_summary_set *set, const char *
           where, name, a->global_state);
     CHECK(same_strings(cJSON_GetObjectItem(e, "keywords"), &a->keywords),
           "%s: %s keywords differ (%zu got)", where, name, a->keywords.n);
+    check_ports(e, a, where);
     /* every key field comes with the place it was read */
     for (int i = 0; i < FM_NFIELDS; i++) {
         if (!(a->key_fields & (1u << i)))
