@@ -1089,86 +1089,6 @@ static void write_event(fm_wbuf *b, const event *e, const int *cond_of_bb)
     }
 }
 
-/* ---- identity ---- */
-
-/* A printf-like function (format attribute) reads its variable arguments. */
-static bool printf_like(tree fndecl)
-{
-    for (tree a = lookup_attribute("format", DECL_ATTRIBUTES(fndecl)); a;
-         a = lookup_attribute("format", TREE_CHAIN(a))) {
-        tree args = TREE_VALUE(a);
-        tree kind = args ? TREE_VALUE(args) : NULL_TREE;
-        const char *k = kind && TREE_CODE(kind) == IDENTIFIER_NODE ? IDENTIFIER_POINTER(kind) : "";
-        if (strstr(k, "printf"))
-            return true;
-    }
-    return false;
-}
-
-/* Every pointer parameter points to const: a callee flowmage cannot see
- * writes nothing its caller passed it. */
-static bool no_arg_writes(tree fndecl)
-{
-    tree t = TREE_TYPE(fndecl);
-    if (!t || !FUNC_OR_METHOD_TYPE_P(t))
-        return false;
-    tree p = TYPE_ARG_TYPES(t);
-    for (; p && p != void_list_node; p = TREE_CHAIN(p)) {
-        tree pt = TREE_VALUE(p);
-        if (pt && (POINTER_TYPE_P(pt)) && !TYPE_READONLY(TREE_TYPE(pt)))
-            return false;
-    }
-    return p == void_list_node || printf_like(fndecl);
-}
-
-static unsigned fn_flags(tree fndecl)
-{
-    unsigned f = 0;
-    if (DECL_VIRTUAL_P(fndecl)) f |= FM_FN_VIRTUAL;
-    if (TREE_CODE(TREE_TYPE(fndecl)) == FUNCTION_TYPE && DECL_CONTEXT(fndecl) &&
-        RECORD_OR_UNION_TYPE_P(DECL_CONTEXT(fndecl)))
-        f |= FM_FN_STATIC;
-    if (DECL_CXX_CONSTRUCTOR_P(fndecl)) f |= FM_FN_CTOR;
-    if (DECL_CXX_DESTRUCTOR_P(fndecl)) f |= FM_FN_DTOR;
-    if (DECL_IN_SYSTEM_HEADER(fndecl)) f |= FM_FN_SYSTEM;
-    if (DECL_COMDAT(fndecl) || DECL_DECLARED_INLINE_P(fndecl)) f |= FM_FN_COMDAT;
-    if (TREE_PUBLIC(fndecl)) f |= FM_FN_PUBLIC;
-    if (DECL_ARTIFICIAL(fndecl)) f |= FM_FN_ARTIFICIAL;
-    if (DECL_NAME(fndecl) && !strncmp(IDENTIFIER_POINTER(DECL_NAME(fndecl)), "operator", 8))
-        f |= FM_FN_OPERATOR;
-    int ecf = flags_from_decl_or_type(fndecl);
-    if (ecf & ECF_CONST)
-        f |= FM_FN_CONST;
-    if (ecf & ECF_PURE)
-        f |= FM_FN_PURE;
-    if (no_arg_writes(fndecl))
-        f |= FM_FN_NO_ARG_WRITES;
-    return f;
-}
-
-void fm_function_identity(fm_wbuf *b, tree fndecl, unsigned extra_flags)
-{
-    tree ctx = DECL_CONTEXT(fndecl);
-    unsigned cls1 = ctx && RECORD_OR_UNION_TYPE_P(ctx) ? fm_type_index(ctx) + 1 : 0;
-    expanded_location x = expand_location(DECL_SOURCE_LOCATION(fndecl));
-    unsigned end = 0;
-    function *fun = DECL_STRUCT_FUNCTION(fndecl);
-    if (fun && !(extra_flags & FM_FN_DECL))
-        end = (unsigned)LOCATION_LINE(fun->function_end_locus);
-    unsigned vslot1 = 0;
-    if (DECL_VINDEX(fndecl) && tree_fits_uhwi_p(DECL_VINDEX(fndecl)))
-        vslot1 = (unsigned)tree_to_uhwi(DECL_VINDEX(fndecl)) + 1;
-    fm_w_u(b, fm_str(IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl))));
-    fm_w_u(b, fm_str(fm_printable(fndecl, 1)));
-    fm_w_u(b, DECL_NAME(fndecl) ? fm_str(IDENTIFIER_POINTER(DECL_NAME(fndecl))) : 0);
-    fm_w_u(b, cls1);
-    fm_w_u(b, fn_flags(fndecl) | extra_flags);
-    fm_w_u(b, vslot1);
-    fm_w_u(b, fm_str(x.file));
-    fm_w_u(b, x.line > 0 ? (unsigned)x.line : 0);
-    fm_w_u(b, end);
-}
-
 static unsigned count_stmts(void)
 {
     unsigned n = 0;
@@ -1218,6 +1138,47 @@ static void reset_function_state(void)
     memset(&F, 0, sizeof F);
 }
 
+/* Phase A over the whole body: phis' operands, then every statement. */
+static void translate_body(function *fun)
+{
+    basic_block bb;
+    FOR_EACH_BB_FN(bb, fun) {
+        F.cur_bb = bb;
+        for (gphi_iterator pi = gsi_start_phis(bb); !gsi_end_p(pi); gsi_next(&pi)) {
+            gphi *phi = pi.phi();
+            if (virtual_operand_p(gimple_phi_result(phi)))
+                continue;
+            F.cur = phi;
+            for (unsigned i = 0; i < gimple_phi_num_args(phi); i++)
+                prepare_operand(gimple_phi_arg_def(phi, i));
+        }
+        for (gimple_stmt_iterator gi = gsi_start_bb(bb); !gsi_end_p(gi); gsi_next(&gi)) {
+            F.cur = gsi_stmt(gi);
+            if (!is_gimple_debug(F.cur))
+                translate_stmt(F.cur);
+        }
+    }
+}
+
+/* Phase C: every event, with the condition ending each block (guards). */
+static void write_events(fm_wbuf *evbuf)
+{
+    int nbb = last_basic_block_for_fn(F.fun);
+    int *cond_of_bb = XNEWVEC(int, nbb ? nbb : 1);
+    for (int i = 0; i < nbb; i++)
+        cond_of_bb[i] = -1;
+    for (unsigned i = 0; i < F.nev; i++)
+        if (F.ev[i].kind == FM_EV_COND && F.ev[i].bb && F.ev[i].bb->index < nbb)
+            cond_of_bb[F.ev[i].bb->index] = (int)i;
+    /* writing can create events for operands met late (lazy loads): loop
+     * on the growing count */
+    for (unsigned i = 0; i < F.nev; i++) {
+        event copy = F.ev[i];
+        write_event(evbuf, &copy, cond_of_bb);
+    }
+    free(cond_of_bb);
+}
+
 void fm_collect_function(function *fun)
 {
     tree fndecl = fun->decl;
@@ -1239,41 +1200,11 @@ void fm_collect_function(function *fun)
     F.nssa = num_ssa_names;
     F.ssa = XCNEWVEC(oset, F.nssa ? F.nssa : 1);
     F.ev_def = XCNEWVEC(bool, F.nssa ? F.nssa : 1);
-    basic_block bb;
-    FOR_EACH_BB_FN(bb, fun) {
-        F.cur_bb = bb;
-        for (gphi_iterator pi = gsi_start_phis(bb); !gsi_end_p(pi); gsi_next(&pi)) {
-            gphi *phi = pi.phi();
-            if (virtual_operand_p(gimple_phi_result(phi)))
-                continue;
-            F.cur = phi;
-            for (unsigned i = 0; i < gimple_phi_num_args(phi); i++)
-                prepare_operand(gimple_phi_arg_def(phi, i));
-        }
-        for (gimple_stmt_iterator gi = gsi_start_bb(bb); !gsi_end_p(gi); gsi_next(&gi)) {
-            F.cur = gsi_stmt(gi);
-            if (!is_gimple_debug(F.cur))
-                translate_stmt(F.cur);
-        }
-    }
+    translate_body(fun);
     ssa_fixpoint();
 
-    /* conditions by block, for guards */
-    int nbb = last_basic_block_for_fn(fun);
-    int *cond_of_bb = XNEWVEC(int, nbb ? nbb : 1);
-    for (int i = 0; i < nbb; i++)
-        cond_of_bb[i] = -1;
-    for (unsigned i = 0; i < F.nev; i++)
-        if (F.ev[i].kind == FM_EV_COND && F.ev[i].bb && F.ev[i].bb->index < nbb)
-            cond_of_bb[F.ev[i].bb->index] = (int)i;
-
     fm_wbuf evbuf = {};
-    /* writing can create events for operands met late (lazy loads): loop
-     * on the growing count */
-    for (unsigned i = 0; i < F.nev; i++) {
-        event copy = F.ev[i];
-        write_event(&evbuf, &copy, cond_of_bb);
-    }
+    write_events(&evbuf);
     unsigned nev = F.nev;
     bool too_many = nev > fm_opt.max_events;
     unsigned nparams = 0;
@@ -1302,12 +1233,10 @@ void fm_collect_function(function *fun)
     if (flags)
         fm_stats.truncated++;
     fm_w_free(&evbuf);
-    free(cond_of_bb);
     if (!had_dom)
         free_dominance_info(CDI_DOMINATORS);
     reset_function_state();
 }
-
 
 void fm_functions_write(fm_wbuf *b, unsigned *count)
 {

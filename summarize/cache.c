@@ -90,75 +90,65 @@ void fm_an_forget_ctx(an *A, int32_t ctx, uint32_t from)
     }
 }
 
-const summary *fm_an_summary(an *A, const fm_func *f)
+/* The caller on the stack learns that it depends on a frame at depth d. */
+static void lower_top(an *A, int d)
 {
-    /* a context-free summary serves every context; otherwise the one
-     * computed for this NF class (or for "no NF", -2) */
-    int i = cache_find(A, f, -1);
-    if (i < 0)
-        i = cache_find(A, f, A->ctx);
-    if (i >= 0) {
-        sentry *e = &A->cache[i];
-        if (e->state == SE_DONE)
+    if (A->depth > 0) {
+        sentry *top = &A->cache[A->stack[A->depth - 1].entry];
+        if (d < top->low)
+            top->low = d;
+    }
+}
+
+/* What the cache already answers for entry i, or NULL to (re)compute. */
+static const summary *cached(an *A, const fm_func *f, int i)
+{
+    sentry *e = &A->cache[i];
+    if (e->state == SE_DONE)
+        return &e->s;
+    if (e->state == SE_BUSY) {
+        /* recursion: use what we have; the head iterates */
+        e->used_partial = 1;
+        lower_top(A, e->depth);
+        return &e->s;
+    }
+    if (e->state == SE_TENTATIVE && !e->cut) {
+        /* a cycle member computed in its head's current round is reused
+         * until the head iterates again; one computed in the head's last
+         * round is as final as the head */
+        sentry *h = &A->cache[e->head];
+        if (h->round == e->head_round && h->state == SE_DONE) {
+            e->state = SE_DONE;
+            if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
+                cache_put(A, f, -1, (uint32_t)i, 1);
+            return &A->cache[i].s;
+        }
+        if (h->round == e->head_round && h->state == SE_BUSY) {
+            lower_top(A, h->depth);
             return &e->s;
-        if (e->state == SE_BUSY) {
-            /* recursion: use what we have; the head iterates */
-            e->used_partial = 1;
-            if (A->depth > 0) {
-                sentry *top = &A->cache[A->stack[A->depth - 1].entry];
-                if (e->depth < top->low)
-                    top->low = e->depth;
-            }
-            return &e->s;
         }
-        if (e->state == SE_TENTATIVE && !e->cut) {
-            /* a cycle member computed in its head's current round is
-             * reused until the head iterates again; one computed in the
-             * head's last round is as final as the head */
-            sentry *h = &A->cache[e->head];
-            if (h->round == e->head_round && h->state == SE_DONE) {
-                e->state = SE_DONE;
-                if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
-                    cache_put(A, f, -1, (uint32_t)i, 1);
-                return &A->cache[i].s;
-            }
-            if (h->round == e->head_round && h->state == SE_BUSY) {
-                if (A->depth > 0) {
-                    sentry *top = &A->cache[A->stack[A->depth - 1].entry];
-                    if (h->depth < top->low)
-                        top->low = h->depth;
-                }
-                return &e->s;
-            }
-        }
-        /* tentative: recompute below, reusing the entry */
     }
-    if (A->over_budget)
-        return &empty_summary; /* give up on this path: the NF is marked */
-    if (A->depth >= A->lim.call_depth)
-        return NULL; /* the caller treats it as a call it cannot follow */
-    if (i < 0) {
-        if (A->ncache == A->capcache) {
-            A->capcache = A->capcache ? A->capcache * 2 : 1024;
-            A->cache = fm_xrealloc(A->cache, A->capcache * sizeof *A->cache);
-        }
-        i = (int)A->ncache++;
-        memset(&A->cache[i], 0, sizeof A->cache[i]);
-        A->cache[i].f = f;
-        A->cache[i].ctx = A->ctx;
-        cache_put(A, f, A->ctx, (uint32_t)i, 0);
+    return NULL; /* tentative: recompute, reusing the entry */
+}
+
+static int new_entry(an *A, const fm_func *f)
+{
+    if (A->ncache == A->capcache) {
+        A->capcache = A->capcache ? A->capcache * 2 : 1024;
+        A->cache = fm_xrealloc(A->cache, A->capcache * sizeof *A->cache);
     }
-    if ((uint32_t)A->depth >= A->capstack) {
-        A->capstack = A->capstack ? A->capstack * 2 : 64;
-        A->stack = fm_xrealloc(A->stack, A->capstack * sizeof *A->stack);
-    }
-    int depth = ++A->depth;
-    A->stack[depth - 1].entry = (uint32_t)i;
-    A->cache[i].state = SE_BUSY;
-    A->cache[i].depth = depth;
-    A->cache[i].low = depth;
+    int i = (int)A->ncache++;
+    memset(&A->cache[i], 0, sizeof A->cache[i]);
+    A->cache[i].f = f;
+    A->cache[i].ctx = A->ctx;
+    cache_put(A, f, A->ctx, (uint32_t)i, 0);
+    return i;
+}
+
+/* Analyse f into entry i until a recursion through it stops growing. */
+static void analyse_rounds(an *A, const fm_func *f, int i)
+{
     long prev = -1;
-    clock_t t0 = clock();
     for (int round = 0;; round++) {
         summary s;
         memset(&s, 0, sizeof s);
@@ -169,18 +159,21 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         fm_fsum_free(&A->cache[i].s);
         A->cache[i].s = s;
         if (!A->cache[i].used_partial || size == prev)
-            break;
+            return;
         if (round + 1 >= A->lim.recursion) {
             char note[600];
             snprintf(note, sizeof note, "recursion through %s did not converge: facts incomplete",
                      f->printable);
             fm_strset_add(&A->cache[i].s.notes, note);
-            break;
+            return;
         }
         prev = size;
     }
-    fm_an_trace_slow(A, f, (double)(clock() - t0) / CLOCKS_PER_SEC);
-    A->depth--;
+}
+
+/* Entry i, just analysed at depth: final, or tentative within a cycle. */
+static void settle(an *A, const fm_func *f, int i, int depth)
+{
     sentry *e = &A->cache[i];
     if (A->over_budget) {
         e->state = SE_TENTATIVE; /* cut short: never reuse it */
@@ -190,15 +183,45 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         e->cut = 0;
         e->head = A->stack[e->low - 1].entry;
         e->head_round = A->cache[e->head].round;
-        if (A->depth > 0) {
-            sentry *top = &A->cache[A->stack[A->depth - 1].entry];
-            if (e->low < top->low)
-                top->low = e->low;
-        }
+        lower_top(A, e->low);
     } else {
         e->state = SE_DONE;
         if (!e->s.ctx_dependent && cache_find(A, f, -1) < 0)
             cache_put(A, f, -1, (uint32_t)i, 1);
     }
+}
+
+const summary *fm_an_summary(an *A, const fm_func *f)
+{
+    /* a context-free summary serves every context; otherwise the one
+     * computed for this NF class (or for "no NF", -2) */
+    int i = cache_find(A, f, -1);
+    if (i < 0)
+        i = cache_find(A, f, A->ctx);
+    if (i >= 0) {
+        const summary *s = cached(A, f, i);
+        if (s)
+            return s;
+    }
+    if (A->over_budget)
+        return &empty_summary; /* give up on this path: the NF is marked */
+    if (A->depth >= A->lim.call_depth)
+        return NULL; /* the caller treats it as a call it cannot follow */
+    if (i < 0)
+        i = new_entry(A, f);
+    if ((uint32_t)A->depth >= A->capstack) {
+        A->capstack = A->capstack ? A->capstack * 2 : 64;
+        A->stack = fm_xrealloc(A->stack, A->capstack * sizeof *A->stack);
+    }
+    int depth = ++A->depth;
+    A->stack[depth - 1].entry = (uint32_t)i;
+    A->cache[i].state = SE_BUSY;
+    A->cache[i].depth = depth;
+    A->cache[i].low = depth;
+    clock_t t0 = clock();
+    analyse_rounds(A, f, i);
+    fm_an_trace_slow(A, f, (double)(clock() - t0) / CLOCKS_PER_SEC);
+    A->depth--;
+    settle(A, f, i, depth);
     return &A->cache[i].s;
 }

@@ -488,7 +488,7 @@ void fm_nf_collect_tables(nfstate *S)
             keyed[n++] = (keyed_region){loc, t->kind == TK_ARRAY && holds_fresh_only(S, loc),
                                         t->key.must};
         }
-        int same = n == S->N.nkeyed && !memcmp(keyed, S->N.keyed, n * sizeof *keyed);
+        int same = n == S->N.nkeyed && (n == 0 || !memcmp(keyed, S->N.keyed, n * sizeof *keyed));
         free(S->N.keyed);
         S->N.keyed = keyed;
         S->N.nkeyed = n;

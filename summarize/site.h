@@ -1,0 +1,60 @@
+/* Internal: one call site being applied (calls.c dispatches; translate.c
+ * turns a callee's summary into the caller's terms; primitives.c handles
+ * the profile's primitives, builtins and calls flowmage cannot follow). */
+#ifndef FM_SUMMARIZE_SITE_H
+#define FM_SUMMARIZE_SITE_H
+
+#include "engine.h"
+
+#define MAXL FM_MAX_TARGETS
+
+/* What one callee atom became at this call site.  A callee summary
+ * repeats the same few atoms (its parameters, their contents) across
+ * hundreds of records and guards, and the caller's fixpoint applies it
+ * again every round: each atom is translated once per site. */
+typedef struct tmemo {
+    atom a;                  /* 0: empty slot */
+    uint32_t wgen;           /* caller memory generation it was read at */
+    vset out;
+} tmemo;
+
+/* Memo tables keyed by a callee's set (its address, a hash of its
+ * content): entries start with an mkey; open addressing. */
+typedef struct mkey {
+    const void *src;         /* NULL: empty slot */
+    uint64_t h;
+} mkey;
+
+typedef struct mtab {
+    char *e;
+    uint32_t n, used;
+    size_t size;             /* of one entry */
+} mtab;
+
+typedef struct site {
+    fa *F;
+    uint32_t k;              /* call event */
+    uint32_t off;            /* first record number of this callee (a call
+                                reaching several bodies numbers them apart) */
+    vset *args;
+    uint32_t nargs;
+    tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
+    uint32_t nmemo, usedmemo;
+    mtab gm;                 /* the same for guards (gmemo) */
+    mtab vm;                 /* and for whole value sets (vmemo) */
+    guards scratch;          /* guards not kept */
+} site;
+
+/* translate.c */
+void fm_site_memo_init(site *c);
+void fm_site_apply_summary(site *c, const fm_func *g, const summary *S);
+void fm_site_memo_free(site *c);
+
+/* primitives.c */
+void fm_site_arg_locs(fa *F, const vset *v, uint32_t *out, uint32_t *n);
+int fm_site_primitive(site *c, const fm_func *g);
+int fm_site_builtin(site *c, const char *name);
+void fm_site_opaque(site *c, int usable);
+void fm_site_invisible_call(site *c, const fm_func *g);
+
+#endif

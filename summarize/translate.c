@@ -1,0 +1,565 @@
+/* Applying a callee's summary at a call site: its terms (parameters,
+ * what they point to, its lookups) translated into the caller's, each atom,
+ * value set and set of guards once per site and round; then its accesses,
+ * stores, indexed arrays, pointers followed and escapes, as the caller's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "site.h"
+
+static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max);
+
+static void translate_atoms(site *c, const vset *in, vset *out);
+
+/* A by-value parameter whose storage the callee used: memory of the caller
+ * (an aggregate passed by value arrives as its address) or a scalar. */
+static int slot_is_memory(site *c, uint32_t i)
+{
+    for (uint32_t j = 0; j < c->args[i].n; j++)
+        if (atom_kind(c->args[i].v[j]) == AK_PTR)
+            return 1;
+    return 0;
+}
+
+/* The caller's copy of a scalar argument whose address the callee took
+ * (a key passed by reference: find(const K &k) called with a value): a
+ * place holding that value, so a key read through it keeps its fields. */
+static uint32_t arg_copy(site *c, uint32_t i, uint32_t *bases)
+{
+    uint32_t l = fm_loc_root(c->F->A, LR_ARGCOPY, (c->k << 6) | (i & 63));
+    fm_fa_write(c->F, l, ((uint64_t)c->k << 8) | 0x40 | (i & 63), &c->args[i]);
+    bases[0] = l;
+    return 1;
+}
+
+static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
+{
+    an *A = c->F->A;
+    const aloc *l = fm_loc_get(A, L);
+    uint32_t root = l->root;
+    const aloc *r = fm_loc_get(A, root);
+    uint32_t n = 0;
+    switch (r->kind) {
+    case LR_PARAM:
+    case LR_SLOT: {
+        uint32_t bases[MAXL], nb = 0;
+        if (r->arg < c->nargs)
+            for (uint32_t i = 0; i < c->args[r->arg].n; i++) {
+                unsigned k = atom_kind(c->args[r->arg].v[i]);
+                /* a scalar (a header value passed as a by-value struct)
+                 * designates no memory of the caller */
+                if (k != AK_LABEL && k != AK_STR && k != AK_TRES)
+                    fm_fa_atom_locs(c->F, c->args[r->arg].v[i], bases, &nb, MAXL);
+            }
+        else
+            bases[nb++] = fm_loc_root(A, LR_UNKNOWN, 0);
+        if (r->kind == LR_SLOT && r->arg < c->nargs && !slot_is_memory(c, r->arg))
+            nb = arg_copy(c, r->arg, bases); /* the callee took a scalar's address */
+        for (uint32_t i = 0; i < nb && n < max; i++)
+            out[n++] = fm_loc_rebase(A, L, root, bases[i]);
+        return n;
+    }
+    case LR_TABLE: {
+        uint32_t ts[MAXL];
+        uint32_t nt = translate_loc(c, r->arg, ts, MAXL);
+        for (uint32_t i = 0; i < nt && n < max; i++)
+            out[n++] = fm_loc_rebase(A, L, root, fm_loc_root(A, LR_TABLE, ts[i]));
+        return n;
+    }
+    case LR_RET:
+        out[n++] = fm_loc_rebase(A, L, root, fm_loc_root(A, LR_CALLRET, c->k));
+        return n;
+    case LR_LOCAL:
+    case LR_CALLRET:
+    case LR_REL:
+    case LR_ARGCOPY:
+        return 0;
+    default:
+        out[n++] = L;
+        return n;
+    }
+}
+
+static void add_composed(vset *out, atom a, unsigned outer)
+{
+    unsigned k = atom_kind(a);
+    if (outer && (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES))
+        a = atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
+    fm_vs_add(out, a);
+}
+
+static void translate_atom(site *c, atom a, vset *out)
+{
+    fa *F = c->F;
+    unsigned f = atom_flags(a);
+    uint32_t locs[MAXL], n;
+    switch (atom_kind(a)) {
+    case AK_PTR:
+        n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            fm_vs_add(out, mk_atom(AK_PTR, 0, locs[j]));
+        break;
+    case AK_CONTENT: {
+        const aloc *r = fm_loc_get(F->A, fm_loc_get(F->A, (uint32_t)atom_payload(a))->root);
+        if (r->kind == LR_SLOT && r->arg < c->nargs)
+            /* part of an aggregate passed by value as a scalar value
+             * (e.g. a header field copied whole): that value */
+            for (uint32_t t = 0; t < c->args[r->arg].n; t++)
+                if (atom_kind(c->args[r->arg].v[t]) != AK_PTR)
+                    add_composed(out, c->args[r->arg].v[t], f);
+        n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
+        for (uint32_t j = 0; j < n; j++) {
+            vset tmp = {0};
+            fm_fa_read(F, locs[j], &tmp);
+            for (uint32_t t = 0; t < tmp.n; t++)
+                add_composed(out, tmp.v[t], f);
+            fm_vs_free(&tmp);
+        }
+        break;
+    }
+    case AK_PARAM: {
+        uint32_t p = (uint32_t)atom_payload(a);
+        if (p < c->nargs)
+            for (uint32_t t = 0; t < c->args[p].n; t++)
+                add_composed(out, c->args[p].v[t], f);
+        else
+            fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+        break;
+    }
+    case AK_TRES: {
+        uint32_t x = (uint32_t)atom_payload(a);
+        if (F->tres_map && F->tres_map[c->k] && c->off + x < F->tres_n[c->k])
+            fm_vs_add(out, mk_atom(AK_TRES, f, F->tres_map[c->k][c->off + x]));
+        break;
+    }
+    default:
+        fm_vs_add(out, a);
+    }
+}
+
+static tmemo *memo_slot(site *c, atom a)
+{
+    if ((c->usedmemo + 1) * 2 > c->nmemo) {
+        uint32_t ns = c->nmemo ? c->nmemo * 2 : 16;
+        tmemo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < c->nmemo; i++) {
+            if (!c->memo[i].a)
+                continue;
+            uint32_t h = (uint32_t)((c->memo[i].a * 0x9E3779B97F4A7C15ULL) >> 32) & (ns - 1);
+            while (m[h].a)
+                h = (h + 1) & (ns - 1);
+            m[h] = c->memo[i];
+        }
+        free(c->memo);
+        c->memo = m;
+        c->nmemo = ns;
+    }
+    uint32_t h = (uint32_t)((a * 0x9E3779B97F4A7C15ULL) >> 32) & (c->nmemo - 1);
+    while (c->memo[h].a && c->memo[h].a != a)
+        h = (h + 1) & (c->nmemo - 1);
+    return &c->memo[h];
+}
+
+static void add_all(vset *out, const vset *s)
+{
+    if (!out->n)
+        fm_vs_copy(out, s);
+    else
+        fm_vs_union(out, s);
+}
+
+static void translate_each(site *c, const vset *in, vset *out)
+{
+    fa *F = c->F;
+    for (uint32_t i = 0; i < in->n; i++) {
+        atom a = in->v[i];
+        unsigned k = atom_kind(a);
+        if (k == AK_TRES || k == AK_LABEL || k == AK_STR || k == AK_CONST || k == AK_UNKNOWN) {
+            translate_atom(c, a, out); /* cheap, or (lookups) still changing */
+            continue;
+        }
+        tmemo *m = memo_slot(c, a);
+        if (!m->a || (k == AK_CONTENT && m->wgen != F->wgen)) {
+            if (!m->a)
+                c->usedmemo++;
+            m->a = a;
+            m->wgen = F->wgen;
+            fm_vs_clear(&m->out);
+            translate_atom(c, a, &m->out);
+        }
+        add_all(out, &m->out);
+    }
+}
+
+/* The entry for `in` (claimed, *fresh set, if it has none yet). */
+static void *mtab_slot(mtab *t, const void *in, uint64_t h,
+                       int (*same)(const void *, const void *), int *fresh)
+{
+    if ((t->used + 1) * 2 > t->n) {
+        uint32_t ns = t->n ? t->n * 2 : 16;
+        char *e = fm_xcalloc(ns, t->size);
+        for (uint32_t i = 0; i < t->n; i++) {
+            const mkey *k = (const mkey *)(t->e + i * t->size);
+            if (!k->src)
+                continue;
+            uint32_t p = (uint32_t)(k->h >> 32) & (ns - 1);
+            while (((const mkey *)(e + p * t->size))->src)
+                p = (p + 1) & (ns - 1);
+            memcpy(e + p * t->size, k, t->size);
+        }
+        free(t->e);
+        t->e = e;
+        t->n = ns;
+    }
+    for (uint32_t p = (uint32_t)(h >> 32) & (t->n - 1);; p = (p + 1) & (t->n - 1)) {
+        mkey *k = (mkey *)(t->e + p * t->size);
+        *fresh = !k->src;
+        if (*fresh) {
+            k->src = in;
+            k->h = h;
+            t->used++;
+            return k;
+        }
+        if (k->h == h && same(k->src, in))
+            return k;
+    }
+}
+
+/* What one callee record's guards became at this call site: the records
+ * of a callee repeat the same path conditions.  Valid while the caller's
+ * memory has not grown if they read contents; guards testing lookup
+ * results (whose mapping is still being built) are not kept. */
+typedef struct gmemo {
+    mkey k;
+    uint32_t wgen;
+    int content, dead;
+    guards out;
+} gmemo;
+
+/* A whole value set translated at this site: the records of a callee
+ * repeat the same values (the same stored value, the same key). */
+typedef struct vmemo {
+    mkey k;
+    uint32_t wgen;
+    int content;
+    vset out;
+} vmemo;
+
+static int same_vset(const void *a, const void *b) { return fm_vs_equal(a, b); }
+
+static void translate_atoms(site *c, const vset *in, vset *out)
+{
+    fa *F = c->F;
+    F->A->work += 1 + in->n;
+    if (in->n < 2) {
+        translate_each(c, in, out);
+        return;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int content = 0;
+    for (uint32_t i = 0; i < in->n; i++) {
+        unsigned k = atom_kind(in->v[i]);
+        if (k == AK_TRES) { /* lookups: their mapping is still being built */
+            translate_each(c, in, out);
+            return;
+        }
+        content |= k == AK_CONTENT;
+        h = (h ^ in->v[i]) * 0x100000001b3ULL;
+        h = (h ^ (in->v[i] >> 32)) * 0x100000001b3ULL;
+    }
+    int fresh;
+    vmemo *m = mtab_slot(&c->vm, in, h, same_vset, &fresh);
+    if (fresh || (m->content && m->wgen != F->wgen)) {
+        m->content = content;
+        m->wgen = F->wgen;
+        fm_vs_clear(&m->out);
+        translate_each(c, in, &m->out);
+    }
+    add_all(out, &m->out);
+}
+
+void fm_site_memo_init(site *c)
+{
+    c->gm.size = sizeof(gmemo);
+    c->vm.size = sizeof(vmemo);
+}
+
+void fm_site_memo_free(site *c)
+{
+    for (uint32_t i = 0; i < c->nmemo; i++)
+        fm_vs_free(&c->memo[i].out);
+    free(c->memo);
+    for (uint32_t i = 0; i < c->gm.n; i++)
+        fm_guards_free(&((gmemo *)(c->gm.e + i * c->gm.size))->out);
+    free(c->gm.e);
+    for (uint32_t i = 0; i < c->vm.n; i++)
+        fm_vs_free(&((vmemo *)(c->vm.e + i * c->vm.size))->out);
+    free(c->vm.e);
+    fm_guards_free(&c->scratch);
+}
+
+/* A guard the call site settles: its tested side is only constants (a
+ * flag the caller passes as a literal).  Returns 1 if it cannot hold. */
+static int guard_false(const guard *g)
+{
+    const vset *side = (g->zflags & FM_CONDF_RHS_ZERO) ? &g->lhs
+                     : (g->zflags & FM_CONDF_LHS_ZERO) ? &g->rhs : NULL;
+    if (!side || !side->n || (g->cmp != FM_CMP_EQ && g->cmp != FM_CMP_NE))
+        return 0;
+    int zero = 0, nonzero = 0;
+    for (uint32_t i = 0; i < side->n; i++) {
+        unsigned fl = atom_flags(side->v[i]);
+        if (atom_kind(side->v[i]) != AK_CONST || (fl & ~(AF_SELECT | AF_ZEROTEST)))
+            return 0; /* not only plain constants: unknown */
+        /* c, or "c == 0" when zero-tested */
+        if ((atom_payload(side->v[i]) != 0) != ((fl & AF_ZEROTEST) != 0))
+            nonzero = 1;
+        else
+            zero = 1;
+    }
+    if (zero && nonzero)
+        return 0;
+    int holds = g->cmp == FM_CMP_EQ ? zero : nonzero;
+    return holds != g->pol;
+}
+
+/* Translate a callee effect's guards; returns 1 if the effect is dead at
+ * this call site. */
+static int translate_guards_now(site *c, const guards *in, guards *out)
+{
+    int dead = 0;
+    for (uint32_t i = 0; i < in->n; i++) {
+        guard g = {0};
+        translate_atoms(c, &in->g[i].lhs, &g.lhs);
+        translate_atoms(c, &in->g[i].rhs, &g.rhs);
+        g.cmp = in->g[i].cmp;
+        g.zflags = in->g[i].zflags;
+        g.pol = in->g[i].pol;
+        dead |= guard_false(&g);
+        fm_guards_add(out, &g);
+        fm_vs_free(&g.lhs);
+        fm_vs_free(&g.rhs);
+    }
+    return dead;
+}
+
+static uint64_t guards_hash(const guards *g, int *content, int *tres)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
+    for (uint32_t i = 0; i < g->n; i++) {
+        const guard *x = &g->g[i];
+        MIX(x->cmp | x->zflags << 8 | x->pol << 16 | (uint64_t)x->lhs.n << 24);
+        const vset *sides[2] = {&x->lhs, &x->rhs};
+        for (int s = 0; s < 2; s++)
+            for (uint32_t j = 0; j < sides[s]->n; j++) {
+                atom a = sides[s]->v[j];
+                *content |= atom_kind(a) == AK_CONTENT;
+                *tres |= atom_kind(a) == AK_TRES;
+                MIX(a);
+                MIX(a >> 32);
+            }
+    }
+#undef MIX
+    return h;
+}
+
+static int same_guards(const void *a, const void *b) { return fm_guards_equal(a, b); }
+
+/* The callee guards `in` at this call site (valid until the next call);
+ * *dead: the effect cannot happen here. */
+static const guards *translate_guards(site *c, const guards *in, int *dead)
+{
+    if (!in->n) {
+        *dead = 0;
+        return in;
+    }
+    int content = 0, tres = 0;
+    uint64_t h = guards_hash(in, &content, &tres);
+    if (tres) {
+        fm_guards_free(&c->scratch);
+        *dead = translate_guards_now(c, in, &c->scratch);
+        return &c->scratch;
+    }
+    int fresh;
+    gmemo *m = mtab_slot(&c->gm, in, h, same_guards, &fresh);
+    if (fresh || (m->content && m->wgen != c->F->wgen)) {
+        fm_guards_free(&m->out);
+        m->content = content;
+        m->dead = translate_guards_now(c, in, &m->out);
+        m->wgen = c->F->wgen;
+    } else {
+        c->F->A->work += in->n; /* the budget counts what it stands for */
+    }
+    *dead = m->dead;
+    return &m->out;
+}
+
+/* Identity of an effect lifted from call event k, the callee's record i:
+ * stable while this function is analysed (a callee's record ids are not,
+ * across the rounds of a recursion, so they must not enter it). */
+static uint64_t lifted_id(uint32_t k, uint32_t i)
+{
+    return ((uint64_t)(k + 1) << 24) | (i + 1);
+}
+
+/* ---- applying a summary ---- */
+
+static void apply_accesses(site *c, const summary *S)
+{
+    fa *F = c->F;
+    if (!F->tres_map) {
+        F->tres_map = fm_xcalloc(F->f->nevents, sizeof *F->tres_map);
+        F->tres_n = fm_xcalloc(F->f->nevents, sizeof *F->tres_n);
+    }
+    if (F->tres_n[c->k] < c->off + S->nacc) {
+        F->tres_map[c->k] = fm_xrealloc(F->tres_map[c->k],
+                                        (c->off + S->nacc) * sizeof **F->tres_map);
+        F->tres_n[c->k] = c->off + S->nacc;
+    }
+    for (uint32_t i = 0; i < S->nacc; i++) {
+        const rec_access *a = &S->acc[i];
+        uint32_t ts[MAXL];
+        uint32_t nt = translate_loc(c, a->table, ts, MAXL);
+        vset keyv = {0};
+        translate_atoms(c, &a->k.unresolved, &keyv);
+        int dead;
+        const guards *gd = translate_guards(c, &a->gd, &dead);
+        if (dead)
+            nt = 0; /* settled false by a constant argument */
+        F->tres_map[c->k][c->off + i] = UINT32_MAX;
+        for (uint32_t t = 0; t < nt; t++) {
+            rec_access *r = fm_fa_access(F, lifted_id(c->k, c->off + i), ts[t], a->api,
+                                      a->method, a->op, &keyv, c->k, gd, a->ev);
+            for (uint32_t p = 0; p < a->k.npos; p++) {
+                const keypos *kp = &a->k.pos[p];
+                uint32_t q;
+                for (q = 0; q < r->k.npos; q++)
+                    if (r->k.pos[q].rel == kp->rel && r->k.pos[q].site == kp->site)
+                        break;
+                if (q == r->k.npos) {
+                    r->k.pos = fm_xrealloc(r->k.pos, (r->k.npos + 1) * sizeof *r->k.pos);
+                    memset(&r->k.pos[q], 0, sizeof r->k.pos[q]);
+                    r->k.pos[q].rel = kp->rel;
+                    r->k.pos[q].site = kp->site;
+                    r->k.npos++;
+                    F->changed = 1;
+                }
+                vset tv = {0};
+                translate_atoms(c, &kp->val, &tv);
+                if (fm_vs_union(&r->k.pos[q].val, &tv))
+                    F->changed = 1;
+                fm_vs_free(&tv);
+            }
+            if (F->tres_map[c->k][c->off + i] == UINT32_MAX)
+                F->tres_map[c->k][c->off + i] = (uint32_t)(r - F->out->acc);
+        }
+        fm_vs_free(&keyv);
+    }
+}
+
+static void apply_stores(site *c, const summary *S, int agg_result)
+{
+    fa *F = c->F;
+    an *A = F->A;
+    for (uint32_t i = 0; i < S->nstores; i++) {
+        const rec_store *st = &S->stores[i];
+        unsigned rk = fm_loc_root_kind(A, st->loc);
+        if (rk == LR_SLOT)
+            continue;
+        (void)agg_result;
+        uint32_t ds[MAXL];
+        uint32_t nd = translate_loc(c, st->loc, ds, MAXL);
+        vset v = {0};
+        translate_atoms(c, &st->val, &v);
+        int dead;
+        const guards *gd = translate_guards(c, &st->gd, &dead);
+        if (dead)
+            nd = 0; /* settled false by a constant argument */
+        uint64_t s = lifted_id(c->k, c->off + i);
+        for (uint32_t d = 0; d < nd; d++) {
+            if (st->agg) {
+                for (uint32_t j = 0; j < v.n; j++)
+                    if (atom_kind(v.v[j]) == AK_PTR)
+                        fm_fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
+                                     st->ev);
+            } else {
+                fm_fa_write(F, ds[d], s, &v);
+                if (fm_fa_liftable_root(A, ds[d]) && fm_loc_root_kind(A, ds[d]) != LR_SLOT) {
+                    rec_store *r = fm_fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
+                    r->invisible |= st->invisible;
+                    r->coarse |= st->coarse;
+                }
+            }
+        }
+        fm_vs_free(&v);
+    }
+}
+
+static void apply_rest(site *c, const summary *S)
+{
+    fa *F = c->F;
+    summary *o = F->out;
+    for (uint32_t i = 0; i < S->nidx; i++) {
+        const rec_index *x = &S->idx[i];
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, x->loc, ls, MAXL);
+        vset v = {0};
+        translate_atoms(c, &x->idx, &v);
+        int dead;
+        const guards *gd = translate_guards(c, &x->gd, &dead);
+        if (dead)
+            n = 0; /* settled false by a constant argument */
+        for (uint32_t j = 0; j < n; j++)
+            fm_fa_index(F, lifted_id(c->k, c->off + i), ls[j], &v, x->is_write, c->k,
+                     gd, x->ev);
+        fm_vs_free(&v);
+    }
+    for (uint32_t i = 0; i < S->nescape; i++) {
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, S->escape[i].loc, ls, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            if (fm_fa_liftable_root(F->A, ls[j]) && fm_loc_root_kind(F->A, ls[j]) != LR_UNKNOWN)
+                fm_fa_escape(F, ls[j], S->escape[i].ev);
+    }
+    for (uint32_t i = 0; i < S->ntouch; i++) {
+        uint32_t ls[MAXL];
+        uint32_t n = translate_loc(c, S->touch[i].loc, ls, MAXL);
+        for (uint32_t j = 0; j < n; j++)
+            if (fm_fa_liftable_root(F->A, ls[j]))
+                fm_fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
+    }
+    vset kw = {0};
+    translate_atoms(c, &S->keywords, &kw);
+    if (fm_vs_union(&o->keywords, &kw))
+        F->changed = 1;
+    fm_vs_free(&kw);
+    for (uint32_t l = 0; l < 32; l++)
+        if (S->label_ev[l].fn)
+            fm_fa_label_ev(F, l, S->label_ev[l]);
+    for (uint32_t i = 0; i < S->nreach; i++)
+        fm_fa_reach(F, S->reach[i]);
+    for (size_t i = 0; i < S->notes.n; i++)
+        fm_strset_add(&o->notes, S->notes.v[i]);
+    for (size_t i = 0; i < S->coarse.n; i++)
+        fm_strset_add(&o->coarse, S->coarse.v[i]);
+    o->ctx_dependent |= S->ctx_dependent;
+}
+
+void fm_site_apply_summary(site *c, const fm_func *g, const summary *S)
+{
+    fa *F = c->F;
+    const fm_event *e = &F->f->events[c->k];
+    int agg = (e->call_flags & FM_CALLF_AGG_RESULT) != 0;
+    apply_accesses(c, S);
+    apply_stores(c, S, agg);
+    vset v = {0};
+    if (agg)
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(F->A, LR_CALLRET, c->k)));
+    else
+        translate_atoms(c, &S->ret, &v);
+    fm_fa_set_val(F, c->k, &v);
+    fm_vs_free(&v);
+    apply_rest(c, S);
+    fm_fa_reach(F, g);
+}
