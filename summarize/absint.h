@@ -41,7 +41,7 @@ enum {
  * still the NF's state), and values read back from it never count as key
  * fields (docs/summaries.md, "Limits"). */
 #define FM_LOC_MAX_DEPTH 16
-#define FM_LOC_MAX_DEREF 3
+#define FM_LOC_MAX_DEREF 5
 
 typedef struct aloc {
     uint32_t parent; /* 0 for roots */
