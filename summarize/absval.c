@@ -118,30 +118,43 @@ int fm_vs_union(vset *d, const vset *s)
             grew |= fm_vs_add(d, s->v[i]);
         return grew;
     }
-    atom *out = fm_xmalloc((d->n + s->n) * sizeof *out);
-    uint32_t i = 0, j = 0, n = 0;
+    /* count what s adds first: in a fixpoint most unions add nothing */
+    uint32_t i = 0, j = 0, m = 0;
     int grew = 0;
-    while (i < d->n || j < s->n) {
-        atom a = i < d->n ? d->v[i] : 0, b = j < s->n ? s->v[j] : 0;
-        if (j >= s->n || (i < d->n && (a & KEYMASK) < (b & KEYMASK))) {
-            out[n++] = a;
+    while (j < s->n) {
+        atom a = i < d->n ? d->v[i] & KEYMASK : 0, b = s->v[j] & KEYMASK;
+        if (i < d->n && a < b) {
             i++;
-        } else if (i >= d->n || (b & KEYMASK) < (a & KEYMASK)) {
-            out[n++] = b;
+        } else if (i >= d->n || b < a) {
+            m++;
             j++;
-            grew = 1;
         } else {
-            unsigned f = merge_flags(atom_flags(a), atom_flags(b));
-            grew |= f != atom_flags(a);
-            out[n++] = atom_with_flags(a, f);
+            unsigned f = merge_flags(atom_flags(d->v[i]), atom_flags(s->v[j]));
+            if (f != atom_flags(d->v[i])) {
+                d->v[i] = atom_with_flags(d->v[i], f);
+                grew = 1;
+            }
             i++;
             j++;
         }
     }
-    free(d->v);
-    d->v = out;
-    d->n = n;
-    d->cap = n;
+    if (m == 0)
+        return grew;
+    /* merge from the back, in place */
+    vs_reserve(d, d->n + m);
+    uint32_t n = d->n + m;
+    i = d->n;
+    j = s->n;
+    while (j > 0) {
+        if (i > 0 && (d->v[i - 1] & KEYMASK) > (s->v[j - 1] & KEYMASK))
+            d->v[--n] = d->v[--i];
+        else if (i > 0 && (d->v[i - 1] & KEYMASK) == (s->v[j - 1] & KEYMASK))
+            d->v[--n] = d->v[--i], j--; /* flags merged above */
+        else
+            d->v[--n] = s->v[--j];
+    }
+    d->n += m;
+    grew = 1;
     if (d->n > VSET_MAX) {
         uint32_t before = d->n;
         vs_fold(d);
