@@ -32,6 +32,82 @@ static uint32_t arg_copy(site *c, uint32_t i, uint32_t *bases)
     return 1;
 }
 
+/* Memory whose content before this function is none: what a pointer
+ * stored there designates is what was stored, never a symbol. */
+static int holds_only_stored(const an *A, uint32_t loc)
+{
+    unsigned k = fm_loc_root_kind(A, loc);
+    return k == LR_LOCAL || k == LR_CALLRET || k == LR_ARGCOPY || k == LR_HEAP;
+}
+
+static void add_loc(uint32_t *out, uint32_t *n, uint32_t max, uint32_t l)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (out[i] == l)
+            return;
+    if (*n < max)
+        out[(*n)++] = l;
+}
+
+/* Pointers into a table's elements only (a lookup's result). */
+static int table_pointers(const an *A, const vset *v)
+{
+    int any = 0;
+    for (uint32_t t = 0; t < v->n; t++) {
+        unsigned k = atom_kind(v->v[t]);
+        if (k == AK_TRES)
+            continue;
+        if (k != AK_PTR || fm_loc_root_kind(A, (uint32_t)atom_payload(v->v[t])) != LR_TABLE)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+/* The callee's path L (below root) taken from the caller's base.  A
+ * pointer the path follows inside the caller's own memory that holds a
+ * table lookup's result (an iterator returned into a temporary, its element
+ * followed by the callee) is that element: as a symbol below a local, a
+ * write there would be the caller's scratch, and lost. */
+static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t base,
+                                uint32_t *out, uint32_t max)
+{
+    an *A = c->F->A;
+    if (!holds_only_stored(A, base))
+        return (out[0] = fm_loc_rebase(A, L, root, base)), 1;
+    uint32_t chain[FM_LOC_MAX_DEPTH + 2], nc = 0;
+    for (uint32_t l = L; l && l != root && nc < FM_LOC_MAX_DEPTH + 2; l = fm_loc_get(A, l)->parent)
+        chain[nc++] = l;
+    uint32_t cur[MAXL], n = 1;
+    cur[0] = base;
+    while (nc-- > 0 && n > 0) {
+        const aloc *st = fm_loc_get(A, chain[nc]);
+        uint32_t next[MAXL], m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (st->kind != LS_DEREF || !holds_only_stored(A, cur[i])) {
+                add_loc(next, &m, MAXL, fm_loc_child(A, cur[i], st->kind, st->arg));
+                continue;
+            }
+            vset v = {0};
+            fm_fa_read(c->F, cur[i], &v);
+            uint32_t ls[MAXL], nl = 0;
+            int table = table_pointers(A, &v);
+            for (uint32_t t = 0; table && t < v.n; t++)
+                fm_fa_atom_locs(c->F, v.v[t], ls, &nl, MAXL);
+            fm_vs_free(&v);
+            if (!table) /* anything else stays symbolic, as before (it converges) */
+                ls[nl++] = fm_loc_child(A, cur[i], st->kind, st->arg);
+            for (uint32_t t = 0; t < nl; t++)
+                add_loc(next, &m, MAXL, ls[t]);
+        }
+        memcpy(cur, next, m * sizeof *cur);
+        n = m;
+    }
+    n = n < max ? n : max;
+    memcpy(out, cur, n * sizeof *out);
+    return n;
+}
+
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
 {
     an *A = c->F->A;
@@ -56,7 +132,7 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
         if (r->kind == LR_SLOT && r->arg < c->nargs && !slot_is_memory(c, r->arg))
             nb = arg_copy(c, r->arg, bases); /* the callee took a scalar's address */
         for (uint32_t i = 0; i < nb && n < max; i++)
-            out[n++] = fm_loc_rebase(A, L, root, bases[i]);
+            n += rebase_resolved(c, L, root, bases[i], out + n, max - n);
         return n;
     }
     case LR_TABLE: {
