@@ -57,7 +57,10 @@ static int table_pointers(const an *A, const vset *v)
         unsigned k = atom_kind(v->v[t]);
         if (k == AK_TRES)
             continue;
-        if (k != AK_PTR || fm_loc_root_kind(A, (uint32_t)atom_payload(v->v[t])) != LR_TABLE)
+        if (k != AK_PTR)
+            return 0;
+        unsigned rk = fm_loc_root_kind(A, (uint32_t)atom_payload(v->v[t]));
+        if (rk != LR_TABLE && rk != LR_FCB && rk != LR_GLOBAL && rk != LR_PARAM)
             return 0;
         any = 1;
     }
