@@ -174,18 +174,24 @@ static void compact_records(fa *F)
 }
 
 /* A summary with too many writes is coarsened: every write moves up to
- * the member it is under (first level below the root, or the pointer it
- * went through), values merged.  Reads of the finer places still see the
- * values (locations overlap), so this loses precision, not soundness. */
+ * the member it is under (first level below the root), values merged.
+ * Reads of the finer places still see the values (locations overlap), so
+ * this loses precision, not soundness.  A write that went through a
+ * pointer below that member stays where it is: moved up, it would be filed
+ * under the object holding the pointer, not the one it points to. */
 static uint32_t coarse_loc(const an *A, uint32_t loc)
 {
     uint32_t chain[FM_LOC_MAX_DEPTH + 2], n = 0;
     for (uint32_t l = loc; l && n < FM_LOC_MAX_DEPTH + 2; l = fm_loc_get(A, l)->parent)
         chain[n++] = l;
-    /* chain[n-1] is the root; keep the root and its first step */
+    /* chain[n-1] is the root, chain[n-2] the member under it */
+    for (uint32_t j = 0; j + 2 < n; j++) {
+        unsigned k = fm_loc_get(A, chain[j])->kind;
+        if (k == LS_DEREF || k == LS_STAR)
+            return loc;
+    }
     return n >= 2 ? chain[n - 2] : loc;
 }
-
 
 static void coarsen_records(fa *F)
 {

@@ -49,29 +49,66 @@ static void add_loc(uint32_t *out, uint32_t *n, uint32_t max, uint32_t l)
         out[(*n)++] = l;
 }
 
-/* Pointers into a table's elements only (a lookup's result). */
-static int table_pointers(const an *A, const vset *v)
+/* How a value read from the caller's own memory is followed: 1 for a
+ * pointer to the NF's memory (a global, a parameter's, a table's or a flow
+ * manager's element), 0 for a value that is no address (a label, a
+ * constant), -1 for anything else: then the place stays a symbol below
+ * the caller's memory, as before (following such values does not converge
+ * in loops that walk lists). */
+static int follow_kind(const an *A, atom a)
 {
-    int any = 0;
-    for (uint32_t t = 0; t < v->n; t++) {
-        unsigned k = atom_kind(v->v[t]);
-        if (k == AK_TRES)
-            continue;
-        if (k != AK_PTR)
-            return 0;
-        unsigned rk = fm_loc_root_kind(A, (uint32_t)atom_payload(v->v[t]));
-        if (rk != LR_TABLE && rk != LR_FCB && rk != LR_GLOBAL && rk != LR_PARAM)
-            return 0;
-        any = 1;
+    switch (atom_kind(a)) {
+    case AK_PTR: {
+        unsigned rk = fm_loc_root_kind(A, (uint32_t)atom_payload(a));
+        return rk == LR_TABLE || rk == LR_FCB || rk == LR_GLOBAL || rk == LR_PARAM ? 1 : -1;
     }
-    return any;
+    case AK_LABEL:
+    case AK_CONST:
+    case AK_STR:
+    case AK_TRES:
+    case AK_FRESH:
+    case AK_FUNC:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* One step of a callee's path below the caller's own memory at cur: a
+ * pointer followed (DEREF), or everything reachable (STAR, a limit or
+ * merged writes), is what was stored there, read now. */
+static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next, uint32_t *m)
+{
+    an *A = c->F->A;
+    uint32_t self = fm_loc_child(A, cur, st->kind, st->arg);
+    if ((st->kind != LS_DEREF && st->kind != LS_STAR) || !holds_only_stored(A, cur)) {
+        add_loc(next, m, MAXL, self);
+        return;
+    }
+    vset v = {0};
+    fm_fa_read(c->F, cur, &v);
+    uint32_t ls[MAXL], nl = 0;
+    int other = 0;
+    for (uint32_t t = 0; t < v.n; t++)
+        other |= follow_kind(A, v.v[t]) < 0;
+    for (uint32_t t = 0; !other && t < v.n; t++)
+        if (follow_kind(A, v.v[t]) > 0)
+            fm_fa_atom_locs(c->F, v.v[t], ls, &nl, MAXL);
+    fm_vs_free(&v);
+    /* a STAR also covers the caller's memory below cur */
+    if (other || nl == 0 || st->kind == LS_STAR)
+        add_loc(next, m, MAXL, self);
+    for (uint32_t t = 0; t < nl; t++)
+        add_loc(next, m, MAXL,
+                st->kind == LS_STAR ? fm_loc_child(A, ls[t], LS_STAR, 0) : ls[t]);
 }
 
 /* The callee's path L (below root) taken from the caller's base.  A
- * pointer the path follows inside the caller's own memory that holds a
- * table lookup's result (an iterator returned into a temporary, its element
- * followed by the callee) is that element: as a symbol below a local, a
- * write there would be the caller's scratch, and lost. */
+ * pointer the path follows inside the caller's own memory is what was
+ * stored there (an iterator returned into a temporary, its table element
+ * followed by the callee; a cursor struct holding the address of a slot):
+ * as a symbol below a local, a write there would be the caller's scratch,
+ * and lost. */
 static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t base,
                                 uint32_t *out, uint32_t max)
 {
@@ -86,23 +123,8 @@ static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t bas
     while (nc-- > 0 && n > 0) {
         const aloc *st = fm_loc_get(A, chain[nc]);
         uint32_t next[MAXL], m = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            if (st->kind != LS_DEREF || !holds_only_stored(A, cur[i])) {
-                add_loc(next, &m, MAXL, fm_loc_child(A, cur[i], st->kind, st->arg));
-                continue;
-            }
-            vset v = {0};
-            fm_fa_read(c->F, cur[i], &v);
-            uint32_t ls[MAXL], nl = 0;
-            int table = table_pointers(A, &v);
-            for (uint32_t t = 0; table && t < v.n; t++)
-                fm_fa_atom_locs(c->F, v.v[t], ls, &nl, MAXL);
-            fm_vs_free(&v);
-            if (!table) /* anything else stays symbolic, as before (it converges) */
-                ls[nl++] = fm_loc_child(A, cur[i], st->kind, st->arg);
-            for (uint32_t t = 0; t < nl; t++)
-                add_loc(next, &m, MAXL, ls[t]);
-        }
+        for (uint32_t i = 0; i < n; i++)
+            step_resolved(c, cur[i], st, next, &m);
         memcpy(cur, next, m * sizeof *cur);
         n = m;
     }
