@@ -301,14 +301,14 @@ const fm_elem_attrs *fm_attrs_find(const fm_attrs *a, const char *name)
 
 /* The format, one line per field (docs/attributes.md).  Unknown fields are
  * ignored: a newer writer's optional additions stay readable. */
-static const char *const role_values[] = {"other", "nf", "flow_manager", NULL};
-static const char *const kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
-static const char *const intensity_values[] = {"none", "per-flow", "per-packet", NULL};
+const char *const fm_role_values[] = {"other", "nf", "flow_manager", NULL};
+const char *const fm_key_kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
+const char *const fm_intensity_values[] = {"none", "per-flow", "per-packet", NULL};
 static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
                                            "proto", NULL};
-static const fm_jspec role_spec = FM_JENUM(role_values);
-static const fm_jspec kind_spec = FM_JENUM(kind_values);
-static const fm_jspec intensity_spec = FM_JENUM(intensity_values);
+const fm_jspec fm_jspec_role = FM_JENUM(fm_role_values);
+static const fm_jspec kind_spec = FM_JENUM(fm_key_kind_values);
+const fm_jspec fm_jspec_intensity = FM_JENUM(fm_intensity_values);
 static const fm_jspec field_spec = FM_JENUM(field_values);
 static const fm_jspec fields_spec = FM_JARRAY(&field_spec);
 static const fm_jspec cost_spec = FM_JNUM(0, 1e12);
@@ -320,7 +320,7 @@ static const fm_jfield key_fields[] = {
     {"other", FM_J_OPTIONAL, &fm_jspec_strings},
     {"symmetric", FM_J_OPTIONAL, &fm_jspec_bool},
     {NULL, 0, NULL}};
-static const fm_jspec key_spec = FM_JOBJECT(key_fields);
+const fm_jspec fm_jspec_key = FM_JOBJECT(key_fields);
 
 static const fm_jfield evidence_fields[] = {
     {"what", FM_J_OPTIONAL, &fm_jspec_string},
@@ -329,7 +329,7 @@ static const fm_jfield evidence_fields[] = {
     {"line", FM_J_OPTIONAL, &fm_jspec_line},
     {NULL, 0, NULL}};
 static const fm_jspec evidence_spec = FM_JOBJECT(evidence_fields);
-static const fm_jspec evidences_spec = FM_JARRAY(&evidence_spec);
+const fm_jspec fm_jspec_evidences = FM_JARRAY(&evidence_spec);
 
 static const fm_jfield disagreement_fields[] = {
     {"field", FM_J_OPTIONAL, &fm_jspec_string},
@@ -346,12 +346,12 @@ static const fm_jspec disagreements_spec = FM_JARRAY(&disagreement_spec);
 static const fm_jfield elem_fields[] = {
     {"name", FM_J_REQUIRED, &fm_jspec_name},
     {"class", FM_J_OPTIONAL, &fm_jspec_string},
-    {"role", FM_J_REQUIRED, &role_spec},
+    {"role", FM_J_REQUIRED, &fm_jspec_role},
     {"stateful", FM_J_OPTIONAL, &fm_jspec_bool},
-    {"key", FM_J_OPTIONAL, &key_spec},
+    {"key", FM_J_OPTIONAL, &fm_jspec_key},
     {"keys_by_port", FM_J_OPTIONAL, &fm_jspec_port_keys},
     {"flow_code", FM_J_OPTIONAL, &fm_jspec_string},
-    {"intensity", FM_J_OPTIONAL, &intensity_spec},
+    {"intensity", FM_J_OPTIONAL, &fm_jspec_intensity},
     {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
     {"cost", FM_J_OPTIONAL, &cost_spec},
     {"cost_rank", FM_J_OPTIONAL, &rank_spec},
@@ -360,7 +360,7 @@ static const fm_jfield elem_fields[] = {
     {"provenance", FM_J_OPTIONAL, &fm_jspec_string},
     {"uncertain", FM_J_OPTIONAL, &fm_jspec_strings},
     {"notes", FM_J_OPTIONAL, &fm_jspec_strings},
-    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {"evidence", FM_J_OPTIONAL, &fm_jspec_evidences},
     {"llm", FM_J_OPTIONAL, &fm_jspec_object},
     {"disagreements", FM_J_OPTIONAL, &disagreements_spec},
     {NULL, 0, NULL}};

@@ -83,6 +83,15 @@ extern const fm_jspec fm_jspec_version;  /* a format version: integer 0..2^31-1 
 struct fm_elem_attrs;
 struct fm_jdoc;
 extern const fm_jspec fm_jspec_port_keys;
+/* The parts the attribute and summary formats share (common/attrs.c):
+ * role, key, intensity, evidence, and the names their values take. */
+extern const char *const fm_role_values[];      /* by fm_role */
+extern const char *const fm_key_kind_values[];  /* by fm_key_kind */
+extern const char *const fm_intensity_values[]; /* by fm_intensity */
+extern const fm_jspec fm_jspec_role;
+extern const fm_jspec fm_jspec_key;
+extern const fm_jspec fm_jspec_intensity;
+extern const fm_jspec fm_jspec_evidences;
 int fm_attrs_read_ports(const struct fm_jdoc *d, const cJSON *o, struct fm_elem_attrs *e,
                         fm_error *err);
 

@@ -305,6 +305,7 @@ int fm_loc_may_hold_pointer(an *A, uint32_t loc);
 void fm_fa_label_ev(fa *F, uint32_t label, evid ev);
 void fm_fa_reach(fa *F, const fm_func *g);
 void fm_guards_add(guards *gd, const guard *g);
+int fm_guard_false_by(const guard *g, int (*known)(atom a, const void *ctx), const void *ctx);
 int fm_guards_equal(const guards *a, const guards *b);
 void fm_guards_free(guards *gd);
 

@@ -13,30 +13,23 @@
  * every port above 0 (its effects are those of some port above 0). */
 #define FM_PORTS_APART 2
 
+typedef struct port_arg {
+    int param, port;
+} port_arg;
+
+/* The port parameter's value on this port. */
+static int port_value(atom a, const void *ctx)
+{
+    const port_arg *p = ctx;
+    return atom_kind(a) == AK_PARAM && (int)atom_payload(a) == p->param ? p->port != 0 : -1;
+}
+
 /* A guard its port settles false: the tested side is the port parameter
  * alone (or "port == 0"), compared with zero. */
 static int dead_guard(const guard *g, int param, int port)
 {
-    const vset *side = (g->zflags & FM_CONDF_RHS_ZERO) ? &g->lhs
-                     : (g->zflags & FM_CONDF_LHS_ZERO) ? &g->rhs : NULL;
-    if (!side || !side->n || (g->cmp != FM_CMP_EQ && g->cmp != FM_CMP_NE))
-        return 0;
-    int zero = 0, nonzero = 0;
-    for (uint32_t i = 0; i < side->n; i++) {
-        atom a = side->v[i];
-        unsigned fl = atom_flags(a);
-        if (atom_kind(a) != AK_PARAM || (int)atom_payload(a) != param ||
-            (fl & ~(AF_SELECT | AF_ZEROTEST)))
-            return 0;
-        if ((port != 0) != ((fl & AF_ZEROTEST) != 0))
-            nonzero = 1;
-        else
-            zero = 1;
-    }
-    if (zero && nonzero)
-        return 0;
-    int holds = g->cmp == FM_CMP_EQ ? zero : nonzero;
-    return holds != g->pol;
+    port_arg p = {param, port};
+    return fm_guard_false_by(g, port_value, &p);
 }
 
 static int dead(const guards *gd, int param, int port)

@@ -29,6 +29,33 @@ static void guard_atoms(vset *d, const vset *s)
     }
 }
 
+/* A guard comparing one side with zero, settled when every atom of that
+ * side is plain (at most selected or zero-tested) and `known` gives its
+ * value (1 non-zero, 0 zero, -1 not known).  Returns 1 if it cannot hold. */
+int fm_guard_false_by(const guard *g, int (*known)(atom a, const void *ctx), const void *ctx)
+{
+    const vset *side = (g->zflags & FM_CONDF_RHS_ZERO) ? &g->lhs
+                     : (g->zflags & FM_CONDF_LHS_ZERO) ? &g->rhs : NULL;
+    if (!side || !side->n || (g->cmp != FM_CMP_EQ && g->cmp != FM_CMP_NE))
+        return 0;
+    int zero = 0, nonzero = 0;
+    for (uint32_t i = 0; i < side->n; i++) {
+        unsigned fl = atom_flags(side->v[i]);
+        int v = known(side->v[i], ctx);
+        if (v < 0 || (fl & ~(AF_SELECT | AF_ZEROTEST)))
+            return 0;
+        /* v, or "v == 0" when zero-tested */
+        if ((v != 0) != ((fl & AF_ZEROTEST) != 0))
+            nonzero = 1;
+        else
+            zero = 1;
+    }
+    if (zero && nonzero)
+        return 0;
+    int holds = g->cmp == FM_CMP_EQ ? zero : nonzero;
+    return holds != g->pol;
+}
+
 void fm_guards_add(guards *gd, const guard *g)
 {
     if (gd->n >= MAX_GUARDS || !(g->zflags & (FM_CONDF_RHS_ZERO | FM_CONDF_LHS_ZERO)))

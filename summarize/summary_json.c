@@ -195,34 +195,7 @@ char *fm_summary_to_json(const fm_summary *s)
  * ignored (a newer writer's optional additions stay readable); a known
  * field of the wrong type, a missing required one, a value outside its
  * set or range are located errors. */
-static const char *const role_values[] = {"other", "nf", "flow_manager", NULL};
-static const char *const kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
-static const char *const intensity_values[] = {"none", "per-flow", "per-packet", NULL};
-static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
-                                           "proto", NULL};
-static const fm_jspec role_spec = FM_JENUM(role_values);
-static const fm_jspec kind_spec = FM_JENUM(kind_values);
-static const fm_jspec intensity_spec = FM_JENUM(intensity_values);
-static const fm_jspec field_spec = FM_JENUM(field_values);
-static const fm_jspec fields_spec = FM_JARRAY(&field_spec);
 static const fm_jspec score_spec = FM_JNUM(0, 1e12);
-
-static const fm_jfield key_fields[] = {
-    {"kind", FM_J_REQUIRED, &kind_spec},
-    {"fields", FM_J_OPTIONAL, &fields_spec},
-    {"other", FM_J_OPTIONAL, &fm_jspec_strings},
-    {"symmetric", FM_J_OPTIONAL, &fm_jspec_bool},
-    {NULL, 0, NULL}};
-static const fm_jspec key_spec = FM_JOBJECT(key_fields);
-
-static const fm_jfield evidence_fields[] = {
-    {"what", FM_J_OPTIONAL, &fm_jspec_string},
-    {"function", FM_J_OPTIONAL, &fm_jspec_string},
-    {"file", FM_J_OPTIONAL, &fm_jspec_string},
-    {"line", FM_J_OPTIONAL, &fm_jspec_line},
-    {NULL, 0, NULL}};
-static const fm_jspec evidence_spec = FM_JOBJECT(evidence_fields);
-static const fm_jspec evidences_spec = FM_JARRAY(&evidence_spec);
 
 static const fm_jfield func_fields[] = {
     {"function", FM_J_REQUIRED, &fm_jspec_string},
@@ -238,10 +211,10 @@ static const fm_jfield table_fields[] = {
     {"api", FM_J_OPTIONAL, &fm_jspec_string},
     {"persistence", FM_J_OPTIONAL, &fm_jspec_string},
     {"ops", FM_J_OPTIONAL, &fm_jspec_strings},
-    {"key", FM_J_REQUIRED, &key_spec},
-    {"writes", FM_J_OPTIONAL, &intensity_spec},
+    {"key", FM_J_REQUIRED, &fm_jspec_key},
+    {"writes", FM_J_OPTIONAL, &fm_jspec_intensity},
     {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
-    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {"evidence", FM_J_OPTIONAL, &fm_jspec_evidences},
     {NULL, 0, NULL}};
 static const fm_jspec table_spec = FM_JOBJECT(table_fields);
 static const fm_jspec tables_spec = FM_JARRAY(&table_spec);
@@ -270,17 +243,17 @@ static const fm_jfield summary_fields[] = {
     {"flowmage_summary", FM_J_REQUIRED, &fm_jspec_version},
     {"name", FM_J_REQUIRED, &fm_jspec_name},
     {"class", FM_J_OPTIONAL, &fm_jspec_string},
-    {"role", FM_J_REQUIRED, &role_spec},
+    {"role", FM_J_REQUIRED, &fm_jspec_role},
     {"file", FM_J_OPTIONAL, &fm_jspec_string},
     {"line", FM_J_OPTIONAL, &fm_jspec_line},
     {"bases", FM_J_OPTIONAL, &fm_jspec_strings},
     {"entries", FM_J_OPTIONAL, &fm_jspec_strings},
     {"per_packet_functions", FM_J_OPTIONAL, &funcs_spec},
     {"stateful", FM_J_REQUIRED, &fm_jspec_bool},
-    {"key", FM_J_REQUIRED, &key_spec},
+    {"key", FM_J_REQUIRED, &fm_jspec_key},
     {"keys_by_port", FM_J_OPTIONAL, &fm_jspec_port_keys}, /* version 2 */
     {"flow_code", FM_J_OPTIONAL, &fm_jspec_string},
-    {"intensity", FM_J_OPTIONAL, &intensity_spec},
+    {"intensity", FM_J_OPTIONAL, &fm_jspec_intensity},
     {"pointer_chasing", FM_J_OPTIONAL, &fm_jspec_bool},
     {"tables", FM_J_OPTIONAL, &tables_spec},
     {"global_state", FM_J_OPTIONAL, &globals_spec},
@@ -288,14 +261,14 @@ static const fm_jfield summary_fields[] = {
     {"keywords", FM_J_OPTIONAL, &fm_jspec_strings},
     {"uncertain", FM_J_OPTIONAL, &fm_jspec_strings},
     {"notes", FM_J_OPTIONAL, &fm_jspec_strings},
-    {"evidence", FM_J_OPTIONAL, &evidences_spec},
+    {"evidence", FM_J_OPTIONAL, &fm_jspec_evidences},
     {NULL, 0, NULL}};
 static const fm_jspec summary_spec = FM_JOBJECT(summary_fields);
 
 static const fm_jfield index_elem_fields[] = {
     {"name", FM_J_REQUIRED, &fm_jspec_name},
     {"file", FM_J_REQUIRED, &fm_jspec_name},
-    {"role", FM_J_OPTIONAL, &role_spec},
+    {"role", FM_J_OPTIONAL, &fm_jspec_role},
     {"stateful", FM_J_OPTIONAL, &fm_jspec_bool},
     {NULL, 0, NULL}};
 static const fm_jspec index_elem_spec = FM_JOBJECT(index_elem_fields);
@@ -322,7 +295,7 @@ static int idx_of(const char *const *v, const char *s)
 static void parse_key(const cJSON *k, fm_key_kind *kind, fm_fieldset *f, fm_strset *other,
                       int *sym)
 {
-    *kind = (fm_key_kind)idx_of(kind_values, fm_json_str(k, "kind", "unknown"));
+    *kind = (fm_key_kind)idx_of(fm_key_kind_values, fm_json_str(k, "kind", "unknown"));
     *f = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(k, "fields"))
@@ -357,7 +330,7 @@ static void parse_tables(const cJSON *j, fm_summary *s)
         fm_json_get_strset(it, "ops", &t->ops);
         parse_key(cJSON_GetObjectItemCaseSensitive(it, "key"), &t->key_kind, &t->key_fields,
                   &t->key_other, &t->symmetric);
-        t->writes = (fm_intensity)idx_of(intensity_values, fm_json_str(it, "writes", "none"));
+        t->writes = (fm_intensity)idx_of(fm_intensity_values, fm_json_str(it, "writes", "none"));
         t->pointer_chasing = fm_json_bool(it, "pointer_chasing", 0);
         parse_evidence(cJSON_GetObjectItemCaseSensitive(it, "evidence"), &t->evidence,
                        &t->nevidence);
@@ -384,7 +357,7 @@ static void parse_body(const cJSON *j, fm_summary *s)
 {
     fm_elem_attrs *a = &s->a;
     a->cls = fm_xstrdup(fm_json_str(j, "class", a->name));
-    a->role = (fm_role)idx_of(role_values, fm_json_str(j, "role", "other"));
+    a->role = (fm_role)idx_of(fm_role_values, fm_json_str(j, "role", "other"));
     s->file = fm_xstrdup(fm_json_str(j, "file", ""));
     s->line = (long)fm_json_num(j, "line", 0);
     fm_json_get_strset(j, "bases", &s->bases);
@@ -405,7 +378,7 @@ static void parse_body(const cJSON *j, fm_summary *s)
     a->stateful = fm_json_bool(j, "stateful", 0);
     parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind, &a->key_fields,
               &a->key_other, &a->symmetric);
-    a->intensity = (fm_intensity)idx_of(intensity_values, fm_json_str(j, "intensity", "none"));
+    a->intensity = (fm_intensity)idx_of(fm_intensity_values, fm_json_str(j, "intensity", "none"));
     a->pointer_chasing = fm_json_bool(j, "pointer_chasing", 0);
     parse_tables(j, s);
     parse_globals(j, s);

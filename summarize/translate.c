@@ -399,29 +399,18 @@ void fm_site_memo_free(site *c)
     fm_guards_free(&c->scratch);
 }
 
-/* A guard the call site settles: its tested side is only constants (a
- * flag the caller passes as a literal).  Returns 1 if it cannot hold. */
+/* A constant's value (a flag the caller passes as a literal). */
+static int const_value(atom a, const void *ctx)
+{
+    (void)ctx;
+    return atom_kind(a) == AK_CONST ? atom_payload(a) != 0 : -1;
+}
+
+/* A guard the call site settles: its tested side is only constants.
+ * Returns 1 if it cannot hold. */
 static int guard_false(const guard *g)
 {
-    const vset *side = (g->zflags & FM_CONDF_RHS_ZERO) ? &g->lhs
-                     : (g->zflags & FM_CONDF_LHS_ZERO) ? &g->rhs : NULL;
-    if (!side || !side->n || (g->cmp != FM_CMP_EQ && g->cmp != FM_CMP_NE))
-        return 0;
-    int zero = 0, nonzero = 0;
-    for (uint32_t i = 0; i < side->n; i++) {
-        unsigned fl = atom_flags(side->v[i]);
-        if (atom_kind(side->v[i]) != AK_CONST || (fl & ~(AF_SELECT | AF_ZEROTEST)))
-            return 0; /* not only plain constants: unknown */
-        /* c, or "c == 0" when zero-tested */
-        if ((atom_payload(side->v[i]) != 0) != ((fl & AF_ZEROTEST) != 0))
-            nonzero = 1;
-        else
-            zero = 1;
-    }
-    if (zero && nonzero)
-        return 0;
-    int holds = g->cmp == FM_CMP_EQ ? zero : nonzero;
-    return holds != g->pol;
+    return fm_guard_false_by(g, const_value, NULL);
 }
 
 /* Translate a callee effect's guards; returns 1 if the effect is dead at
