@@ -40,13 +40,16 @@ static int holds_only_stored(const an *A, uint32_t loc)
     return k == LR_LOCAL || k == LR_CALLRET || k == LR_ARGCOPY || k == LR_HEAP;
 }
 
-static void add_loc(uint32_t *out, uint32_t *n, uint32_t max, uint32_t l)
+/* More places than kept: one is left out, and the facts are incomplete. */
+static void add_loc(fa *F, uint32_t *out, uint32_t *n, uint32_t max, uint32_t l)
 {
     for (uint32_t i = 0; i < *n; i++)
         if (out[i] == l)
             return;
     if (*n < max)
         out[(*n)++] = l;
+    else
+        F->overflow = 1;
 }
 
 /* How a value read from the caller's own memory is followed: 1 for a
@@ -82,7 +85,7 @@ static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next,
     an *A = c->F->A;
     uint32_t self = fm_loc_child(A, cur, st->kind, st->arg);
     if ((st->kind != LS_DEREF && st->kind != LS_STAR) || !holds_only_stored(A, cur)) {
-        add_loc(next, m, MAXL, self);
+        add_loc(c->F, next, m, MAXL, self);
         return;
     }
     vset v = {0};
@@ -97,9 +100,9 @@ static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next,
     fm_vs_free(&v);
     /* a STAR also covers the caller's memory below cur */
     if (other || nl == 0 || st->kind == LS_STAR)
-        add_loc(next, m, MAXL, self);
+        add_loc(c->F, next, m, MAXL, self);
     for (uint32_t t = 0; t < nl; t++)
-        add_loc(next, m, MAXL,
+        add_loc(c->F, next, m, MAXL,
                 st->kind == LS_STAR ? fm_loc_child(A, ls[t], LS_STAR, 0) : ls[t]);
 }
 
@@ -128,7 +131,10 @@ static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t bas
         memcpy(cur, next, m * sizeof *cur);
         n = m;
     }
-    n = n < max ? n : max;
+    if (n > max) {
+        c->F->overflow = 1;
+        n = max;
+    }
     memcpy(out, cur, n * sizeof *out);
     return n;
 }
