@@ -156,13 +156,8 @@ int fm_cmd_check(int argc, char **argv)
     if (sarif) {
         fm_check_sarif_opts o = {root, build_dir, baseline, cur_path};
         char *s = NULL;
-        if (fm_check_sarif(&rep, mask, &o, &s, &err) != 0)
+        if (fm_check_sarif(&rep, mask, &o, &s, &err) != 0 || fm_cli_emit(sarif, s, &err) != 0)
             rc = fm_cli_report(&err);
-        else if (to_stdout)
-            fputs(s, stdout);
-        else if (fm_write_file_atomic(sarif, s, strlen(s), &err) != 0)
-            rc = fm_cli_report(&err);
-        free(s);
     }
     if (!to_stdout && (rc == FM_EXIT_OK || rc == FM_EXIT_FINDINGS)) {
         char *s = json ? fm_check_json(&rep, mask) : fm_check_text(&rep, mask);

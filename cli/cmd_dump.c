@@ -92,11 +92,8 @@ int fm_cmd_dump(int argc, char **argv)
     }
     char *text = a.stats ? stats_text(p)
                          : fm_program_dump_json(p, a.filter, a.types, a.decls);
-    if (!o.output)
-        fputs(text, stdout);
-    else if (fm_write_file_atomic(o.output, text, strlen(text), &err) != 0)
+    if (fm_cli_emit(o.output ? o.output : "-", text, &err) != 0)
         rc = fm_cli_report(&err);
-    free(text);
     fm_program_free(p);
     return rc;
 }

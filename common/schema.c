@@ -147,19 +147,6 @@ static void line_col(const fm_jdoc *d, long off, long *line, long *col)
     }
 }
 
-void fm_jdoc_locate(const fm_jdoc *d, const cJSON *node, int key, long *line, long *col)
-{
-    trail t = {0};
-    long off = offset_of(d, node, key, &t);
-    free(t.at);
-    free(t.node);
-    if (off < 0) {
-        *line = *col = 0;
-        return;
-    }
-    line_col(d, off, line, col);
-}
-
 /* "elements[3] (\"Policer\").key.kind": an item with a "name" is named */
 static void path_text(const trail *t, char *out, size_t n)
 {

@@ -119,8 +119,5 @@ int fm_jdoc_check(const fm_jdoc *d, const cJSON *node, const fm_jspec *spec,
  * express: uniqueness, one field depending on another). */
 int fm_jdoc_fail(const fm_jdoc *d, const cJSON *node, fm_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Line and column (1-based) where node's value starts; with key, where its
- * member name starts.  0, 0 when node is not in the document. */
-void fm_jdoc_locate(const fm_jdoc *d, const cJSON *node, int key, long *line, long *col);
 
 #endif

@@ -193,32 +193,6 @@ int fm_read_file(const char *path, char **data, size_t *len, fm_error *err)
     return 0;
 }
 
-int fm_mkdirs(const char *path, fm_error *err)
-{
-    char *p = fm_xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            fm_fail(err, FM_ERR_INPUT, p, 0, 0, "cannot create directory: %s",
-                    strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0755);
-    if (rc != 0 && errno != EEXIST) {
-        fm_fail(err, FM_ERR_INPUT, p, 0, 0, "cannot create directory: %s",
-                strerror(errno));
-        free(p);
-        return -1;
-    }
-    free(p);
-    return 0;
-}
-
 static size_t strset_pos(const fm_strset *s, const char *str, int *found)
 {
     size_t lo = 0, hi = s->n;

@@ -292,14 +292,6 @@ void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stag
     fm_stage_add(st, config_path, out->config, out->len, FM_STAGE_SYNC);
 }
 
-int fm_solve_commit(const fm_solve_output *out, const char *config_path, fm_error *err)
-{
-    fm_stage st;
-    fm_stage_init(&st);
-    fm_solve_stage(out, config_path, &st);
-    return fm_stage_commit(&st, err);
-}
-
 void fm_solve_output_free(fm_solve_output *out)
 {
     free(out->config);

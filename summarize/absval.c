@@ -105,10 +105,9 @@ int fm_vs_union(vset *d, const vset *s)
     if (d == s || s->n == 0)
         return 0;
     if (s->folded && !d->folded) {
-        int grew = 0;
         for (uint32_t i = 0; i < s->n; i++)
-            grew |= fm_vs_add(d, s->v[i]);
-        d->folded = 1;
+            fm_vs_add(d, s->v[i]);
+        d->folded = 1; /* vs_fold only folds past VSET_MAX */
         vs_fold(d);
         return 1;
     }

@@ -65,7 +65,7 @@ static const summary empty_summary;
 
 static long summary_size(const summary *s)
 {
-    long n = s->ret.n + s->nstores + s->nacc + s->nidx + s->ntouch + s->keywords.n;
+    long n = s->ret.n + s->nstores + s->nacc + s->nidx + s->ntouch;
     for (uint32_t i = 0; i < s->nstores; i++)
         n += s->stores[i].val.n;
     for (uint32_t i = 0; i < s->nacc; i++) {

@@ -128,11 +128,16 @@ void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max)
     default:
         l = fm_loc_root(A, LR_UNKNOWN, 0);
     }
+    fm_fa_add_target(F, locs, n, max, l);
+}
+
+void fm_fa_add_target(fa *F, uint32_t *locs, uint32_t *n, uint32_t max, uint32_t l)
+{
     for (uint32_t i = 0; i < *n; i++)
         if (locs[i] == l)
             return;
-    if (max > (uint32_t)A->lim.targets)
-        max = (uint32_t)A->lim.targets;
+    if (max > (uint32_t)F->A->lim.targets)
+        max = (uint32_t)F->A->lim.targets;
     if (*n < max)
         locs[(*n)++] = l;
     else
@@ -425,8 +430,7 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
     fm_vs_add(out, mk_atom(AK_CONTENT, 0, loc));
 }
 
-/* Aggregate copy: everything stored inside src, re-rooted at dst; and the
- * unknown initial content of src when it is visible to callers. */
+/* The copies made, and the memory generation each was made at. */
 typedef struct copy_memo {
     uint32_t dst, src;        /* dst 0: empty */
     uint64_t site;
@@ -463,6 +467,8 @@ static copy_memo *copy_slot(fa *F, uint32_t dst, uint32_t src, uint64_t site)
     return &F->copies[h];
 }
 
+/* Aggregate copy: everything stored inside src, re-rooted at dst; and the
+ * unknown initial content of src when it is visible to callers. */
 void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     an *A = F->A;

@@ -1,9 +1,8 @@
 /* Internal: function summaries and the analysis run (cells.c, records.c,
- * eval.c, build.c, cache.c, calls.c, nf.c).  A summary says, in terms of
- * the function's own parameters, what it returns, what caller-visible
- * memory it writes, which tables it uses with which keys, which arrays it
- * indexes with which values, which configuration keywords it parses, and
- * what it costs. */
+ * eval.c, build.c, cache.c, calls.c, translate.c, primitives.c, nf.c).  A
+ * summary says, in terms of the function's own parameters, what it
+ * returns, what caller-visible memory it writes, which tables it uses with
+ * which keys, and which arrays it indexes with which values. */
 #ifndef FM_SUMMARIZE_ENGINE_H
 #define FM_SUMMARIZE_ENGINE_H
 
@@ -119,7 +118,6 @@ typedef struct summary {
                                  cannot see (it may be written later through
                                  a pointer of unknown origin) */
     uint32_t nescape;
-    vset keywords;            /* string atoms given to argument parsers */
     evid label_ev[32];        /* where each label was first read */
     const fm_func **reach;    /* functions on the path (not system headers) */
     uint32_t nreach;
@@ -280,6 +278,9 @@ typedef struct fa {
 /* cells.c, records.c */
 void fm_fa_operand(fa *F, const fm_opnd *o, vset *out);
 void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
+/* Add place l to locs unless there: past max (and lim.targets), each
+ * root's places become its one place past the limits. */
+void fm_fa_add_target(fa *F, uint32_t *locs, uint32_t *n, uint32_t max, uint32_t l);
 void fm_fa_read(fa *F, uint32_t loc, vset *out);
 void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
 void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
@@ -291,6 +292,10 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
 int fm_fa_liftable_root(const an *A, uint32_t loc);
 rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev);
+/* A write of v at loc, recorded as a store when callers can see loc (NULL
+ * when they cannot). */
+rec_store *fm_fa_write_store(fa *F, uint64_t id, uint32_t loc, uint64_t site, const vset *v,
+                             uint32_t anchor, const guards *gd, evid ev);
 rec_store *fm_fa_store_invisible(fa *F, uint64_t id, uint32_t loc, const vset *v,
                                  uint32_t anchor, evid ev);
 rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api *api,
@@ -323,7 +328,7 @@ void fm_fa_free(fa *F);
 
 /* calls.c */
 void fm_fa_call(fa *F, uint32_t k);
-/* g is one of the profile's argument parsers (Args::read*) */
+/* primitives.c: g is one of the profile's argument parsers (Args::read*) */
 int fm_parser_call(an *A, const fm_func *g);
 
 #endif

@@ -213,15 +213,11 @@ static void eval_store(fa *F, uint32_t k)
                     fm_vs_add(&scalars, v.v[j]);
             }
             if (scalars.n) {
-                fm_fa_write(F, d, (uint64_t)k << 8, &scalars);
-                if (fm_fa_liftable_root(A, d) && fm_loc_root_kind(A, d) != LR_SLOT)
-                    fm_fa_store(F, k, d, &scalars, 0, k, NULL, ev_of(F, k));
+                fm_fa_write_store(F, k, d, (uint64_t)k << 8, &scalars, k, NULL, ev_of(F, k));
             }
             fm_vs_free(&scalars);
         } else {
-            fm_fa_write(F, d, (uint64_t)k << 8, &v);
-            if (fm_fa_liftable_root(A, d) && fm_loc_root_kind(A, d) != LR_SLOT)
-                fm_fa_store(F, k, d, &v, 0, k, NULL, ev_of(F, k));
+            fm_fa_write_store(F, k, d, (uint64_t)k << 8, &v, k, NULL, ev_of(F, k));
         }
         if (fm_loc_get(A, d)->nderef && fm_fa_liftable_root(A, d))
             fm_fa_touch(F, k, d, ev_of(F, k));
@@ -294,8 +290,7 @@ static void note_limit(summary *out, const char *what, const fm_func *f)
     fm_strset_add(&out->notes, note);
 }
 
-/* Per-call costs are added by calls.c as calls are applied; they are reset
- * at every iteration so the last (complete) one counts. */
+/* Every event evaluated until nothing grows, within the limits. */
 void fm_fa_analyse(an *A, const fm_func *f, summary *out)
 {
     fa F;

@@ -1,7 +1,6 @@
 /* Network functions: finding them in the program and concluding, from the
  * summaries of their per-packet entry points, what state they keep, keyed
  * by what, written how often, reached how. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,9 +178,7 @@ static void conclude_globals(nfstate *S)
                 o->globals = fm_xrealloc(o->globals, (o->nglobals + 1) * sizeof *o->globals);
                 fm_sum_global *g = &o->globals[o->nglobals++];
                 g->location = fm_xstrdup(fm_buf_cstr(&b));
-                const char *p = fm_nf_persistence(S, st->loc);
-                g->per_thread = p && (!strcmp(p, "per_thread_member") ||
-                                      !strcmp(p, "per_thread_global"));
+                g->per_thread = 0; /* per-thread memory was left out above */
                 g->where.what = fm_xstrdup("global state write");
                 g->where.function = fm_xstrdup(st->ev.fn ? st->ev.fn->printable : "");
                 g->where.file = fm_xstrdup(st->ev.fn ? st->ev.fn->file : "");

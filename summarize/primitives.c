@@ -62,11 +62,9 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
                 fm_vs_add(&stored, res.v[i]);
         uint32_t outs[MAXL], no = 0;
         fm_site_arg_locs(F, &c->args[m->result_arg], outs, &no);
-        for (uint32_t i = 0; i < no; i++) {
-            fm_fa_write(F, outs[i], (uint64_t)k << 8, &stored);
-            if (fm_fa_liftable_root(A, outs[i]) && fm_loc_root_kind(A, outs[i]) != LR_SLOT)
-                fm_fa_store(F, ((uint64_t)2 << 62) | k, outs[i], &stored, 0, k, NULL, ev);
-        }
+        for (uint32_t i = 0; i < no; i++)
+            fm_fa_write_store(F, ((uint64_t)2 << 62) | k, outs[i], (uint64_t)k << 8, &stored, k,
+                              NULL, ev);
         fm_vs_free(&stored);
     }
     /* each key's position, written into an out-array (bulk lookups) */
@@ -77,11 +75,9 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
                 fm_vs_add(&pos, res.v[i]);
         uint32_t outs[MAXL], no = 0;
         fm_site_arg_locs(F, &c->args[m->positions_arg], outs, &no);
-        for (uint32_t i = 0; i < no; i++) {
-            fm_fa_write(F, outs[i], (uint64_t)k << 8, &pos);
-            if (fm_fa_liftable_root(A, outs[i]) && fm_loc_root_kind(A, outs[i]) != LR_SLOT)
-                fm_fa_store(F, ((uint64_t)1 << 62) | k, outs[i], &pos, 0, k, NULL, ev);
-        }
+        for (uint32_t i = 0; i < no; i++)
+            fm_fa_write_store(F, ((uint64_t)1 << 62) | k, outs[i], (uint64_t)k << 8, &pos, k,
+                              NULL, ev);
         fm_vs_free(&pos);
     }
     if (F->f->events[k].call_flags & FM_CALLF_AGG_RESULT) {
@@ -155,10 +151,6 @@ static void invisible_touches(site *c)
         }
 }
 
-/* What a callee flowmage cannot see may write: whatever its pointer
- * arguments reach, unless GCC says it writes no memory, or only reads
- * through them.  The written value is what it was given (opaque): the NF
- * tells an unknown table API fed with packet data from a counter. */
 /* The places a callee flowmage cannot see is given the address of. */
 static uint32_t pointer_args(site *c, uint32_t i, uint32_t *ls)
 {
@@ -176,36 +168,34 @@ static uint32_t pointer_args(site *c, uint32_t i, uint32_t *ls)
     return n;
 }
 
-static void invisible_writes(site *c, unsigned fnflags)
+/* What a callee flowmage cannot see may write: whatever its pointer
+ * arguments reach, unless GCC says it writes no memory, or only reads
+ * through them.  The written value is what it was given (opaque): the NF
+ * tells an unknown table API fed with packet data from a counter. */
+static void invisible_writes(site *c, unsigned fnflags, const vset *v)
 {
     fa *F = c->F;
     an *A = F->A;
     evid ev = {F->f, F->f->events[c->k].line};
-    /* what it is given the address of may be written later, through
-     * pointers flowmage cannot trace (it may keep them) */
-    for (uint32_t i = 0; i < c->nargs && !(fnflags & (FM_FN_CONST | FM_FN_PURE)); i++) {
-        uint32_t ls[MAXL], n = pointer_args(c, i, ls);
-        for (uint32_t j = 0; j < n; j++)
-            if (fm_fa_liftable_root(A, ls[j]) && fm_loc_root_kind(A, ls[j]) != LR_UNKNOWN)
-                fm_fa_escape(F, ls[j], ev);
-    }
-    if (fnflags & (FM_FN_CONST | FM_FN_PURE | FM_FN_NO_ARG_WRITES))
+    if (fnflags & (FM_FN_CONST | FM_FN_PURE))
         return;
-    vset v = {0};
-    invisible_value(c, 0, &v);
     for (uint32_t i = 0; i < c->nargs; i++) {
         uint32_t ls[MAXL], n = pointer_args(c, i, ls);
         for (uint32_t j = 0; j < n; j++) {
             if (fm_loc_root_kind(A, ls[j]) == LR_UNKNOWN)
                 continue;
+            /* what it is given the address of may be written later,
+             * through pointers flowmage cannot trace (it may keep them) */
+            if (fm_fa_liftable_root(A, ls[j]))
+                fm_fa_escape(F, ls[j], ev);
+            if (fnflags & FM_FN_NO_ARG_WRITES)
+                continue;
             uint64_t site = ((uint64_t)c->k << 8) | 0x80 | (i & 0x7f);
-            fm_fa_write(F, ls[j], site, &v);
-            if (fm_fa_liftable_root(A, ls[j]) && fm_loc_root_kind(A, ls[j]) != LR_SLOT) {
-                fm_fa_store_invisible(F, ((uint64_t)5 << 59) | site, ls[j], &v, c->k, ev);
-            }
+            fm_fa_write(F, ls[j], site, v);
+            if (fm_fa_liftable_root(A, ls[j]) && fm_loc_root_kind(A, ls[j]) != LR_SLOT)
+                fm_fa_store_invisible(F, ((uint64_t)5 << 59) | site, ls[j], v, c->k, ev);
         }
     }
-    fm_vs_free(&v);
 }
 
 /* A call flowmage cannot follow: a declaration only, a function excluded
@@ -214,9 +204,12 @@ static void invisible_writes(site *c, unsigned fnflags)
 void fm_site_invisible_call(site *c, const fm_func *g)
 {
     unsigned fl = g ? g->flags : 0;
-    fm_site_opaque(c, (fl & FM_FN_CONST) != 0);
+    vset v = {0}; /* also what it writes, when it may write */
+    invisible_value(c, (fl & FM_FN_CONST) != 0, &v);
+    fm_fa_set_val(c->F, c->k, &v);
     invisible_touches(c);
-    invisible_writes(c, fl);
+    invisible_writes(c, fl, &v);
+    fm_vs_free(&v);
 }
 
 static int is_any(const char *name, const char *const *list)
@@ -260,9 +253,7 @@ static int atomic_rmw(site *c, const char *name)
         vset cur = {0};
         fm_fa_read(F, ls[i], &cur);
         fm_vs_union(&cur, &v);
-        fm_fa_write(F, ls[i], (uint64_t)c->k << 8, &cur);
-        if (fm_fa_liftable_root(F->A, ls[i]) && fm_loc_root_kind(F->A, ls[i]) != LR_SLOT)
-            fm_fa_store(F, c->k, ls[i], &cur, 0, c->k, NULL, ev);
+        fm_fa_write_store(F, c->k, ls[i], (uint64_t)c->k << 8, &cur, c->k, NULL, ev);
         fm_vs_free(&cur);
     }
     fm_vs_free(&v);
@@ -318,11 +309,8 @@ int fm_site_builtin(site *c, const char *name)
         vset fill = {0};
         if (c->nargs >= 2)
             fm_vs_union(&fill, &c->args[1]);
-        for (uint32_t i = 0; i < nd; i++) {
-            fm_fa_write(F, d[i], (uint64_t)c->k << 8, &fill);
-            if (fm_fa_liftable_root(A, d[i]) && fm_loc_root_kind(A, d[i]) != LR_SLOT)
-                fm_fa_store(F, c->k, d[i], &fill, 0, c->k, NULL, ev);
-        }
+        for (uint32_t i = 0; i < nd; i++)
+            fm_fa_write_store(F, c->k, d[i], (uint64_t)c->k << 8, &fill, c->k, NULL, ev);
         fm_vs_free(&fill);
         fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
@@ -363,7 +351,6 @@ static int index_allocator(const fm_profile *p, const fm_func *g)
 static void fresh_index(site *c, int out)
 {
     fa *F = c->F;
-    an *A = F->A;
     vset v = {0};
     fm_vs_add(&v, mk_atom(AK_FRESH, 0, c->k));
     if (out < 0) {
@@ -372,11 +359,9 @@ static void fresh_index(site *c, int out)
         evid ev = {F->f, F->f->events[c->k].line};
         uint32_t ls[MAXL], n = 0;
         fm_site_arg_locs(F, &c->args[out], ls, &n);
-        for (uint32_t i = 0; i < n; i++) {
-            fm_fa_write(F, ls[i], (uint64_t)c->k << 8, &v);
-            if (fm_fa_liftable_root(A, ls[i]) && fm_loc_root_kind(A, ls[i]) != LR_SLOT)
-                fm_fa_store(F, ((uint64_t)7 << 58) | c->k, ls[i], &v, 0, c->k, NULL, ev);
-        }
+        for (uint32_t i = 0; i < n; i++)
+            fm_fa_write_store(F, ((uint64_t)7 << 58) | c->k, ls[i], (uint64_t)c->k << 8, &v, c->k,
+                              NULL, ev);
         vset ok = {0}; /* a success flag */
         fm_vs_add(&ok, mk_atom(AK_CONST, 0, 0));
         fm_vs_add(&ok, mk_atom(AK_CONST, 0, 1));
@@ -416,15 +401,7 @@ int fm_site_primitive(site *c, const fm_func *g)
         fm_vs_free(&v);
         return 1;
     }
-    if (fm_parser_call(A, g)) {
-        for (uint32_t i = 0; i < c->nargs; i++)
-            for (uint32_t j = 0; j < c->args[i].n; j++) {
-                atom a = c->args[i].v[j];
-                unsigned k = atom_kind(a);
-                if ((k == AK_STR || k == AK_PARAM || k == AK_CONTENT) &&
-                    fm_vs_add(&F->out->keywords, atom_with_flags(a, 0)))
-                    F->changed = 1;
-            }
+    if (fm_parser_call(A, g)) { /* its keywords: keywords.c, by a walk of configure */
         if (c->nargs)
             fm_fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
         return 1;

@@ -201,6 +201,24 @@ static void read_sets(const cJSON *s, fm_profile *p)
     fm_json_get_strset(po, "entries", &p->port_entries);
 }
 
+/* "name" or "name:N" with N an argument index (0..64). */
+static int check_allocators(const fm_jdoc *d, const cJSON *s, fm_error *err)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(s, "index_allocators"))
+    {
+        const char *colon = strchr(it->valuestring, ':');
+        if (!colon)
+            continue;
+        char *end;
+        long n = strtol(colon + 1, &end, 10);
+        if (colon == it->valuestring || !colon[1] || *end || n < 0 || n > 64)
+            return fm_jdoc_fail(d, it, err, "\"%s\" must be \"name\" or \"name:N\" with N "
+                                "an argument index in 0..64", it->valuestring);
+    }
+    return 0;
+}
+
 static int read_summarize(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_error *err)
 {
     const cJSON *el = cJSON_GetObjectItemCaseSensitive(s, "elements");
@@ -215,7 +233,7 @@ static int read_summarize(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_er
         return fm_jdoc_fail(d, el, err, "entry_suffix is needed when elements are functions");
     if (p->entries.n == 0 && !p->elements_are_functions)
         return fm_jdoc_fail(d, s, err, "entries is empty: no per-packet entry points");
-    if (read_headers(d, s, p, err) != 0)
+    if (read_headers(d, s, p, err) != 0 || check_allocators(d, s, err) != 0)
         return -1;
     read_tables(cJSON_GetObjectItemCaseSensitive(s, "tables"), p);
     return 0;

@@ -113,7 +113,6 @@ void fm_fsum_free(summary *s)
     free(s->idx);
     free(s->touch);
     free(s->escape);
-    fm_vs_free(&s->keywords);
     free(s->reach);
     fm_strset_free(&s->notes);
     fm_strset_free(&s->coarse);
@@ -170,8 +169,17 @@ rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
     return store(F, id, loc, v, agg, 0, anchor, gd, ev);
 }
 
+rec_store *fm_fa_write_store(fa *F, uint64_t id, uint32_t loc, uint64_t site, const vset *v,
+                             uint32_t anchor, const guards *gd, evid ev)
+{
+    fm_fa_write(F, loc, site, v);
+    if (!fm_fa_liftable_root(F->A, loc) || fm_loc_root_kind(F->A, loc) == LR_SLOT)
+        return NULL;
+    return fm_fa_store(F, id, loc, v, 0, anchor, gd, ev);
+}
+
 /* A write by a callee flowmage cannot see: kept apart from ordinary
- * writes of the same values (nf.c tells them apart). */
+ * writes of the same values (tables.c tells them apart). */
 rec_store *fm_fa_store_invisible(fa *F, uint64_t id, uint32_t loc, const vset *v,
                                  uint32_t anchor, evid ev)
 {

@@ -410,13 +410,13 @@ static void collect_hidden(nfstate *S, const summary *sm, const rec_touch *escap
  * state they would show is unknown, so there is some, keyed by anything. */
 static void collect_incomplete(nfstate *S, const fm_strset *notes)
 {
-    for (size_t i = 0; i < notes->n; i++) {
-        tbl *t = table_for(S, TK_HIDDEN, 0);
-        t->persistence = "unknown";
-        t->writes = FM_INTENSITY_PER_PACKET;
-        if (!t->why)
-            t->why = fm_xstrdup(notes->v[i]);
-    }
+    if (!notes->n)
+        return;
+    tbl *t = table_for(S, TK_HIDDEN, 0);
+    t->persistence = "unknown";
+    t->writes = FM_INTENSITY_PER_PACKET;
+    if (!t->why)
+        t->why = fm_xstrdup(notes->v[0]);
 }
 
 /* An array reached through a pointer stored in an element of a keyed

@@ -40,18 +40,6 @@ static int holds_only_stored(const an *A, uint32_t loc)
     return k == LR_LOCAL || k == LR_CALLRET || k == LR_ARGCOPY || k == LR_HEAP;
 }
 
-/* More places than kept: one is left out, and the facts are incomplete. */
-static void add_loc(fa *F, uint32_t *out, uint32_t *n, uint32_t max, uint32_t l)
-{
-    for (uint32_t i = 0; i < *n; i++)
-        if (out[i] == l)
-            return;
-    if (*n < max)
-        out[(*n)++] = l;
-    else
-        F->overflow = 1;
-}
-
 /* How a value read from the caller's own memory is followed: 1 for a
  * pointer to the NF's memory (a global, a parameter's, a table's or a flow
  * manager's element), 0 for a value that is no address (a label, a
@@ -85,7 +73,7 @@ static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next,
     an *A = c->F->A;
     uint32_t self = fm_loc_child(A, cur, st->kind, st->arg);
     if ((st->kind != LS_DEREF && st->kind != LS_STAR) || !holds_only_stored(A, cur)) {
-        add_loc(c->F, next, m, MAXL, self);
+        fm_fa_add_target(c->F, next, m, MAXL, self);
         return;
     }
     vset v = {0};
@@ -100,9 +88,9 @@ static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next,
     fm_vs_free(&v);
     /* a STAR also covers the caller's memory below cur */
     if (other || nl == 0 || st->kind == LS_STAR)
-        add_loc(c->F, next, m, MAXL, self);
+        fm_fa_add_target(c->F, next, m, MAXL, self);
     for (uint32_t t = 0; t < nl; t++)
-        add_loc(c->F, next, m, MAXL,
+        fm_fa_add_target(c->F, next, m, MAXL,
                 st->kind == LS_STAR ? fm_loc_child(A, ls[t], LS_STAR, 0) : ls[t]);
 }
 
@@ -580,9 +568,8 @@ static void apply_stores(site *c, const summary *S, int agg_result)
                         fm_fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
                                      st->ev);
             } else {
-                fm_fa_write(F, ds[d], s, &v);
-                if (fm_fa_liftable_root(A, ds[d]) && fm_loc_root_kind(A, ds[d]) != LR_SLOT) {
-                    rec_store *r = fm_fa_store(F, s, ds[d], &v, 0, c->k, gd, st->ev);
+                rec_store *r = fm_fa_write_store(F, s, ds[d], s, &v, c->k, gd, st->ev);
+                if (r) {
                     r->invisible |= st->invisible;
                     r->coarse |= st->coarse;
                 }
@@ -625,11 +612,6 @@ static void apply_rest(site *c, const summary *S)
             if (fm_fa_liftable_root(F->A, ls[j]))
                 fm_fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
     }
-    vset kw = {0};
-    translate_atoms(c, &S->keywords, &kw);
-    if (fm_vs_union(&o->keywords, &kw))
-        F->changed = 1;
-    fm_vs_free(&kw);
     for (uint32_t l = 0; l < 32; l++)
         if (S->label_ev[l].fn)
             fm_fa_label_ev(F, l, S->label_ev[l]);

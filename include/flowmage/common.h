@@ -108,7 +108,6 @@ typedef struct fm_stage {
     size_t n;
     fm_stage_dir *dirs;
     size_t ndirs;
-    int prepared;
 } fm_stage;
 void fm_stage_init(fm_stage *s);
 /* Add an output (data copied); flags FM_STAGE_*. */
@@ -138,9 +137,6 @@ typedef struct fm_lock {
 } fm_lock;
 int fm_lock_dir(const char *dir, fm_lock *l, fm_error *err);
 void fm_unlock_dir(fm_lock *l);
-
-/* mkdir -p */
-int fm_mkdirs(const char *path, fm_error *err);
 
 /* Sorted, de-duplicated string set (small; linear structures). */
 typedef struct fm_strset {

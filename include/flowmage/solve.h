@@ -471,9 +471,6 @@ char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d);
 /* Add the rules files, then the configuration, to a stage (written with
  * the caller's other outputs when it commits). */
 void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stage *st);
-/* The same, committed alone. */
-int fm_solve_commit(const fm_solve_output *out, const char *config_path,
-                    fm_error *err);
 void fm_solve_output_free(fm_solve_output *out);
 
 /* ---- explaining ---- */

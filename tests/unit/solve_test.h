@@ -50,6 +50,25 @@ static inline char *st_config(const char *name)
     return t ? t : fm_xstrdup("");
 }
 
+/* text with the first `old` replaced by `new_`, malloc'd (a failed check,
+ * and text unchanged, when `old` is not there). */
+static inline char *st_replace(const char *text, const char *old, const char *new_)
+{
+    const char *p = strstr(text, old);
+    CHECK(p != NULL, "'%s' not found", old);
+    if (!p)
+        return fm_xstrdup(text);
+    fm_buf b;
+    fm_buf_init(&b);
+    fm_buf_append(&b, text, (size_t)(p - text));
+    fm_buf_puts(&b, new_);
+    fm_buf_puts(&b, p + strlen(old));
+    return (char *)fm_buf_cstr(&b);
+}
+
+#define SN FM_NF_SHARED_NOTHING
+#define SH FM_NF_SHARED
+
 /* Load everything but solve; nic is a profile name or a path under FM_ROOT. */
 static inline int st_load(st_ctx *c, const char *config, const char *attrs,
                           const char *nic)

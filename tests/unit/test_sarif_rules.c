@@ -19,11 +19,12 @@
 #include "check.h"
 #include "support/sarif_rules.h"
 
-static char *docs_text(void)
+/* $FM_ROOT/rel, or exit 2 (the test cannot run). */
+static char *root_file(const char *rel)
 {
     const char *root = getenv("FM_ROOT");
     char path[4096], *text = NULL;
-    snprintf(path, sizeof path, "%s/docs/check.md", root ? root : ".");
+    snprintf(path, sizeof path, "%s/%s", root ? root : ".", rel);
     fm_error e = {0};
     if (fm_read_file(path, &text, NULL, &e) != 0) {
         fprintf(stderr, "test_sarif_rules: %s: %s\n", path, e.msg);
@@ -34,7 +35,7 @@ static char *docs_text(void)
 
 static int check_files(int argc, char **argv)
 {
-    fm_sarif_opts o = {docs_text(), 0};
+    fm_sarif_opts o = {root_file("docs/check.md"), 0};
     int bad = 0, files = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--files")) {
@@ -230,19 +231,6 @@ static const fault faults[] = {
     {"driver.name", f_no_driver_name, "no driver name"},
 };
 
-static char *golden(void)
-{
-    const char *root = getenv("FM_ROOT");
-    char path[4096], *text = NULL;
-    snprintf(path, sizeof path, "%s/tests/sh/check/expected.sarif", root ? root : ".");
-    fm_error e = {0};
-    if (fm_read_file(path, &text, NULL, &e) != 0) {
-        fprintf(stderr, "%s: %s\n", path, e.msg);
-        exit(2);
-    }
-    return text;
-}
-
 static int count_tag(const char *text, const fm_sarif_opts *o, const char *tag, fm_buf *log)
 {
     fm_buf_init(log);
@@ -257,7 +245,7 @@ static int count_tag(const char *text, const fm_sarif_opts *o, const char *tag, 
 
 static void self_test(void)
 {
-    char *g = golden(), *docs = docs_text();
+    char *g = root_file("tests/sh/check/expected.sarif"), *docs = root_file("docs/check.md");
     fm_sarif_opts o = {docs, 0};
     fm_buf log;
     fm_buf_init(&log);

@@ -6,33 +6,7 @@
  * file); rules files within what every parser reads. */
 #include "solve_test.h"
 
-#define SN FM_NF_SHARED_NOTHING
-#define SH FM_NF_SHARED
-
 static char *attrs;
-
-static char *config(const char *name)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/solve/%s", name);
-    char *t = st_read(rel);
-    CHECK(t != NULL, "cannot read %s", rel);
-    return t ? t : fm_xstrdup("");
-}
-
-static char *replace(const char *text, const char *old, const char *new_)
-{
-    const char *p = strstr(text, old);
-    CHECK(p != NULL, "'%s' not found", old);
-    if (!p)
-        return fm_xstrdup(text);
-    fm_buf b;
-    fm_buf_init(&b);
-    fm_buf_append(&b, text, (size_t)(p - text));
-    fm_buf_puts(&b, new_);
-    fm_buf_puts(&b, p + strlen(old));
-    return (char *)fm_buf_cstr(&b);
-}
 
 /* Solve and plan; returns the new configuration text (malloc'd) or NULL. */
 static char *solve_plan(st_ctx *c, const char *cfg, const char *at, fm_solve_output *out)
@@ -57,7 +31,7 @@ static size_t keyword_edits(const fm_solve_output *out, const char *kw)
  * policer keeps SHARED 1; solving the output again changes nothing. */
 static void test_fig7(void)
 {
-    char *cfg = config("fig7.click");
+    char *cfg = st_config("fig7.click");
     st_ctx c;
     fm_solve_output out;
     char *text = solve_plan(&c, cfg, attrs, &out);
@@ -110,9 +84,9 @@ static void test_fig7(void)
  * keyword is never given it. */
 static void test_modes_forced(void)
 {
-    char *cfg = config("fig7.click");
-    char *c1 = replace(cfg, "IPolicer(SIZE 1000000, SHARED 1)", "IPolicer(SIZE 1000000, SHARED 0)");
-    char *c2 = replace(c1, "IPortScanDetector(SIZE 1000000, SHARED 1, LIMIT 10)",
+    char *cfg = st_config("fig7.click");
+    char *c1 = st_replace(cfg, "IPolicer(SIZE 1000000, SHARED 1)", "IPolicer(SIZE 1000000, SHARED 0)");
+    char *c2 = st_replace(c1, "IPortScanDetector(SIZE 1000000, SHARED 1, LIMIT 10)",
                        "IPortScanDetector(SIZE 1000000, LIMIT 10)");
     st_ctx c;
     fm_solve_output out;
@@ -130,7 +104,7 @@ static void test_modes_forced(void)
     fm_solve_output_free(&out);
     st_free(&c);
     /* attributes without SHARED among the detector's keywords: left alone */
-    char *a1 = replace(attrs, "\"keywords\": [\"LIMIT\", \"SHARED\", \"SIZE\"]",
+    char *a1 = st_replace(attrs, "\"keywords\": [\"LIMIT\", \"SHARED\", \"SIZE\"]",
                        "\"keywords\": [\"LIMIT\", \"SIZE\"]");
     text = solve_plan(&c, cfg, a1, &out);
     if (text) {
@@ -205,8 +179,8 @@ static void test_noop(void)
  * device none of whose candidates fits is refused in one line. */
 static void test_rules_limits(void)
 {
-    char *cfg = config("fig7.click");
-    char *c108 = replace(cfg, "N_QUEUES 16", "N_QUEUES 108");
+    char *cfg = st_config("fig7.click");
+    char *c108 = st_replace(cfg, "N_QUEUES 16", "N_QUEUES 108");
     st_ctx c;
     if (st_solve(&c, c108, attrs, "mlx5", NULL) == 0) {
         fm_solve_device *d = st_dev(&c, "FromDPDKDevice@1");
@@ -226,7 +200,7 @@ static void test_rules_limits(void)
         free(rules);
     }
     st_free(&c);
-    char *c1024 = replace(cfg, "N_QUEUES 16", "N_QUEUES 1024");
+    char *c1024 = st_replace(cfg, "N_QUEUES 16", "N_QUEUES 1024");
     int rc = st_load(&c, c1024, attrs, "mlx5");
     if (rc == 0)
         rc = st_run(&c, NULL);

@@ -6,8 +6,6 @@
 
 #include "solve_test.h"
 
-#define SN FM_NF_SHARED_NOTHING
-#define SH FM_NF_SHARED
 #define SL FM_NF_STATELESS
 
 static char *attrs;
@@ -59,26 +57,12 @@ static void test_paper_a_tie(void)
     free(cfg);
 }
 
-static char *replace(const char *text, const char *old, const char *new_)
-{
-    const char *p = strstr(text, old);
-    CHECK(p != NULL, "'%s' not found", old);
-    if (!p)
-        return fm_xstrdup(text);
-    fm_buf b;
-    fm_buf_init(&b);
-    fm_buf_append(&b, text, (size_t)(p - text));
-    fm_buf_puts(&b, new_);
-    fm_buf_puts(&b, p + strlen(old));
-    return (char *)fm_buf_cstr(&b);
-}
-
 /* The same chain when the attributes rank the counter as the costlier NF:
  * cost_rank wins over the raw cost in the CCE tie-break. */
 static void test_cost_rank(void)
 {
-    char *a1 = replace(attrs, "\"cost\": 25,", "\"cost\": 25, \"cost_rank\": 1,");
-    char *a2 = replace(a1, "\"keywords\": [\"RATE\", \"BURST\"]",
+    char *a1 = st_replace(attrs, "\"cost\": 25,", "\"cost\": 25, \"cost_rank\": 1,");
+    char *a2 = st_replace(a1, "\"keywords\": [\"RATE\", \"BURST\"]",
                        "\"cost_rank\": 2, \"keywords\": [\"RATE\", \"BURST\"]");
     char *cfg = st_config("policer.click");
     st_ctx c;
@@ -210,7 +194,7 @@ static void test_flow_manager_fields(void)
         {"{\"kind\": \"flow_manager\", \"fields\": []}", FM_F_ALL, SN, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *a = replace(attrs, lb_fm, cases[i].key);
+        char *a = st_replace(attrs, lb_fm, cases[i].key);
         st_ctx c;
         if (st_solve(&c, cfg, a, "mlx5", NULL) == 0) {
             fm_solve_nf *lb = st_nf(&c, "lb");
@@ -243,10 +227,10 @@ static void test_notes_vs_uncertain(void)
     static const char *const old = "\"key\": {\"kind\": \"fields\", \"fields\": [\"src_ip\"], "
                                    "\"symmetric\": false},\n     \"intensity\": \"per-packet\", "
                                    "\"pointer_chasing\": false, \"cost\": 25,";
-    char *noted = replace(attrs, old, "\"key\": {\"kind\": \"fields\", \"fields\": [\"src_ip\"]},"
+    char *noted = st_replace(attrs, old, "\"key\": {\"kind\": \"fields\", \"fields\": [\"src_ip\"]},"
                           " \"intensity\": \"per-packet\", \"cost\": 25,"
                           " \"notes\": [\"ignored a debug counter\"],");
-    char *unsure = replace(attrs, old, "\"key\": {\"kind\": \"fields\", \"fields\": [\"src_ip\"]},"
+    char *unsure = st_replace(attrs, old, "\"key\": {\"kind\": \"fields\", \"fields\": [\"src_ip\"]},"
                            " \"intensity\": \"per-packet\", \"cost\": 25,"
                            " \"uncertain\": [\"key through an opaque call\"],");
     st_ctx c;
@@ -275,7 +259,7 @@ static void test_global_state(void)
     static const char *const cfg = "fd :: FromDPDKDevice(0, N_QUEUES 8);\n"
                                    "fd -> src :: SourceCounter -> Discard;\n";
     static const char *const old = "\"pointer_chasing\": false, \"cost\": 25,";
-    char *counting = replace(attrs, old, "\"pointer_chasing\": false, \"cost\": 25,"
+    char *counting = st_replace(attrs, old, "\"pointer_chasing\": false, \"cost\": 25,"
                              " \"global_state\": true,");
     st_ctx c, base;
     int ok = st_solve(&base, cfg, attrs, "mlx5", NULL) == 0;

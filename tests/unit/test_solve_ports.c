@@ -9,33 +9,7 @@
 #include "solve_test.h"
 #include "flowmage/summary.h"
 
-#define SN FM_NF_SHARED_NOTHING
-#define SH FM_NF_SHARED
-
 static char *attrs;
-
-static char *config(const char *name)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/solve/%s", name);
-    char *t = st_read(rel);
-    CHECK(t != NULL, "cannot read %s", rel);
-    return t ? t : fm_xstrdup("");
-}
-
-static char *replace(const char *text, const char *old, const char *new_)
-{
-    const char *p = strstr(text, old);
-    CHECK(p != NULL, "'%s' not found", old);
-    if (!p)
-        return fm_xstrdup(text);
-    fm_buf b;
-    fm_buf_init(&b);
-    fm_buf_append(&b, text, (size_t)(p - text));
-    fm_buf_puts(&b, new_);
-    fm_buf_puts(&b, p + strlen(old));
-    return (char *)fm_buf_cstr(&b);
-}
 
 /* ---- formats ---- */
 
@@ -95,7 +69,7 @@ static void test_attrs_format(void)
          "\"entry\": []}, {\"port\": 4, \"kind\": \"bogus\"}", "\"bogus\" is not one of"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char *t = replace(port_attrs, bad[i].from, bad[i].to);
+        char *t = st_replace(port_attrs, bad[i].from, bad[i].to);
         memset(&err, 0, sizeof err);
         int rc = fm_attrs_parse(t, strlen(t), "bad.json", &a, &err);
         CHECK(rc != 0 && strstr(err.msg, bad[i].msg) && strstr(err.msg, "\"Mon\""),
@@ -269,7 +243,7 @@ static void check_toeplitz(st_ctx *c)
 static void test_two_ports(void)
 {
     st_ctx c;
-    char *cfg = config("twoport.click");
+    char *cfg = st_config("twoport.click");
     if (st_solve(&c, cfg, attrs, "mlx5", NULL) == 0) {
         CHECK_STR(st_chosen(&c, "inside"), "dst_ip");
         CHECK_STR(st_chosen(&c, "outside"), "src_ip");
@@ -323,10 +297,10 @@ static int never_shared_nothing(st_ctx *c, const char *name)
  * reaching both inputs of the monitor, a port whose key is unknown. */
 static void test_two_ports_shared(void)
 {
-    char *cfg = config("twoport.click");
+    char *cfg = st_config("twoport.click");
     st_ctx c;
     /* outside without THREADOFFSET: queue q of the two ports, two threads */
-    char *c1 = replace(cfg, "MAXTHREADS 4, THREADOFFSET 0);\nmon", "MAXTHREADS 4);\nmon");
+    char *c1 = st_replace(cfg, "MAXTHREADS 4, THREADOFFSET 0);\nmon", "MAXTHREADS 4);\nmon");
     if (st_solve(&c, c1, attrs, "mlx5", NULL) == 0) {
         CHECK_DECISION(&c, "mon", SH);
         CHECK_DECISION(&c, "nat", SH);
@@ -335,7 +309,7 @@ static void test_two_ports_shared(void)
     }
     st_free(&c);
     /* no entry lists: nothing says which field of one port is which of the other */
-    char *a1 = replace(attrs, "\"fields\": [\"src_ip\"], \"entry\": [\"src_ip\"]}",
+    char *a1 = st_replace(attrs, "\"fields\": [\"src_ip\"], \"entry\": [\"src_ip\"]}",
                        "\"fields\": [\"src_ip\"]}");
     if (st_solve(&c, cfg, a1, "mlx5", NULL) == 0) {
         CHECK_DECISION(&c, "mon", SH);
@@ -346,7 +320,7 @@ static void test_two_ports_shared(void)
     /* a NAT whose reply input says nothing of how its fields relate to the
      * inside flow's (they are translated): its element key, proto, is all
      * that holds on both inputs, and no hashing keeps it shared-nothing */
-    char *a2 = replace(attrs, ",\n        \"entry\": [\"src_ip\", \"src_port\", \"proto\"]", "");
+    char *a2 = st_replace(attrs, ",\n        \"entry\": [\"src_ip\", \"src_port\", \"proto\"]", "");
     if (st_solve(&c, cfg, a2, "mlx5", NULL) == 0) {
         CHECK_DECISION(&c, "nat", SH);
         CHECK_INT(never_shared_nothing(&c, "nat"), 1);
@@ -366,7 +340,7 @@ static void test_two_ports_shared(void)
     }
     st_free(&c);
     /* one input of the monitor keyed by something unknown */
-    char *a3 = replace(attrs, "{\"port\": 1, \"kind\": \"fields\", \"fields\": [\"dst_ip\"], "
+    char *a3 = st_replace(attrs, "{\"port\": 1, \"kind\": \"fields\", \"fields\": [\"dst_ip\"], "
                               "\"entry\": [\"dst_ip\"]}",
                        "{\"port\": 1, \"kind\": \"unknown\"}");
     if (st_solve(&c, cfg, a3, "mlx5", NULL) == 0) {
@@ -378,7 +352,7 @@ static void test_two_ports_shared(void)
     st_free(&c);
     /* without the flow code the monitor sends input 1 to output 0 as well:
      * inside then reaches both inputs of the NAT, which must stay shared */
-    char *a4 = replace(attrs, "\"flow_code\": \"#/#\",\n     \"intensity\": \"per-packet\"",
+    char *a4 = st_replace(attrs, "\"flow_code\": \"#/#\",\n     \"intensity\": \"per-packet\"",
                        "\"intensity\": \"per-packet\"");
     if (st_solve(&c, cfg, a4, "mlx5", NULL) == 0) {
         CHECK_DECISION(&c, "nat", SH);
