@@ -32,6 +32,8 @@ void fm_solve_current_candidate(fm_solve_result *res, fm_solve_device *d);
 fm_nf_decision fm_solve_verdict(const fm_solve_result *res, size_t k,
                                 const fm_rss_choice *const *choice, char *why,
                                 size_t n);
+/* "src_ip,dst_ip", or "nothing" for no field (verdict texts). */
+void fm_solve_fields_text(fm_fieldset f, char *out, size_t n);
 /* Keys of two choices agree on every rule family the devices use. */
 int fm_solve_same_hash(const fm_solve_result *res, const fm_rss_choice *a,
                        const fm_rss_choice *b);

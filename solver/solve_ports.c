@@ -20,13 +20,6 @@
 #include "flowmage/solve.h"
 #include "solve_internal.h"
 
-static void fmt_fields(fm_fieldset f, char *out, size_t n)
-{
-    fm_fieldset_format(f, out, (unsigned)n);
-    if (!*out)
-        snprintf(out, n, "nothing");
-}
-
 int fm_solve_entry_map(const fm_solve_port *p, const fm_solve_port *q, fm_fieldset f,
                        fm_fieldset *out)
 {
@@ -99,8 +92,8 @@ static int arrival_ok(const fm_solve_result *res, const fm_solve_nf *nf,
                  d->why_not[0] ? d->why_not : "no choice");
         return 0;
     }
-    fmt_fields(c->fields, r, sizeof r);
-    fmt_fields(p->key & ~FM_F_PROTO, k, sizeof k);
+    fm_solve_fields_text(c->fields, r, sizeof r);
+    fm_solve_fields_text(p->key & ~FM_F_PROTO, k, sizeof k);
     if (c->fields & ~p->key) {
         snprintf(why, n, "%s hashes %s, not a subset of its key on input %d (%s)", d->name,
                  r, p->port, k);
@@ -147,8 +140,8 @@ static int pair_ok(const fm_solve_result *res, const fm_solve_nf *nf,
         same_place(ca->fields, ca->hashed, cb->fields, cb->hashed, p, q))
         return 1;
     char fa[64], fb[64];
-    fmt_fields(ca->fields, fa, sizeof fa);
-    fmt_fields(cb->fields, fb, sizeof fb);
+    fm_solve_fields_text(ca->fields, fa, sizeof fa);
+    fm_solve_fields_text(cb->fields, fb, sizeof fb);
     if (da == db)
         snprintf(why, n, "%s reaches inputs %d and %d, and %s does not name one state on "
                  "both", da->name, p->port, q->port, fa);
@@ -170,8 +163,8 @@ static void describe(const fm_solve_result *res, const fm_solve_nf *nf,
         if (p->kind == FM_KEY_NONE)
             continue;
         char r[64], k[64];
-        fmt_fields(choice[a->device]->fields, r, sizeof r);
-        fmt_fields(p->key & ~FM_F_PROTO, k, sizeof k);
+        fm_solve_fields_text(choice[a->device]->fields, r, sizeof r);
+        fm_solve_fields_text(p->key & ~FM_F_PROTO, k, sizeof k);
         int w = choice[a->device]->none
                     ? snprintf(why + used, n - used, "%sone core reads %s", used ? "; " : "",
                                res->devices[a->device].name)

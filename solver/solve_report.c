@@ -43,10 +43,8 @@ static void key_text(const fm_solve_nf *nf, char *out, size_t n)
     if (nf->by_port && nf->nports) {
         port_key_text(nf, out, n);
     } else if (nf->key_kind == FM_KEY_FIELDS) {
-        fm_fieldset_format(nf->key, f, sizeof f);
-        if (nf->key == FM_F_ALL)
-            snprintf(f, sizeof f, "5-tuple");
-        snprintf(out, n, "%s%s%s%s", f[0] ? f : "(none)", nf->symmetric ? " sym" : "",
+        fields_text(nf->key, f, sizeof f);
+        snprintf(out, n, "%s%s%s%s", f, nf->symmetric ? " sym" : "",
                  nf->key_from ? " via " : "", nf->key_from ? nf->key_from : "");
     } else if (!nf->stateful) {
         snprintf(out, n, "-");

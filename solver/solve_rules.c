@@ -115,20 +115,45 @@ static unsigned max_queues(const fm_solve_result *res, const fm_solve_device *d,
     return q;
 }
 
+/* The error when no setting's rules fit: the queue counts that would. */
+static int no_fit(const fm_solve_result *res, const fm_solve_device *d, fm_error *err)
+{
+    unsigned fit_all = FM_RULES_QUEUES_MAX, fit_one = 0;
+    for (size_t i = 0; i < d->ncands; i++) {
+        if (d->cands[i].none)
+            continue;
+        unsigned m = max_queues(res, d, &d->cands[i]);
+        fit_all = m < fit_all ? m : fit_all;
+        fit_one = m > fit_one ? m : fit_one;
+    }
+    const fm_click_config *cfg = res->cfg;
+    const fm_click_loc *at = &cfg->decls[d->decl].loc;
+    return fm_fail(err, FM_ERR_INPUT, cfg->path, at->line, at->col,
+                   "'%s' has %u queues, more than a flow rule holds (at most %d queues and "
+                   "%d bytes a line): at most %u queues fit every setting of NIC %s "
+                   "(%u the shortest rules); lower %s or use --dialect hashfunc",
+                   d->name, d->queues, FM_RULES_QUEUES_MAX, FM_RULES_LINE_MAX, fit_all,
+                   res->nic->name, fit_one, res->prof->kw_queues);
+}
+
 int fm_solve_rules_limit(fm_solve_result *res, fm_solve_device *d, fm_error *err)
 {
-    const fm_click_config *cfg = res->cfg;
-    size_t keep = 0, fit_all = FM_RULES_QUEUES_MAX, fit_one = 0, nrules = 0;
+    size_t nfit = 0, nrules = 0;
+    size_t *longest = fm_xcalloc(d->ncands ? d->ncands : 1, sizeof *longest);
+    unsigned char *fits = fm_xcalloc(d->ncands ? d->ncands : 1, 1);
     for (size_t i = 0; i < d->ncands; i++) {
         fm_rss_choice *c = &d->cands[i];
-        size_t longest;
-        if (!c->none) {
-            unsigned m = max_queues(res, d, c);
-            fit_all = m < fit_all ? m : fit_all;
-            fit_one = m > fit_one ? m : fit_one;
-            nrules++;
-        }
-        if (c->none || fm_solve_rules_fit(res, d, c, d->queues, &longest)) {
+        nrules += !c->none;
+        fits[i] = c->none || fm_solve_rules_fit(res, d, c, d->queues, &longest[i]);
+        nfit += fits[i];
+    }
+    int rc = 0;
+    if (nrules && !nfit)
+        rc = no_fit(res, d, err);
+    size_t keep = 0;
+    for (size_t i = 0; i < d->ncands && rc == 0; i++) {
+        fm_rss_choice *c = &d->cands[i];
+        if (fits[i]) {
             d->cands[keep++] = *c;
             continue;
         }
@@ -139,16 +164,11 @@ int fm_solve_rules_limit(fm_solve_result *res, fm_solve_device *d, fm_error *err
                              FM_RULES_QUEUES_MAX, d->queues);
         else
             fm_solve_exclude(d, "%s: its flow rules for %u queues have a %zu-byte line "
-                             "(at most %d)", f, d->queues, longest, FM_RULES_LINE_MAX);
+                             "(at most %d)", f, d->queues, longest[i], FM_RULES_LINE_MAX);
     }
-    d->ncands = keep;
-    if (keep || !nrules)
-        return 0;
-    const fm_click_loc *at = &cfg->decls[d->decl].loc;
-    return fm_fail(err, FM_ERR_INPUT, cfg->path, at->line, at->col,
-                   "'%s' has %u queues, more than a flow rule holds (at most %d queues and "
-                   "%d bytes a line): at most %zu queues fit every setting of NIC %s "
-                   "(%zu the shortest rules); lower %s or use --dialect hashfunc",
-                   d->name, d->queues, FM_RULES_QUEUES_MAX, FM_RULES_LINE_MAX, fit_all,
-                   res->nic->name, fit_one, res->prof->kw_queues);
+    if (rc == 0)
+        d->ncands = keep;
+    free(longest);
+    free(fits);
+    return rc;
 }

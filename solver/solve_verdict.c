@@ -6,7 +6,7 @@
 #include "flowmage/solve.h"
 #include "solve_internal.h"
 
-static void fmt_fields(fm_fieldset f, char *out, size_t n)
+void fm_solve_fields_text(fm_fieldset f, char *out, size_t n)
 {
     fm_fieldset_format(f, out, (unsigned)n);
     if (!*out)
@@ -31,8 +31,8 @@ static fm_nf_decision single(const fm_solve_nf *nf, const fm_rss_choice *c,
                              const char *who, const char *verb, char *why, size_t n)
 {
     char r[64], k[64];
-    fmt_fields(c->fields, r, sizeof r);
-    fmt_fields(nf->key & ~FM_F_PROTO, k, sizeof k);
+    fm_solve_fields_text(c->fields, r, sizeof r);
+    fm_solve_fields_text(nf->key & ~FM_F_PROTO, k, sizeof k);
     if (c->fields & ~nf->key) {
         snprintf(why, n, "%s %s %s, not a subset of its key (%s)", who, verb, r, k);
         return FM_NF_SHARED;
@@ -110,8 +110,8 @@ static fm_nf_decision several(const fm_solve_result *res, const fm_solve_nf *nf,
     const fm_rss_choice *c1 = choice[nf->devices[1]];
     if (mirrored(res, nf, c0, c1)) {
         char a[64], b[64];
-        fmt_fields(c0->fields, a, sizeof a);
-        fmt_fields(c1->fields, b, sizeof b);
+        fm_solve_fields_text(c0->fields, a, sizeof a);
+        fm_solve_fields_text(c1->fields, b, sizeof b);
         snprintf(why, n, "%s hashes %s and %s hashes %s: both directions of a "
                  "connection meet on one core (--directional)", d0->name, a,
                  res->devices[nf->devices[1]].name, b);
