@@ -1,6 +1,6 @@
 #!/bin/sh
 # Time and peak memory of summarize on a large corpus: the fixture NFs
-# copied under COPIES distinct names (default 12: ~300 elements in ~290
+# copied under COPIES distinct names (default 12: ~450 elements in ~480
 # objects, the size of a FastClick build), compiled once with the plugin
 # and cached under $FM_BUILD/bench-corpus.  Baseline in the same run:
 # reading the same facts without analysing them (dump --stats).
@@ -56,7 +56,7 @@ if [ ! -f "$corpus/.done" ]; then
     done
     cp "$fx"/clicklike/elements/*.hh "$corpus/src/"
     ( cd "$corpus/src" && ls *.cc | xargs -P 2 -I{} sh -c \
-        'g++ -std=gnu++17 -O2 -I'"$fx"'/clicklike/include -I. -fplugin='"$FM_PLUGIN"' -c {} -o ../obj/$(basename {} .cc).o' ) \
+        'g++ -std=gnu++17 -O2 -I'"$fx"'/clicklike/include -I'"$fx"'/dpdk -I. -fplugin='"$FM_PLUGIN"' -c {} -o ../obj/$(basename {} .cc).o' ) \
         || { echo "corpus build failed"; exit 1; }
     touch "$corpus/.done"
 fi

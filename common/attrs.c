@@ -7,18 +7,17 @@
 #include "json.h"
 #include "schema.h"
 
-static const char *const role_names[] = {"other", "nf", "flow_manager"};
-static const char *const key_names[] = {"none", "fields", "flow_manager",
-                                        "unknown"};
-static const char *const int_names[] = {"none", "per-flow", "per-packet"};
+const char *const fm_role_values[] = {"other", "nf", "flow_manager", NULL};
+const char *const fm_key_kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
+const char *const fm_intensity_values[] = {"none", "per-flow", "per-packet", NULL};
 
-const char *fm_role_name(fm_role r) { return role_names[r]; }
-const char *fm_key_kind_name(fm_key_kind k) { return key_names[k]; }
-const char *fm_intensity_name(fm_intensity i) { return int_names[i]; }
+const char *fm_role_name(fm_role r) { return fm_role_values[r]; }
+const char *fm_key_kind_name(fm_key_kind k) { return fm_key_kind_values[k]; }
+const char *fm_intensity_name(fm_intensity i) { return fm_intensity_values[i]; }
 
-static int lookup(const char *const *names, int n, const char *s)
+int fm_name_index(const char *const *names, const char *s)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; names[i]; i++)
         if (strcmp(names[i], s) == 0)
             return i;
     return -1;
@@ -145,7 +144,7 @@ static int read_port_key(const cJSON *o, fm_port_key *k, char *why, size_t wn)
         return -1;
     }
     k->port = (int)p->valuedouble;
-    int kind = lookup(key_names, 4, fm_json_str(o, "kind", "fields"));
+    int kind = fm_name_index(fm_key_kind_values, fm_json_str(o, "kind", "fields"));
     if (kind < 0) {
         snprintf(why, wn, "keys_by_port[port %d]: unknown key kind \"%s\"", k->port,
                  fm_json_str(o, "kind", ""));
@@ -301,9 +300,6 @@ const fm_elem_attrs *fm_attrs_find(const fm_attrs *a, const char *name)
 
 /* The format, one line per field (docs/attributes.md).  Unknown fields are
  * ignored: a newer writer's optional additions stay readable. */
-const char *const fm_role_values[] = {"other", "nf", "flow_manager", NULL};
-const char *const fm_key_kind_values[] = {"none", "fields", "flow_manager", "unknown", NULL};
-const char *const fm_intensity_values[] = {"none", "per-flow", "per-packet", NULL};
 static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
                                            "proto", NULL};
 const fm_jspec fm_jspec_role = FM_JENUM(fm_role_values);
@@ -410,7 +406,7 @@ static int read_key(const fm_jdoc *d, const cJSON *k, fm_elem_attrs *e, fm_error
         e->key_kind = e->stateful ? FM_KEY_UNKNOWN : FM_KEY_NONE;
         return 0;
     }
-    e->key_kind = (fm_key_kind)lookup(key_names, 4, fm_json_str(k, "kind", "unknown"));
+    e->key_kind = (fm_key_kind)fm_name_index(fm_key_kind_values, fm_json_str(k, "kind", "unknown"));
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(k, "fields"))
         e->key_fields |= fm_field_bit(it->valuestring);
@@ -430,7 +426,7 @@ static int read_elem(const fm_jdoc *d, const cJSON *o, fm_attrs *a, fm_error *er
                             "element \"%s\" appears twice", n);
     fm_elem_attrs *e = fm_attrs_add(a, n);
     e->cls = fm_xstrdup(fm_json_str(o, "class", n));
-    e->role = (fm_role)lookup(role_names, 3, fm_json_str(o, "role", "other"));
+    e->role = (fm_role)fm_name_index(fm_role_values, fm_json_str(o, "role", "other"));
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "stateful");
     if (!st && e->role != FM_ROLE_OTHER)
         return fm_jdoc_fail(d, o, err, "missing required field \"stateful\" (element \"%s\" "
@@ -438,7 +434,7 @@ static int read_elem(const fm_jdoc *d, const cJSON *o, fm_attrs *a, fm_error *er
     e->stateful = cJSON_IsTrue(st);
     if (read_key(d, cJSON_GetObjectItemCaseSensitive(o, "key"), e, err) != 0)
         return -1;
-    e->intensity = (fm_intensity)lookup(int_names, 3, fm_json_str(o, "intensity", "none"));
+    e->intensity = (fm_intensity)fm_name_index(fm_intensity_values, fm_json_str(o, "intensity", "none"));
     e->pointer_chasing = fm_json_bool(o, "pointer_chasing", 0);
     e->cost = fm_json_num(o, "cost", 0);
     e->cost_rank = (long)fm_json_num(o, "cost_rank", 0); /* an integer in 0..1e9 */
@@ -475,21 +471,8 @@ int fm_attrs_parse(const char *text, size_t len, const char *name,
     if (fm_jdoc_parse(&d, text, len, name, err) != 0)
         return -1;
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_attrs");
-    if (!cJSON_IsObject(d.root) || !v) {
-        fm_fail(err, FM_ERR_INPUT, name, 0, 0,
-                "not a flowmage attributes file (no \"flowmage_attrs\" version)");
-        goto out;
-    }
-    /* the version first: another version may have another shape */
-    if (fm_jdoc_check(&d, v, &fm_jspec_version, err) != 0)
-        goto out;
-    if (v->valuedouble != FM_ATTRS_VERSION) {
-        fm_jdoc_fail(&d, v, err, "attributes version %d is not supported (this flowmage "
-                     "reads %d)", v->valueint, FM_ATTRS_VERSION);
-        goto out;
-    }
-    if (fm_jdoc_check(&d, d.root, &top_spec, err) != 0)
+    if (fm_jdoc_check_version(&d, "flowmage_attrs", "attributes", FM_ATTRS_VERSION,
+                              FM_ATTRS_VERSION, &top_spec, err) != 0)
         goto out;
     out->version = FM_ATTRS_VERSION;
     out->generator = fm_xstrdup(fm_json_str(d.root, "generator", ""));

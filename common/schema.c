@@ -190,6 +190,26 @@ int fm_jdoc_fail(const fm_jdoc *d, const cJSON *node, fm_error *err, const char 
     return -1;
 }
 
+int fm_jdoc_check_version(const fm_jdoc *d, const char *field, const char *what, int lo,
+                          int hi, const fm_jspec *spec, fm_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, field);
+    if (!cJSON_IsObject(d->root) || !v)
+        return fm_fail(err, FM_ERR_INPUT, d->name, 0, 0, "not a flowmage %s (no \"%s\" "
+                       "version)", what, field);
+    /* the version first: another version may have another shape */
+    if (fm_jdoc_check(d, v, &fm_jspec_version, err) != 0)
+        return -1;
+    if (v->valuedouble < lo || v->valuedouble > hi) {
+        if (lo == hi)
+            return fm_jdoc_fail(d, v, err, "%s version %d is not supported (this flowmage "
+                                "reads %d)", what, v->valueint, hi);
+        return fm_jdoc_fail(d, v, err, "%s version %d is not supported (this flowmage reads "
+                            "%d to %d)", what, v->valueint, lo, hi);
+    }
+    return fm_jdoc_check(d, d->root, spec, err);
+}
+
 static int fail_key(const fm_jdoc *d, const cJSON *node, fm_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int fail_key(const fm_jdoc *d, const cJSON *node, fm_error *err, const char *fmt, ...)

@@ -88,6 +88,8 @@ extern const fm_jspec fm_jspec_port_keys;
 extern const char *const fm_role_values[];      /* by fm_role */
 extern const char *const fm_key_kind_values[];  /* by fm_key_kind */
 extern const char *const fm_intensity_values[]; /* by fm_intensity */
+/* The index of s in a NULL-terminated list of names, or -1. */
+int fm_name_index(const char *const *names, const char *s);
 extern const fm_jspec fm_jspec_role;
 extern const fm_jspec fm_jspec_key;
 extern const fm_jspec fm_jspec_intensity;
@@ -115,6 +117,10 @@ void fm_jdoc_free(fm_jdoc *d);
 /* Validate node (the root or a value inside it) against spec. */
 int fm_jdoc_check(const fm_jdoc *d, const cJSON *node, const fm_jspec *spec,
                   fm_error *err);
+/* The document is a flowmage `what` whose version field `field` is in
+ * lo..hi, then matches spec: a one-line error naming the file otherwise. */
+int fm_jdoc_check_version(const fm_jdoc *d, const char *field, const char *what, int lo,
+                          int hi, const fm_jspec *spec, fm_error *err);
 /* A located FM_ERR_INPUT about node's value (for the checks a table cannot
  * express: uniqueness, one field depending on another). */
 int fm_jdoc_fail(const fm_jdoc *d, const cJSON *node, fm_error *err, const char *fmt, ...)

@@ -77,10 +77,16 @@ static void random_tag(char *out, size_t n)
     snprintf(out, n, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
 }
 
-static char *tmp_name(const char *dir, const char *base)
+/* The first try's tag may be fixed (FLOWMAGE_TMP_TAG, for tests: a name
+ * known in advance can be planted). */
+static char *tmp_name(const char *dir, const char *base, int first)
 {
     char tag[16];
-    random_tag(tag, sizeof tag);
+    const char *fixed = first ? getenv("FLOWMAGE_TMP_TAG") : NULL;
+    if (fixed && *fixed)
+        snprintf(tag, sizeof tag, "%.12s", fixed);
+    else
+        random_tag(tag, sizeof tag);
     size_t n = strlen(dir) + strlen(base) + 64;
     char *p = fm_xmalloc(n);
     /* the name's own length stays below NAME_MAX whatever base is */
@@ -92,7 +98,7 @@ static int tmp_open(const char *dir, const char *base, int mode, const char *sho
                     fm_error *err)
 {
     for (int tries = 0; tries < 100; tries++) {
-        char *p = tmp_name(dir, base);
+        char *p = tmp_name(dir, base, tries == 0);
         int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd >= 0) {
             *tmp = p;
@@ -116,7 +122,7 @@ int fm_tmp_create(const char *dir, const char *base, int mode, char **tmp, fm_er
 static int tmp_mkdir(const char *dir, const char *base, int mode, char **tmp, fm_error *err)
 {
     for (int tries = 0; tries < 100; tries++) {
-        char *p = tmp_name(dir, base);
+        char *p = tmp_name(dir, base, tries == 0);
         if (mkdir(p, (mode_t)mode) == 0) {
             *tmp = p;
             return 0;

@@ -193,15 +193,8 @@ int fm_cost_model_parse(const char *text, size_t len, const char *path,
         return -1;
     }
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_cost_model");
-    if (!cJSON_IsObject(d.root) || !cJSON_IsNumber(v) || v->valuedouble != FM_COST_MODEL_VERSION) {
-        if (v)
-            fm_jdoc_fail(&d, v, err, "not a flowmage cost model (need \"flowmage_cost_model\": "
-                         "%d)", FM_COST_MODEL_VERSION);
-        else
-            fm_fail(err, FM_ERR_INPUT, path, 0, 0, "not a flowmage cost model (need "
-                    "\"flowmage_cost_model\": %d)", FM_COST_MODEL_VERSION);
-    } else if (fm_jdoc_check(&d, d.root, &model_spec, err) == 0) {
+    if (fm_jdoc_check_version(&d, "flowmage_cost_model", "cost model", FM_COST_MODEL_VERSION,
+                              FM_COST_MODEL_VERSION, &model_spec, err) == 0) {
         read_values(d.root, m);
         if (read_position(&d, m, err) == 0 && check_ranges(&d, m, err) == 0)
             rc = 0;

@@ -386,19 +386,10 @@ int fm_nic_parse(const char *text, size_t len, const char *path,
         return -1;
     }
     int rc = -1;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d.root, "flowmage_nic"), *it;
-    if (!cJSON_IsObject(d.root) || !v || !cJSON_IsNumber(v) ||
-        v->valuedouble != FM_NIC_PROFILE_VERSION) {
-        if (v)
-            fm_jdoc_fail(&d, v, err, "not a flowmage NIC profile (need \"flowmage_nic\": %d)",
-                         FM_NIC_PROFILE_VERSION);
-        else
-            fm_fail(err, FM_ERR_INPUT, path, 0, 0,
-                    "not a flowmage NIC profile (need \"flowmage_nic\": %d)",
-                    FM_NIC_PROFILE_VERSION);
-        goto out;
-    }
-    if (fm_jdoc_check(&d, d.root, &nic_spec, err) != 0 || read_nic_header(&d, nic, err) != 0)
+    const cJSON *it;
+    if (fm_jdoc_check_version(&d, "flowmage_nic", "NIC profile", FM_NIC_PROFILE_VERSION,
+                              FM_NIC_PROFILE_VERSION, &nic_spec, err) != 0 ||
+        read_nic_header(&d, nic, err) != 0)
         goto out;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d.root, "sets"))
     {

@@ -241,15 +241,7 @@ static int read_summarize(const fm_jdoc *d, const cJSON *s, fm_profile *p, fm_er
 
 static int parse_doc(const fm_jdoc *d, fm_profile *p, fm_error *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, "flowmage_profile");
-    if (!cJSON_IsObject(d->root) || !cJSON_IsNumber(v) || v->valuedouble != 1) {
-        if (v)
-            return fm_jdoc_fail(d, v, err, "not a flowmage profile of version 1 "
-                                "(\"flowmage_profile\": 1)");
-        return fm_fail(err, FM_ERR_INPUT, d->name, 0, 0,
-                       "not a flowmage profile of version 1 (\"flowmage_profile\": 1)");
-    }
-    if (fm_jdoc_check(d, d->root, &profile_spec, err) != 0)
+    if (fm_jdoc_check_version(d, "flowmage_profile", "profile", 1, 1, &profile_spec, err) != 0)
         return -1;
     p->name = fm_xstrdup(fm_json_str(d->root, "name", "unnamed"));
     return read_summarize(d, cJSON_GetObjectItemCaseSensitive(d->root, "summarize"), p, err);

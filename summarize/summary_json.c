@@ -87,14 +87,11 @@ const fm_summary *fm_summary_set_find(const fm_summary_set *s, const char *name)
 
 /* ---- serialising ---- */
 
-static const char *const key_kinds[] = {"none", "fields", "flow_manager", "unknown"};
-static const char *const intensities[] = {"none", "per-flow", "per-packet"};
-
 static cJSON *key_json(fm_key_kind kind, fm_fieldset f, const fm_strset *other,
                        int symmetric)
 {
     cJSON *k = cJSON_CreateObject();
-    cJSON_AddStringToObject(k, "kind", key_kinds[kind]);
+    cJSON_AddStringToObject(k, "kind", fm_key_kind_name(kind));
     cJSON *a = cJSON_AddArrayToObject(k, "fields");
     for (int i = 0; i < FM_NFIELDS; i++)
         if (f & (1u << i))
@@ -145,7 +142,7 @@ char *fm_summary_to_json(const fm_summary *s)
     fm_json_add_port_keys(j, "keys_by_port", a->ports, a->nports);
     if (a->flow_code)
         cJSON_AddStringToObject(j, "flow_code", a->flow_code);
-    cJSON_AddStringToObject(j, "intensity", intensities[a->intensity]);
+    cJSON_AddStringToObject(j, "intensity", fm_intensity_name(a->intensity));
     cJSON_AddBoolToObject(j, "pointer_chasing", a->pointer_chasing);
     cJSON *tabs = cJSON_AddArrayToObject(j, "tables");
     for (size_t i = 0; i < s->ntables; i++) {
@@ -157,7 +154,7 @@ char *fm_summary_to_json(const fm_summary *s)
         fm_json_add_strset(x, "ops", &t->ops);
         cJSON_AddItemToObject(x, "key", key_json(t->key_kind, t->key_fields,
                                                  &t->key_other, t->symmetric));
-        cJSON_AddStringToObject(x, "writes", intensities[t->writes]);
+        cJSON_AddStringToObject(x, "writes", fm_intensity_name(t->writes));
         cJSON_AddBoolToObject(x, "pointer_chasing", t->pointer_chasing);
         cJSON_AddItemToObject(x, "evidence", evidence_json(t->evidence, t->nevidence));
         cJSON_AddItemToArray(tabs, x);
@@ -282,20 +279,12 @@ static const fm_jfield index_fields[] = {
     {NULL, 0, NULL}};
 static const fm_jspec index_spec = FM_JOBJECT(index_fields);
 
-static int idx_of(const char *const *v, const char *s)
-{
-    for (int i = 0; v[i]; i++)
-        if (strcmp(v[i], s) == 0)
-            return i;
-    return 0;
-}
-
 /* The readers below run on validated documents: every present field has
  * its type, every number its range, every enum one of its values. */
 static void parse_key(const cJSON *k, fm_key_kind *kind, fm_fieldset *f, fm_strset *other,
                       int *sym)
 {
-    *kind = (fm_key_kind)idx_of(fm_key_kind_values, fm_json_str(k, "kind", "unknown"));
+    *kind = (fm_key_kind)fm_name_index(fm_key_kind_values, fm_json_str(k, "kind", "unknown"));
     *f = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(k, "fields"))
@@ -330,7 +319,7 @@ static void parse_tables(const cJSON *j, fm_summary *s)
         fm_json_get_strset(it, "ops", &t->ops);
         parse_key(cJSON_GetObjectItemCaseSensitive(it, "key"), &t->key_kind, &t->key_fields,
                   &t->key_other, &t->symmetric);
-        t->writes = (fm_intensity)idx_of(fm_intensity_values, fm_json_str(it, "writes", "none"));
+        t->writes = (fm_intensity)fm_name_index(fm_intensity_values, fm_json_str(it, "writes", "none"));
         t->pointer_chasing = fm_json_bool(it, "pointer_chasing", 0);
         parse_evidence(cJSON_GetObjectItemCaseSensitive(it, "evidence"), &t->evidence,
                        &t->nevidence);
@@ -357,7 +346,7 @@ static void parse_body(const cJSON *j, fm_summary *s)
 {
     fm_elem_attrs *a = &s->a;
     a->cls = fm_xstrdup(fm_json_str(j, "class", a->name));
-    a->role = (fm_role)idx_of(fm_role_values, fm_json_str(j, "role", "other"));
+    a->role = (fm_role)fm_name_index(fm_role_values, fm_json_str(j, "role", "other"));
     s->file = fm_xstrdup(fm_json_str(j, "file", ""));
     s->line = (long)fm_json_num(j, "line", 0);
     fm_json_get_strset(j, "bases", &s->bases);
@@ -378,7 +367,7 @@ static void parse_body(const cJSON *j, fm_summary *s)
     a->stateful = fm_json_bool(j, "stateful", 0);
     parse_key(cJSON_GetObjectItemCaseSensitive(j, "key"), &a->key_kind, &a->key_fields,
               &a->key_other, &a->symmetric);
-    a->intensity = (fm_intensity)idx_of(fm_intensity_values, fm_json_str(j, "intensity", "none"));
+    a->intensity = (fm_intensity)fm_name_index(fm_intensity_values, fm_json_str(j, "intensity", "none"));
     a->pointer_chasing = fm_json_bool(j, "pointer_chasing", 0);
     parse_tables(j, s);
     parse_globals(j, s);
@@ -400,17 +389,8 @@ static void parse_body(const cJSON *j, fm_summary *s)
 static int check_doc(const fm_jdoc *d, const char *field, const char *what,
                      const fm_jspec *spec, fm_error *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, field);
-    if (!cJSON_IsObject(d->root) || !v)
-        return fm_fail(err, FM_ERR_INPUT, d->name, 0, 0, "not a flowmage %s (no \"%s\" "
-                       "version)", what, field);
-    if (fm_jdoc_check(d, v, &fm_jspec_version, err) != 0)
-        return -1;
-    if (v->valuedouble < FM_SUMMARY_VERSION_OLDEST || v->valuedouble > FM_SUMMARY_VERSION)
-        return fm_jdoc_fail(d, v, err, "%s version %d is not supported (this flowmage reads "
-                            "%d to %d)", what, v->valueint, FM_SUMMARY_VERSION_OLDEST,
-                            FM_SUMMARY_VERSION);
-    return fm_jdoc_check(d, d->root, spec, err);
+    return fm_jdoc_check_version(d, field, what, FM_SUMMARY_VERSION_OLDEST, FM_SUMMARY_VERSION,
+                                 spec, err);
 }
 
 int fm_summary_parse(const char *text, size_t len, const char *name,

@@ -19,10 +19,14 @@ for n in click attrs summary nic cost profile section pcap synth; do
     assert_contains "$out" "fuzz $n: " "harness $n ran"
     assert_not_contains "$out" "FAIL fuzz $n" "harness $n found nothing"
 done
-# the regression inputs really ran (they are in the seed corpus)
+# each harness on its regression inputs alone (libFuzzer runs every file
+# given once): no crash, and every one of them executed
 for n in attrs summary nic cost profile; do
     k=$(ls "$FM_ROOT/tests/fuzz/regress/$n" | wc -l)
     assert test "$k" -gt 0
+    log=$("$FM_BUILD/fuzz/$n/fuzz_$n" "$FM_ROOT/tests/fuzz/regress/$n"/* 2>&1)
+    assert_eq "$?" 0 "harness $n on its regression inputs"
+    assert_eq "$(echo "$log" | grep -c '^Running: ')" "$k" "harness $n ran its $k regression inputs"
 done
 [ "$rc" -eq 0 ] || echo "$out" | tail -40 >&2
 t_done "every reader's fuzz harness (Click, attrs, summary, NIC, cost model, profile, section, pcap, synthetic spec) on its regression inputs, seeds and 3000 new inputs, ASan+UBSan"

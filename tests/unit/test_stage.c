@@ -57,7 +57,9 @@ static int count_entries(const char *dir, const char *prefix)
     return n;
 }
 
-/* Item 3: the old writer opened PATH.tmp.PID with O_CREAT|O_TRUNC. */
+/* Item 3: a link planted at the very name the writer tries first (its tag
+ * fixed by FLOWMAGE_TMP_TAG) is neither followed nor replaced: the writer
+ * takes another name. */
 static void test_planted_link(void)
 {
     char victim[512], out[512];
@@ -69,13 +71,16 @@ static void test_planted_link(void)
     pid_t pid = fork();
     if (pid == 0) {
         char tmp[600];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+        snprintf(tmp, sizeof tmp, "%s/.fm-tmp.%ld.planted.out.click", at(""), (long)getpid());
         if (symlink(victim, tmp) != 0)
             _exit(3);
+        setenv("FLOWMAGE_TMP_TAG", "planted", 1);
         fm_error err = {0};
         int rc = fm_write_file_atomic(out, "new output\n", 11, &err);
+        struct stat ls;
+        int still_link = lstat(tmp, &ls) == 0 && S_ISLNK(ls.st_mode);
         unlink(tmp);
-        _exit(rc == 0 ? 0 : 4);
+        _exit(rc != 0 ? 4 : !still_link ? 5 : 0);
     }
     int status = 0;
     waitpid(pid, &status, 0);
