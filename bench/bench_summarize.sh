@@ -1,6 +1,6 @@
 #!/bin/sh
 # Time and peak memory of summarize on a large corpus: the fixture NFs
-# copied under COPIES distinct names (default 12: ~450 elements in ~480
+# copied under COPIES distinct names (default 12: ~460 elements in ~460
 # objects, the size of a FastClick build), compiled once with the plugin
 # and cached under $FM_BUILD/bench-corpus.  Baseline in the same run:
 # reading the same facts without analysing them (dump --stats).

@@ -360,9 +360,7 @@ static void report_stages(const args *a, const state *s)
         fprintf(stderr, "flowmage: deploy: analyze: static attributes (no --endpoint) "
                         "-> %s\n", s->attrs_path);
     }
-    size_t edits = 0;
-    for (size_t i = 0; i < s->out.nedits; i++)
-        edits += s->out.edits[i].keyword != NULL;
+    size_t edits = fm_solve_output_nedits(&s->out);
     fprintf(stderr, "flowmage: deploy: solve: %zu device%s, %zu edit%s -> %s\n",
             s->res.ndevices, s->res.ndevices == 1 ? "" : "s", edits, edits == 1 ? "" : "s",
             s->report_path);

@@ -201,9 +201,7 @@ void fm_cli_solve_summary(const fm_solve_result *res, const fm_solve_output *out
     fm_solve_decisions(res, &lines);
     fputs(fm_buf_cstr(&lines), stdout);
     fm_buf_free(&lines);
-    size_t edits = 0;
-    for (size_t i = 0; i < out->nedits; i++)
-        edits += out->edits[i].keyword != NULL;
+    size_t edits = fm_solve_output_nedits(out);
     if (dry_run)
         printf("dry run: %zu edit%s not written\n", edits, edits == 1 ? "" : "s");
     else

@@ -114,11 +114,6 @@ static int tmp_open(const char *dir, const char *base, int mode, const char *sho
                    dir);
 }
 
-int fm_tmp_create(const char *dir, const char *base, int mode, char **tmp, fm_error *err)
-{
-    return tmp_open(dir, base, mode, dir, tmp, err);
-}
-
 static int tmp_mkdir(const char *dir, const char *base, int mode, char **tmp, fm_error *err)
 {
     for (int tries = 0; tries < 100; tries++) {

@@ -64,41 +64,13 @@ static int mkdir_private(const char *path, fm_error *err)
 static int write_private(const char *path, const char *data, size_t len,
                          fm_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? fm_xstrndup(path, (size_t)(slash - path)) : fm_xstrdup(".");
-    const char *base = slash ? slash + 1 : path;
-    /* what a killed run left in this directory goes first */
-    fm_tmp_clean(dir);
-    char *tmp = NULL;
-    int fd = fm_tmp_create(dir, base, 0600, &tmp, err);
-    free(dir);
-    if (fd < 0) {
-        if (err)
-            err->kind = FM_ERR_ENV;
-        return -1;
-    }
-    const char *p = data;
-    int ok = 1;
-    while (len > 0 && ok) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        ok = w > 0;
-        if (ok) {
-            p += w;
-            len -= (size_t)w;
-        }
-    }
-    if (close(fd) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        fm_fail(err, FM_ERR_ENV, path, 0, 0, "cannot write: %s", strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    fm_stage st;
+    fm_stage_init(&st);
+    fm_stage_add(&st, path, data, len, FM_STAGE_PRIVATE);
+    int rc = fm_stage_commit(&st, err);
+    if (rc != 0 && err)
+        err->kind = FM_ERR_ENV; /* the cache's place, not the user's input */
+    return rc;
 }
 
 static void entry_path(const char *dir, const char *key, char *out, size_t n,

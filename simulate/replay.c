@@ -9,6 +9,7 @@
  * only on the flow: entries are computed per flow once per trace
  * (fm_sim_nfs_build). */
 #include "flowmage/simulate.h"
+#include "sim_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -158,21 +159,6 @@ static void project(const fm_flow_tuple *f, const fm_sim_nf *nf, fm_flow_tuple *
     }
 }
 
-static uint64_t key_hash(const fm_flow_tuple *k)
-{
-    uint64_t h = fm_hash64(k->src, 16, (uint64_t)k->ipv6 << 8 | k->proto);
-    h = fm_hash64(k->dst, 16, h);
-    h ^= ((uint64_t)k->sport << 16 | k->dport) * 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 31);
-}
-
-static int key_eq(const fm_flow_tuple *a, const fm_flow_tuple *b)
-{
-    return a->ipv6 == b->ipv6 && a->proto == b->proto && a->sport == b->sport &&
-           a->dport == b->dport && memcmp(a->src, b->src, 16) == 0 &&
-           memcmp(a->dst, b->dst, 16) == 0;
-}
-
 static uint32_t *build_entries(const fm_trace *t, const fm_sim_nf *nf,
                                uint32_t *nentries)
 {
@@ -187,8 +173,8 @@ static uint32_t *build_entries(const fm_trace *t, const fm_sim_nf *nf,
     for (size_t f = 0; f < t->nflows; f++) {
         fm_flow_tuple k;
         project(&t->flows[f], nf, &k);
-        size_t s = (size_t)key_hash(&k) & (nslots - 1);
-        while (slot[s] != UINT32_MAX && !key_eq(&keys[slot[s]], &k))
+        size_t s = (size_t)fm_tuple_hash(&k) & (nslots - 1);
+        while (slot[s] != UINT32_MAX && !fm_tuple_eq(&keys[slot[s]], &k))
             s = (s + 1) & (nslots - 1);
         if (slot[s] == UINT32_MAX) {
             keys[n] = k;

@@ -9,6 +9,7 @@
  * of a packet inside or the source of one outside — and the entries reached
  * from two cores are counted. */
 #include "flowmage/simulate.h"
+#include "sim_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +17,6 @@
 #include "flowmage/solve.h"
 
 /* ---- splitting the trace ---- */
-
-static void mirror(const fm_flow_tuple *t, fm_flow_tuple *m)
-{
-    *m = *t;
-    memcpy(m->src, t->dst, 16);
-    memcpy(m->dst, t->src, 16);
-    m->sport = t->dport;
-    m->dport = t->sport;
-}
-
-static uint64_t tuple_key(const fm_flow_tuple *t)
-{
-    uint64_t h = fm_hash64(t->src, 16, (uint64_t)t->ipv6 << 8 | t->proto);
-    h = fm_hash64(t->dst, 16, h);
-    h ^= ((uint64_t)t->sport << 16 | t->dport) * 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 31);
-}
-
-static int tuple_same(const fm_flow_tuple *a, const fm_flow_tuple *b)
-{
-    return a->ipv6 == b->ipv6 && a->proto == b->proto && a->sport == b->sport &&
-           a->dport == b->dport && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
-}
 
 void fm_trace_split_directions(const fm_trace *t, fm_trace *fwd, fm_trace *rev)
 {
@@ -50,12 +28,12 @@ void fm_trace_split_directions(const fm_trace *t, fm_trace *fwd, fm_trace *rev)
     uint8_t *side = fm_xcalloc(t->nflows + 1, 1);
     for (size_t f = 0; f < t->nflows; f++) {
         fm_flow_tuple m;
-        mirror(&t->flows[f], &m);
-        size_t s = tuple_key(&m) & (ns - 1);
-        while (slot[s] != UINT32_MAX && !tuple_same(&t->flows[slot[s]], &m))
+        fm_tuple_mirror(&t->flows[f], &m);
+        size_t s = fm_tuple_hash(&m) & (ns - 1);
+        while (slot[s] != UINT32_MAX && !fm_tuple_eq(&t->flows[slot[s]], &m))
             s = (s + 1) & (ns - 1);
         side[f] = slot[s] != UINT32_MAX; /* its mirror came first: a reply */
-        s = tuple_key(&t->flows[f]) & (ns - 1);
+        s = fm_tuple_hash(&t->flows[f]) & (ns - 1);
         while (slot[s] != UINT32_MAX)
             s = (s + 1) & (ns - 1);
         slot[s] = (uint32_t)f;
@@ -136,7 +114,7 @@ static void entry_key(const fm_solve_nf *nf, const fm_solve_port *p, const fm_fl
     if (nf->symmetric && fm_fieldset_mirror(key) == key) {
         int c = memcmp(v.src, v.dst, 16);
         if (c > 0 || (c == 0 && v.sport > v.dport))
-            mirror(t, &v);
+            fm_tuple_mirror(t, &v);
     }
     k[1] = (uint8_t)key;
     n = 2;

@@ -9,6 +9,7 @@
  * Zipf law: the flow of rank r gets 1 + round(extra * r^-zipf / H) packets
  * (largest-remainder rounding), ranks shuffled over the flows. */
 #include "flowmage/simulate.h"
+#include "sim_internal.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -564,15 +565,6 @@ static int make_flows(const fm_synth_spec *s, rng *r, fm_flow_tuple *flows,
     return rc;
 }
 
-static void mirror(const fm_flow_tuple *t, fm_flow_tuple *m)
-{
-    *m = *t;
-    memcpy(m->src, t->dst, 16);
-    memcpy(m->dst, t->src, 16);
-    m->sport = t->dport;
-    m->dport = t->sport;
-}
-
 int fm_synth_generate(const fm_synth_spec *s, fm_trace *out, fm_error *err)
 {
     char text[512];
@@ -609,7 +601,7 @@ int fm_synth_generate(const fm_synth_spec *s, fm_trace *out, fm_error *err)
         int back = started[f] && s->reverse > 0 && unit(&r) < s->reverse;
         started[f] = 1;
         if (back)
-            mirror(t, &m);
+            fm_tuple_mirror(t, &m);
         fm_trace_add(out, back ? &m : t);
         out->stats.packets++;
         out->stats.replayed++;

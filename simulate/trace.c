@@ -2,6 +2,7 @@
  * simulate.h).  Flows are deduplicated while the trace is built through an
  * open-addressing index that fm_trace_finish drops. */
 #include "flowmage/simulate.h"
+#include "sim_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,24 @@ static uint64_t tuple_hash(const fm_flow_tuple *t)
     return h ^ (h >> 29);
 }
 
-static int tuple_eq(const fm_flow_tuple *a, const fm_flow_tuple *b)
+uint64_t fm_tuple_hash(const fm_flow_tuple *t)
+{
+    uint64_t h = fm_hash64(t->src, 16, (uint64_t)t->ipv6 << 8 | t->proto);
+    h = fm_hash64(t->dst, 16, h);
+    h ^= ((uint64_t)t->sport << 16 | t->dport) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 31);
+}
+
+void fm_tuple_mirror(const fm_flow_tuple *t, fm_flow_tuple *m)
+{
+    *m = *t;
+    memcpy(m->src, t->dst, 16);
+    memcpy(m->dst, t->src, 16);
+    m->sport = t->dport;
+    m->dport = t->sport;
+}
+
+int fm_tuple_eq(const fm_flow_tuple *a, const fm_flow_tuple *b)
 {
     return a->ipv6 == b->ipv6 && a->proto == b->proto && a->sport == b->sport &&
            a->dport == b->dport && memcmp(a->src, b->src, 16) == 0 &&
@@ -58,7 +76,7 @@ void fm_trace_add(fm_trace *t, const fm_flow_tuple *tu)
     uint32_t f;
     for (;;) {
         f = t->slots[s];
-        if (f == EMPTY || tuple_eq(&t->flows[f], tu))
+        if (f == EMPTY || fm_tuple_eq(&t->flows[f], tu))
             break;
         s = (s + 1) & (t->nslots - 1);
     }

@@ -300,12 +300,8 @@ char *fm_solve_report_json(const fm_solve_result *res, const fm_solve_output *ou
         cJSON_AddItemToArray(nfs, nf_json(res, &res->nfs[i]));
     add_graph(root, res->graph);
     add_output(root, out);
-    if (out) { /* nothing to change: the output is the input */
-        size_t n = 0;
-        for (size_t i = 0; i < out->nedits; i++)
-            n += out->edits[i].keyword != NULL;
-        cJSON_AddBoolToObject(root, "unchanged", !n && !out->nfiles);
-    }
+    if (out) /* nothing to change: the output is the input */
+        cJSON_AddBoolToObject(root, "unchanged", !fm_solve_output_nedits(out) && !out->nfiles);
     cJSON *notes = cJSON_AddArrayToObject(root, "notes");
     for (size_t i = 0; i < res->nnotes; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(res->notes[i]));

@@ -292,6 +292,14 @@ void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stag
     fm_stage_add(st, config_path, out->config, out->len, FM_STAGE_SYNC);
 }
 
+size_t fm_solve_output_nedits(const fm_solve_output *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < out->nedits; i++)
+        n += out->edits[i].keyword != NULL;
+    return n;
+}
+
 void fm_solve_output_free(fm_solve_output *out)
 {
     free(out->config);

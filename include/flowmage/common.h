@@ -121,9 +121,6 @@ int fm_stage_commit(fm_stage *s, fm_error *err);
 /* Drop everything not committed (temporary files removed). */
 void fm_stage_free(fm_stage *s);
 
-/* Create a file exclusively under a fresh temporary name in dir for an
- * output called base; returns the descriptor and (malloc'd) *tmp, or -1. */
-int fm_tmp_create(const char *dir, const char *base, int mode, char **tmp, fm_error *err);
 /* Remove what killed runs left in dir: temporary names of processes that
  * no longer run.  Returns how many were removed. */
 int fm_tmp_clean(const char *dir);

@@ -471,6 +471,8 @@ char *fm_solve_rules_text(const fm_solve_result *res, const fm_solve_device *d);
 /* Add the rules files, then the configuration, to a stage (written with
  * the caller's other outputs when it commits). */
 void fm_solve_stage(const fm_solve_output *out, const char *config_path, fm_stage *st);
+/* The edits that set a keyword (what "N edits" counts). */
+size_t fm_solve_output_nedits(const fm_solve_output *out);
 void fm_solve_output_free(fm_solve_output *out);
 
 /* ---- explaining ---- */
