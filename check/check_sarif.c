@@ -154,23 +154,21 @@ typedef struct sarif_ctx {
     char *base_rel, *new_rel;  /* the attributes files under root (new may be NULL) */
 } sarif_ctx;
 
-/* A file as the compiler saw it, relative to root; NULL if outside. */
-static char *in_root(const sarif_ctx *c, const char *file)
+/* path (relative ones taken from base, or the working directory when
+ * base is NULL) relative to root; NULL if outside. */
+static char *rel_to_root(const sarif_ctx *c, const char *path, const char *base)
 {
-    char *abs = absolute(file, c->build);
+    char *abs = absolute(path, base);
     const char *rel = below(abs, c->root);
     char *s = rel ? fm_xstrdup(rel) : NULL;
     free(abs);
     return s;
 }
 
-static char *attrs_in_root(const sarif_ctx *c, const char *path)
+/* A file as the compiler saw it (from the build directory). */
+static char *in_root(const sarif_ctx *c, const char *file)
 {
-    char *abs = absolute(path, NULL);
-    const char *rel = below(abs, c->root);
-    char *s = rel ? fm_xstrdup(rel) : NULL;
-    free(abs);
-    return s;
+    return rel_to_root(c, file, c->build);
 }
 
 static int ctx_init(sarif_ctx *c, const fm_check_report *r, const fm_check_sarif_opts *o,
@@ -181,8 +179,8 @@ static int ctx_init(sarif_ctx *c, const fm_check_report *r, const fm_check_sarif
     c->build = o && o->build_dir ? absolute(o->build_dir, NULL) : fm_xstrdup(c->root);
     const char *base = o && o->baseline_file ? o->baseline_file : r->baseline_path;
     const char *cur = o && o->new_file ? o->new_file : r->new_path;
-    c->base_rel = attrs_in_root(c, base);
-    c->new_rel = attrs_in_root(c, cur);
+    c->base_rel = rel_to_root(c, base, NULL);
+    c->new_rel = rel_to_root(c, cur, NULL);
     if (!c->base_rel)
         return fm_fail(err, FM_ERR_INPUT, base, 0, 0,
                        "the baseline is not under the source root %s, so SARIF results "

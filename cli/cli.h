@@ -40,6 +40,13 @@ int fm_cli_check_outputs(const char *const *paths, const int *flags, size_t n, f
  * present, else appended to); malloc'd. */
 char *fm_cli_default_output(const char *config);
 
+/* solve's outputs added to a stage (or to_stdout for "-"): the
+ * configuration and its rules unless a dry run, --json (report: the JSON
+ * report when already made, else made here; taken), --dot. */
+struct fm_cli_solve;
+void fm_cli_stage_solve(fm_stage *st, fm_buf *to_stdout, const struct fm_cli_solve *o,
+                        const fm_solve_result *res, const fm_solve_output *out,
+                        const fm_click_config *cfg, const char *output, char *report);
 /* What solve and deploy print on stdout: a line per device, what was
  * written (or not, on a dry run), the work directory when there is one,
  * and the notes unless --explain listed them. */

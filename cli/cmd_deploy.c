@@ -312,14 +312,7 @@ static int stage_all(const args *a, state *s, fm_stage *st, fm_buf *to_stdout, f
     const fm_solve_inputs *in = &s->in;
     char *rep = fm_solve_report_json(&s->res, &s->out, &in->cfg, a->output);
     fm_stage_add(st, s->report_path, rep, strlen(rep), FM_STAGE_MKDIRS);
-    if (!a->o.solve.dry_run)
-        fm_solve_stage(&s->out, a->output, st);
-    if (a->o.solve.json)
-        fm_cli_stage(st, a->o.solve.json, rep, to_stdout); /* the same report */
-    else
-        free(rep);
-    if (a->o.solve.dot)
-        fm_cli_stage(st, a->o.solve.dot, fm_solve_dot(&s->res), to_stdout);
+    fm_cli_stage_solve(st, to_stdout, &a->o.solve, &s->res, &s->out, &in->cfg, a->output, rep);
     return 0;
 }
 

@@ -155,13 +155,7 @@ static int run(const args *a, fm_error *err)
         fm_buf to_stdout;
         fm_stage_init(&st);
         fm_buf_init(&to_stdout);
-        if (!a->o.solve.dry_run)
-            fm_solve_stage(&out, a->output, &st);
-        if (a->o.solve.json)
-            fm_cli_stage(&st, a->o.solve.json,
-                         fm_solve_report_json(&res, &out, &si->cfg, a->output), &to_stdout);
-        if (a->o.solve.dot)
-            fm_cli_stage(&st, a->o.solve.dot, fm_solve_dot(&res), &to_stdout);
+        fm_cli_stage_solve(&st, &to_stdout, &a->o.solve, &res, &out, &si->cfg, a->output, NULL);
         rc = fm_cli_commit(&st, &to_stdout, err);
     }
     if (rc == 0 && a->o.solve.explain) {

@@ -85,6 +85,21 @@ void fm_cli_stage(fm_stage *st, const char *path, char *text, fm_buf *out)
     free(text);
 }
 
+void fm_cli_stage_solve(fm_stage *st, fm_buf *to_stdout, const fm_cli_solve *o,
+                        const fm_solve_result *res, const fm_solve_output *out,
+                        const fm_click_config *cfg, const char *output, char *report)
+{
+    if (!o->dry_run)
+        fm_solve_stage(out, output, st);
+    if (o->json)
+        fm_cli_stage(st, o->json, report ? report : fm_solve_report_json(res, out, cfg, output),
+                     to_stdout);
+    else
+        free(report);
+    if (o->dot)
+        fm_cli_stage(st, o->dot, fm_solve_dot(res), to_stdout);
+}
+
 int fm_cli_commit(fm_stage *st, fm_buf *out, fm_error *err)
 {
     int rc = fm_stage_commit(st, err);
