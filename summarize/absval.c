@@ -120,22 +120,25 @@ int fm_vs_union(vset *d, const vset *s)
     /* count what s adds first: in a fixpoint most unions add nothing */
     uint32_t i = 0, j = 0, m = 0;
     int grew = 0;
-    while (j < s->n) {
-        atom a = i < d->n ? d->v[i] & KEYMASK : 0, b = s->v[j] & KEYMASK;
-        if (i < d->n && a < b) {
+    atom *dv = d->v;
+    const atom *sv = s->v;
+    const uint32_t dn = d->n, sn = s->n;
+    for (; j < sn; j++) {
+        atom b = sv[j] & KEYMASK;
+        while (i < dn && (dv[i] & KEYMASK) < b)
             i++;
-        } else if (i >= d->n || b < a) {
+        if (i == dn || (dv[i] & KEYMASK) != b) {
             m++;
-            j++;
-        } else {
-            unsigned f = merge_flags(atom_flags(d->v[i]), atom_flags(s->v[j]));
-            if (f != atom_flags(d->v[i])) {
-                d->v[i] = atom_with_flags(d->v[i], f);
+            continue;
+        }
+        if (atom_flags(dv[i]) != atom_flags(sv[j])) {
+            unsigned f = merge_flags(atom_flags(dv[i]), atom_flags(sv[j]));
+            if (f != atom_flags(dv[i])) {
+                dv[i] = atom_with_flags(dv[i], f);
                 grew = 1;
             }
-            i++;
-            j++;
         }
+        i++;
     }
     if (m == 0)
         return grew;
@@ -164,6 +167,22 @@ int fm_vs_union(vset *d, const vset *s)
 
 void fm_vs_blur(vset *d, const vset *s)
 {
+    /* in bulk while no atom could reach the size limit (adding one by one
+     * folds differently past it): new flags keep the order */
+    if (!d->folded && d->n + s->n + 1 <= VSET_MAX) {
+        vset t = {0};
+        fm_vs_copy(&t, s);
+        t.folded = 0;
+        for (uint32_t i = 0; i < t.n; i++) {
+            unsigned k = atom_kind(t.v[i]);
+            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
+                t.v[i] = atom_with_flags(t.v[i], atom_flags(t.v[i]) | AF_BLURRED);
+        }
+        fm_vs_add(&t, mk_atom(AK_UNKNOWN, 0, 0));
+        fm_vs_union(d, &t);
+        fm_vs_free(&t);
+        return;
+    }
     for (uint32_t i = 0; i < s->n; i++) {
         atom a = s->v[i];
         unsigned k = atom_kind(a);
@@ -413,9 +432,19 @@ uint32_t fm_loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
     const aloc *l = &A->locs[loc];
     if (!l->parent)
         return to; /* from was not an ancestor: coarse */
+    /* the same paths are rebased again and again (every record of a
+     * summary, every round): the answer never changes */
+    uint64_t k = (uint64_t)loc * 0x9E3779B97F4A7C15ULL ^ (uint64_t)from * 0xC2B2AE3D27D4EB4FULL ^
+                 (uint64_t)to * 0x165667B19E3779F9ULL;
+    uint32_t h = (uint32_t)(k >> 40) & (FM_REBASE_MEMO - 1);
+    fm_rebase_memo *m = &A->rebase_memo[h];
+    if (m->loc == loc && m->from == from && m->to == to)
+        return m->out;
     uint32_t kind = l->kind, arg = l->arg;
     uint32_t base = fm_loc_rebase(A, l->parent, from, to);
-    return fm_loc_child(A, base, kind, arg);
+    uint32_t out = fm_loc_child(A, base, kind, arg);
+    A->rebase_memo[h] = (fm_rebase_memo){loc, from, to, out};
+    return out;
 }
 
 /* ---- fields and labels ---- */

@@ -167,6 +167,12 @@ typedef struct fptr_store {   /* a function's address stored in a member */
     const fm_func *f;
 } fptr_store;
 
+/* A direct-mapped memo of fm_loc_rebase (loc 0: empty). */
+typedef struct fm_rebase_memo {
+    uint32_t loc, from, to, out;
+} fm_rebase_memo;
+#define FM_REBASE_MEMO 8192
+
 struct an {
     const fm_program *P;
     const fm_profile *prof;
@@ -174,6 +180,7 @@ struct an {
     uint32_t nlocs, caplocs;
     uint32_t *loc_slots;      /* hash: id */
     uint32_t nloc_slots;
+    fm_rebase_memo *rebase_memo; /* FM_REBASE_MEMO entries */
     fieldref *fields;
     int32_t *field_label;     /* per field: header label id + 1, 0 none, -1 not yet */
     uint32_t nfields, capfields;

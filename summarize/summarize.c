@@ -90,6 +90,7 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->caplocs = 4096;
     A->locs = fm_xcalloc(A->caplocs, sizeof *A->locs);
     A->nlocs = 1; /* id 0: none */
+    A->rebase_memo = fm_xcalloc(FM_REBASE_MEMO, sizeof *A->rebase_memo);
     A->capfields = 1024;
     A->fields = fm_xcalloc(A->capfields, sizeof *A->fields);
     A->field_label = fm_xcalloc(A->capfields, sizeof *A->field_label);
@@ -184,6 +185,7 @@ void fm_an_free(an *A)
     free(A->stack);
     free(A->locs);
     free(A->loc_slots);
+    free(A->rebase_memo);
     free(A->fields);
     free(A->field_label);
     free(A->field_slots);

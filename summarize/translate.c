@@ -175,12 +175,35 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
     }
 }
 
-static void add_composed(vset *out, atom a, unsigned outer)
+static atom composed(atom a, unsigned outer)
 {
     unsigned k = atom_kind(a);
     if (outer && (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES))
         a = atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
-    fm_vs_add(out, a);
+    return a;
+}
+
+/* The atoms of in (but its pointers if no_ptr), composed with outer, added
+ * to out: in bulk while none could reach the size limit (adding one by one
+ * folds differently past it); new flags keep the order. */
+static void add_composed(vset *out, const vset *in, unsigned outer, int no_ptr)
+{
+    if (out->folded || out->n + in->n > VSET_MAX) {
+        for (uint32_t t = 0; t < in->n; t++)
+            if (!no_ptr || atom_kind(in->v[t]) != AK_PTR)
+                fm_vs_add(out, composed(in->v[t], outer));
+        return;
+    }
+    vset t = {0};
+    fm_vs_copy(&t, in);
+    t.folded = 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t.n; i++)
+        if (!no_ptr || atom_kind(t.v[i]) != AK_PTR)
+            t.v[n++] = composed(t.v[i], outer);
+    t.n = n;
+    fm_vs_union(out, &t);
+    fm_vs_free(&t);
 }
 
 static void translate_atom(site *c, atom a, vset *out)
@@ -199,15 +222,12 @@ static void translate_atom(site *c, atom a, vset *out)
         if (r->kind == LR_SLOT && r->arg < c->nargs)
             /* part of an aggregate passed by value as a scalar value
              * (e.g. a header field copied whole): that value */
-            for (uint32_t t = 0; t < c->args[r->arg].n; t++)
-                if (atom_kind(c->args[r->arg].v[t]) != AK_PTR)
-                    add_composed(out, c->args[r->arg].v[t], f);
+            add_composed(out, &c->args[r->arg], f, 1);
         n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
         for (uint32_t j = 0; j < n; j++) {
             vset tmp = {0};
             fm_fa_read(F, locs[j], &tmp);
-            for (uint32_t t = 0; t < tmp.n; t++)
-                add_composed(out, tmp.v[t], f);
+            add_composed(out, &tmp, f, 0);
             fm_vs_free(&tmp);
         }
         break;
@@ -215,8 +235,7 @@ static void translate_atom(site *c, atom a, vset *out)
     case AK_PARAM: {
         uint32_t p = (uint32_t)atom_payload(a);
         if (p < c->nargs)
-            for (uint32_t t = 0; t < c->args[p].n; t++)
-                add_composed(out, c->args[p].v[t], f);
+            add_composed(out, &c->args[p], f, 0);
         else
             fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
         break;
