@@ -281,6 +281,7 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     c->loc = loc;
     c->root = fm_loc_get(F->A, loc)->root;
     c->site = site;
+    c->grown = ++F->tick;
     F->cell_slots[h] = F->ncells;
     fm_locidx_add(&F->exact, loc, ci);
     uint32_t anc[FM_LOC_MAX_DEPTH + 2];
@@ -328,11 +329,14 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
         return;
     F->starred |= fm_loc_starred(F->A, loc);
     cell *c = cell_get(F, loc, site);
-    if (gen > c->gen)
+    if (gen > c->gen) {
         c->gen = gen;
+        c->grown = ++F->tick;
+    }
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
         F->wgen++;
+        c->grown = ++F->tick;
     }
 }
 
@@ -378,8 +382,31 @@ static void read_starred(fa *F, uint32_t loc, vset *out)
     fm_vs_free(&v);
 }
 
+int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since)
+{
+    uint32_t n;
+    const uint32_t *below = fm_locidx_get(&F->within, loc, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (F->cells[below[i]].grown > since)
+            return 1;
+    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(F->A, loc, anc, FM_LOC_MAX_DEPTH + 2);
+    for (uint32_t a = 1; a < na; a++) {
+        const uint32_t *at = fm_locidx_get(&F->exact, anc[a], &n);
+        for (uint32_t i = 0; i < n; i++)
+            if (F->cells[at[i]].grown > since)
+                return 1;
+    }
+    return 0;
+}
+
 void fm_fa_read(fa *F, uint32_t loc, vset *out)
 {
+    fm_readset *r = F->reads;
+    if (r && r->n < FM_READSET_MAX)
+        r->loc[r->n++] = loc;
+    else if (r)
+        r->over = 1;
     if (fm_loc_starred(F->A, loc)) {
         F->starred = 1;
         read_starred(F, loc, out);

@@ -15,6 +15,9 @@
 typedef struct tmemo {
     atom a;                  /* 0: empty slot */
     uint32_t wgen;           /* caller memory generation it was read at */
+    uint32_t tick;           /* the caller's tick then */
+    long work;               /* what reading it counted against the budget */
+    fm_readset reads;        /* the places it read */
     vset out;
 } tmemo;
 

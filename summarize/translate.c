@@ -282,6 +282,19 @@ static void add_all(vset *out, const vset *s)
         fm_vs_union(out, s);
 }
 
+/* Whether a content read for m would now see more: a place it read
+ * changed since (the memory grows in many places at once; only those
+ * matter). */
+static int content_changed(fa *F, const tmemo *m)
+{
+    if (m->reads.over)
+        return 1;
+    for (uint32_t i = 0; i < m->reads.n; i++)
+        if (fm_fa_read_changed(F, m->reads.loc[i], m->tick))
+            return 1;
+    return 0;
+}
+
 static void translate_each(site *c, const vset *in, vset *out)
 {
     fa *F = c->F;
@@ -293,13 +306,23 @@ static void translate_each(site *c, const vset *in, vset *out)
             continue;
         }
         tmemo *m = memo_slot(c, a);
-        if (!m->a || (k == AK_CONTENT && m->wgen != F->wgen)) {
+        if (m->a && k == AK_CONTENT && m->wgen != F->wgen && !content_changed(F, m)) {
+            m->wgen = F->wgen; /* the memory grew elsewhere */
+            F->A->work += m->work; /* the budget counts the reads it stands for */
+        } else if (!m->a || (k == AK_CONTENT && m->wgen != F->wgen)) {
             if (!m->a)
                 c->usedmemo++;
             m->a = a;
             m->wgen = F->wgen;
+            m->tick = F->tick;
             fm_vs_clear(&m->out);
+            fm_readset *outer = F->reads;
+            long w0 = F->A->work;
+            m->reads = (fm_readset){{0}, 0, 0};
+            F->reads = &m->reads;
             translate_atom(c, a, &m->out);
+            F->reads = outer;
+            m->work = F->A->work - w0;
         }
         add_all(out, &m->out);
     }
