@@ -112,6 +112,13 @@ void fm_vs_clear(vset *s);
 /* Flag composition: `outer` transformations applied after `inner` ones;
  * only the first transforming operation decides masked vs mixed. */
 unsigned fm_flags_compose(unsigned inner, unsigned outer);
+/* Labels, parameters, contents and lookups: the atoms that carry flags. */
+int fm_atom_scalar(atom a);
+/* a with outer's transformations composed into its flags (scalars only). */
+atom fm_atom_compose(atom a, unsigned outer);
+/* The atoms of s (but its pointers if no_ptr), composed with outer, added
+ * to d as fm_vs_add would add them one by one. */
+void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr);
 
 /* ---- the analysis run ---- */
 typedef struct an an;

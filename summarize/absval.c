@@ -165,31 +165,44 @@ int fm_vs_union(vset *d, const vset *s)
     return grew;
 }
 
-void fm_vs_blur(vset *d, const vset *s)
+int fm_atom_scalar(atom a)
 {
-    /* in bulk while no atom could reach the size limit (adding one by one
-     * folds differently past it): new flags keep the order */
-    if (!d->folded && d->n + s->n + 1 <= VSET_MAX) {
-        vset t = {0};
-        fm_vs_copy(&t, s);
-        t.folded = 0;
-        for (uint32_t i = 0; i < t.n; i++) {
-            unsigned k = atom_kind(t.v[i]);
-            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
-                t.v[i] = atom_with_flags(t.v[i], atom_flags(t.v[i]) | AF_BLURRED);
-        }
-        fm_vs_add(&t, mk_atom(AK_UNKNOWN, 0, 0));
-        fm_vs_union(d, &t);
-        fm_vs_free(&t);
+    unsigned k = atom_kind(a);
+    return k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES;
+}
+
+atom fm_atom_compose(atom a, unsigned outer)
+{
+    if (!outer || !fm_atom_scalar(a))
+        return a;
+    return atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
+}
+
+void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
+{
+    /* one by one where an atom could reach the size limit (a merge folds
+     * differently past it); else in bulk: new flags keep the order */
+    if (d->folded || d->n + s->n > VSET_MAX) {
+        for (uint32_t i = 0; i < s->n; i++)
+            if (!no_ptr || atom_kind(s->v[i]) != AK_PTR)
+                fm_vs_add(d, fm_atom_compose(s->v[i], outer));
         return;
     }
-    for (uint32_t i = 0; i < s->n; i++) {
-        atom a = s->v[i];
-        unsigned k = atom_kind(a);
-        if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
-            a = atom_with_flags(a, atom_flags(a) | AF_BLURRED);
-        fm_vs_add(d, a);
-    }
+    vset t = {0};
+    fm_vs_copy(&t, s);
+    t.folded = 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t.n; i++)
+        if (!no_ptr || atom_kind(t.v[i]) != AK_PTR)
+            t.v[n++] = fm_atom_compose(t.v[i], outer);
+    t.n = n;
+    fm_vs_union(d, &t);
+    fm_vs_free(&t);
+}
+
+void fm_vs_blur(vset *d, const vset *s)
+{
+    fm_vs_union_composed(d, s, AF_BLURRED, 0);
     fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
 }
 
@@ -434,9 +447,7 @@ uint32_t fm_loc_rebase(an *A, uint32_t loc, uint32_t from, uint32_t to)
         return to; /* from was not an ancestor: coarse */
     /* the same paths are rebased again and again (every record of a
      * summary, every round): the answer never changes */
-    uint64_t k = (uint64_t)loc * 0x9E3779B97F4A7C15ULL ^ (uint64_t)from * 0xC2B2AE3D27D4EB4FULL ^
-                 (uint64_t)to * 0x165667B19E3779F9ULL;
-    uint32_t h = (uint32_t)(k >> 40) & (FM_REBASE_MEMO - 1);
+    uint32_t h = hash3(loc, from, to) & (FM_REBASE_MEMO - 1);
     fm_rebase_memo *m = &A->rebase_memo[h];
     if (m->loc == loc && m->from == from && m->to == to)
         return m->out;

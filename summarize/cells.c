@@ -9,18 +9,6 @@
 
 /* ---- operands and memory ---- */
 
-static int is_scalar_kind(unsigned k)
-{
-    return k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES;
-}
-
-static atom add_flags(atom a, unsigned outer)
-{
-    if (!outer || !is_scalar_kind(atom_kind(a)))
-        return a;
-    return atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
-}
-
 void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
 {
     an *A = F->A;
@@ -36,7 +24,7 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
         case FM_OR_EVENT: {
             const vset *v = &F->val[x->index];
             for (uint32_t k = 0; k < v->n; k++)
-                fm_vs_add(out, add_flags(v->v[k], af_of(x->flags)));
+                fm_vs_add(out, fm_atom_compose(v->v[k], af_of(x->flags)));
             break;
         }
         case FM_OR_LOCAL:
@@ -281,7 +269,6 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     c->loc = loc;
     c->root = fm_loc_get(F->A, loc)->root;
     c->site = site;
-    c->grown = ++F->tick;
     F->cell_slots[h] = F->ncells;
     fm_locidx_add(&F->exact, loc, ci);
     uint32_t anc[FM_LOC_MAX_DEPTH + 2];
@@ -329,14 +316,11 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
         return;
     F->starred |= fm_loc_starred(F->A, loc);
     cell *c = cell_get(F, loc, site);
-    if (gen > c->gen) {
+    if (gen > c->gen)
         c->gen = gen;
-        c->grown = ++F->tick;
-    }
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
-        F->wgen++;
-        c->grown = ++F->tick;
+        c->grown = ++F->wgen;
     }
 }
 
@@ -376,27 +360,32 @@ static void read_starred(fa *F, uint32_t loc, vset *out)
 {
     vset v = {0};
     read_cells(F, loc, &v);
-    for (uint32_t i = 0; i < v.n; i++)
-        fm_vs_add(out, add_flags(v.v[i], AF_BLURRED));
-    fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
+    fm_vs_blur(out, &v);
     fm_vs_free(&v);
+}
+
+/* The cells a read of loc sees, as lists of cell indices: those at or
+ * below it, then those exactly at each of its ancestors in the object. */
+#define READ_LISTS (FM_LOC_MAX_DEPTH + 2)
+static uint32_t read_lists(fa *F, uint32_t loc, const uint32_t **list, uint32_t *n)
+{
+    uint32_t anc[READ_LISTS];
+    uint32_t na = object_ancestors(F->A, loc, anc, READ_LISTS);
+    list[0] = fm_locidx_get(&F->within, loc, &n[0]);
+    for (uint32_t a = 1; a < na; a++)
+        list[a] = fm_locidx_get(&F->exact, anc[a], &n[a]);
+    return na ? na : 1;
 }
 
 int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since)
 {
-    uint32_t n;
-    const uint32_t *below = fm_locidx_get(&F->within, loc, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (F->cells[below[i]].grown > since)
-            return 1;
-    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
-    uint32_t na = object_ancestors(F->A, loc, anc, FM_LOC_MAX_DEPTH + 2);
-    for (uint32_t a = 1; a < na; a++) {
-        const uint32_t *at = fm_locidx_get(&F->exact, anc[a], &n);
-        for (uint32_t i = 0; i < n; i++)
-            if (F->cells[at[i]].grown > since)
+    const uint32_t *list[READ_LISTS];
+    uint32_t n[READ_LISTS];
+    uint32_t nl = read_lists(F, loc, list, n);
+    for (uint32_t l = 0; l < nl; l++)
+        for (uint32_t i = 0; i < n[l]; i++)
+            if (F->cells[list[l][i]].grown > since)
                 return 1;
-    }
     return 0;
 }
 
@@ -424,18 +413,12 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
         fm_vs_add(out, mk_atom(AK_LABEL, 0, fm_label_id(A, h)));
         return;
     }
-    /* cells at or below loc, and cells at its ancestors in the object */
-    uint32_t n;
-    const uint32_t *below = fm_locidx_get(&F->within, loc, &n);
-    for (uint32_t i = 0; i < n; i++)
-        fm_vs_union(out, &F->cells[below[i]].val);
-    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
-    uint32_t na = object_ancestors(A, loc, anc, FM_LOC_MAX_DEPTH + 2);
-    for (uint32_t a = 1; a < na; a++) {
-        const uint32_t *at = fm_locidx_get(&F->exact, anc[a], &n);
-        for (uint32_t i = 0; i < n; i++)
-            fm_vs_union(out, &F->cells[at[i]].val);
-    }
+    const uint32_t *list[READ_LISTS];
+    uint32_t n[READ_LISTS];
+    uint32_t nl = read_lists(F, loc, list, n);
+    for (uint32_t l = 0; l < nl; l++)
+        for (uint32_t i = 0; i < n[l]; i++)
+            fm_vs_union(out, &F->cells[list[l][i]].val);
     const aloc *l = fm_loc_get(A, loc);
     const aloc *r = fm_loc_get(A, l->root);
     switch (r->kind) {
@@ -464,7 +447,7 @@ typedef struct copy_memo {
     uint32_t wgen;
 } copy_memo;
 
-/* The memo entry of a copy (created empty: wgen 0 with src 0). */
+/* The memo entry of a copy (wgen 0 if it was never made). */
 static copy_memo *copy_slot(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     if ((F->ncopies_used + 1) * 2 > F->ncopies) {
@@ -501,7 +484,7 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
     an *A = F->A;
     /* nothing grew since this very copy was made: it would add nothing */
     copy_memo *m = copy_slot(F, dst, src, site);
-    if (m->wgen && m->wgen == F->wgen + 1)
+    if (m->wgen == F->wgen + 1)
         return;
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
@@ -528,7 +511,7 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         fm_fa_write(F, dst, site, &tmp);
         fm_vs_free(&tmp);
     }
-    copy_slot(F, dst, src, site)->wgen = F->wgen + 1; /* (0 means never) */
+    m->wgen = F->wgen + 1; /* (0 means never) */
 }
 
 /* An aggregate copy that callers must see: either they copy from the

@@ -239,7 +239,7 @@ typedef struct cell {
     uint32_t root;            /* of loc: cells of other roots never overlap */
     uint64_t site;
     uint32_t gen;             /* copies it went through (FM_COPY_GENERATIONS) */
-    uint32_t grown;           /* fa tick of its last change */
+    uint32_t grown;           /* fa wgen of its last growth */
     vset val;
 } cell;
 /* A value copied (memcpy, struct copies) more often than this keeps one
@@ -281,7 +281,6 @@ typedef struct fa {
     uint32_t ncopies;         /* slots (power of 2), used = ncopies_used */
     uint32_t ncopies_used;
     int starred;              /* memory past the location limits was used */
-    uint32_t tick;            /* bumped by every change of a cell (its `grown`) */
     struct fm_readset *reads; /* where fm_fa_read notes the places it reads */
 } fa;
 
@@ -300,7 +299,7 @@ void fm_fa_atom_locs(fa *F, atom a, uint32_t *locs, uint32_t *n, uint32_t max);
  * root's places become its one place past the limits. */
 void fm_fa_add_target(fa *F, uint32_t *locs, uint32_t *n, uint32_t max, uint32_t l);
 void fm_fa_read(fa *F, uint32_t loc, vset *out);
-/* Whether what fm_fa_read(loc) sees changed after tick `since`. */
+/* Whether what fm_fa_read(loc) sees grew after memory generation `since`. */
 int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since);
 void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
 void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);

@@ -13,6 +13,20 @@ void fm_site_arg_locs(fa *F, const vset *v, uint32_t *out, uint32_t *n)
         fm_fa_atom_locs(F, v->v[i], out, n, MAXL);
 }
 
+/* vals and the lookups among res written where argument `arg` points (an
+ * out-pointer or out-array of the call), as the call's store `tag`. */
+static void write_out_arg(site *c, int arg, uint64_t tag, vset *vals, const vset *res, evid ev)
+{
+    uint32_t k = c->k;
+    for (uint32_t i = 0; i < res->n; i++)
+        if (atom_kind(res->v[i]) == AK_TRES)
+            fm_vs_add(vals, res->v[i]);
+    uint32_t outs[MAXL], no = 0;
+    fm_site_arg_locs(c->F, &c->args[arg], outs, &no);
+    for (uint32_t i = 0; i < no; i++)
+        fm_fa_write_store(c->F, tag | k, outs[i], (uint64_t)k << 8, vals, k, NULL, ev);
+}
+
 static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
                      const char *method, uint32_t this_arg)
 {
@@ -57,27 +71,13 @@ static void table_op(site *c, const fm_table_api *api, const fm_table_method *m,
         vset stored = {0};
         for (uint32_t t = 0; t < nt; t++)
             fm_vs_add(&stored, mk_atom(AK_CONTENT, 0, fm_loc_root(A, LR_TABLE, ts[t])));
-        for (uint32_t i = 0; i < res.n; i++)
-            if (atom_kind(res.v[i]) == AK_TRES)
-                fm_vs_add(&stored, res.v[i]);
-        uint32_t outs[MAXL], no = 0;
-        fm_site_arg_locs(F, &c->args[m->result_arg], outs, &no);
-        for (uint32_t i = 0; i < no; i++)
-            fm_fa_write_store(F, ((uint64_t)2 << 62) | k, outs[i], (uint64_t)k << 8, &stored, k,
-                              NULL, ev);
+        write_out_arg(c, m->result_arg, (uint64_t)2 << 62, &stored, &res, ev);
         fm_vs_free(&stored);
     }
     /* each key's position, written into an out-array (bulk lookups) */
     if (m->positions_arg >= 0 && (uint32_t)m->positions_arg < c->nargs) {
         vset pos = {0};
-        for (uint32_t i = 0; i < res.n; i++)
-            if (atom_kind(res.v[i]) == AK_TRES)
-                fm_vs_add(&pos, res.v[i]);
-        uint32_t outs[MAXL], no = 0;
-        fm_site_arg_locs(F, &c->args[m->positions_arg], outs, &no);
-        for (uint32_t i = 0; i < no; i++)
-            fm_fa_write_store(F, ((uint64_t)1 << 62) | k, outs[i], (uint64_t)k << 8, &pos, k,
-                              NULL, ev);
+        write_out_arg(c, m->positions_arg, (uint64_t)1 << 62, &pos, &res, ev);
         fm_vs_free(&pos);
     }
     if (F->f->events[k].call_flags & FM_CALLF_AGG_RESULT) {
@@ -111,11 +111,9 @@ static void invisible_value(site *c, int usable, vset *v)
                 fm_fa_atom_locs(F, c->args[i].v[j], ls, &n, MAXL);
         for (uint32_t j = 0; j < n; j++)
             fm_fa_read(F, ls[j], &in);
-        for (uint32_t j = 0; j < in.n; j++) {
-            unsigned k = atom_kind(in.v[j]);
-            if (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES)
-                fm_vs_add(v, atom_with_flags(in.v[j], fm_flags_compose(atom_flags(in.v[j]), fl)));
-        }
+        for (uint32_t j = 0; j < in.n; j++)
+            if (fm_atom_scalar(in.v[j]))
+                fm_vs_add(v, fm_atom_compose(in.v[j], fl));
         fm_vs_free(&in);
     }
 }

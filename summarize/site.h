@@ -11,13 +11,13 @@
 /* What one callee atom became at this call site.  A callee summary
  * repeats the same few atoms (its parameters, their contents) across
  * hundreds of records and guards, and the caller's fixpoint applies it
- * again every round: each atom is translated once per site. */
+ * again every round: each atom is translated once per site and round. */
 typedef struct tmemo {
     atom a;                  /* 0: empty slot */
-    uint32_t wgen;           /* caller memory generation it was read at */
-    uint32_t tick;           /* the caller's tick then */
+    uint32_t wgen;           /* caller memory generation it was read at,
+                                or last found unchanged at (contents) */
     long work;               /* what reading it counted against the budget */
-    fm_readset reads;        /* the places it read */
+    fm_readset reads;        /* the places a content read read */
     vset out;
 } tmemo;
 

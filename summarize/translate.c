@@ -175,37 +175,6 @@ static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
     }
 }
 
-static atom composed(atom a, unsigned outer)
-{
-    unsigned k = atom_kind(a);
-    if (outer && (k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES))
-        a = atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
-    return a;
-}
-
-/* The atoms of in (but its pointers if no_ptr), composed with outer, added
- * to out: in bulk while none could reach the size limit (adding one by one
- * folds differently past it); new flags keep the order. */
-static void add_composed(vset *out, const vset *in, unsigned outer, int no_ptr)
-{
-    if (out->folded || out->n + in->n > VSET_MAX) {
-        for (uint32_t t = 0; t < in->n; t++)
-            if (!no_ptr || atom_kind(in->v[t]) != AK_PTR)
-                fm_vs_add(out, composed(in->v[t], outer));
-        return;
-    }
-    vset t = {0};
-    fm_vs_copy(&t, in);
-    t.folded = 0;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t.n; i++)
-        if (!no_ptr || atom_kind(t.v[i]) != AK_PTR)
-            t.v[n++] = composed(t.v[i], outer);
-    t.n = n;
-    fm_vs_union(out, &t);
-    fm_vs_free(&t);
-}
-
 static void translate_atom(site *c, atom a, vset *out)
 {
     fa *F = c->F;
@@ -222,12 +191,12 @@ static void translate_atom(site *c, atom a, vset *out)
         if (r->kind == LR_SLOT && r->arg < c->nargs)
             /* part of an aggregate passed by value as a scalar value
              * (e.g. a header field copied whole): that value */
-            add_composed(out, &c->args[r->arg], f, 1);
+            fm_vs_union_composed(out, &c->args[r->arg], f, 1);
         n = translate_loc(c, (uint32_t)atom_payload(a), locs, MAXL);
         for (uint32_t j = 0; j < n; j++) {
             vset tmp = {0};
             fm_fa_read(F, locs[j], &tmp);
-            add_composed(out, &tmp, f, 0);
+            fm_vs_union_composed(out, &tmp, f, 0);
             fm_vs_free(&tmp);
         }
         break;
@@ -235,7 +204,7 @@ static void translate_atom(site *c, atom a, vset *out)
     case AK_PARAM: {
         uint32_t p = (uint32_t)atom_payload(a);
         if (p < c->nargs)
-            add_composed(out, &c->args[p], f, 0);
+            fm_vs_union_composed(out, &c->args[p], f, 0);
         else
             fm_vs_add(out, mk_atom(AK_UNKNOWN, 0, 0));
         break;
@@ -283,14 +252,14 @@ static void add_all(vset *out, const vset *s)
 }
 
 /* Whether a content read for m would now see more: a place it read
- * changed since (the memory grows in many places at once; only those
- * matter). */
+ * changed since it was read or last found unchanged (m->wgen; the memory
+ * grows in many places at once, only those matter). */
 static int content_changed(fa *F, const tmemo *m)
 {
     if (m->reads.over)
         return 1;
     for (uint32_t i = 0; i < m->reads.n; i++)
-        if (fm_fa_read_changed(F, m->reads.loc[i], m->tick))
+        if (fm_fa_read_changed(F, m->reads.loc[i], m->wgen))
             return 1;
     return 0;
 }
@@ -314,14 +283,12 @@ static void translate_each(site *c, const vset *in, vset *out)
                 c->usedmemo++;
             m->a = a;
             m->wgen = F->wgen;
-            m->tick = F->tick;
             fm_vs_clear(&m->out);
-            fm_readset *outer = F->reads;
             long w0 = F->A->work;
             m->reads = (fm_readset){{0}, 0, 0};
-            F->reads = &m->reads;
+            F->reads = k == AK_CONTENT ? &m->reads : NULL;
             translate_atom(c, a, &m->out);
-            F->reads = outer;
+            F->reads = NULL;
             m->work = F->A->work - w0;
         }
         add_all(out, &m->out);
@@ -531,6 +498,18 @@ static uint64_t lifted_id(uint32_t k, uint32_t i)
 
 /* ---- applying a summary ---- */
 
+/* One callee record at this site: its places (none when a constant
+ * argument settles its guards false), its values and its guards. */
+static uint32_t translate_record(site *c, uint32_t loc, const vset *val, const guards *gin,
+                                 uint32_t *locs, vset *v, const guards **gd)
+{
+    uint32_t n = translate_loc(c, loc, locs, MAXL);
+    translate_atoms(c, val, v);
+    int dead;
+    *gd = translate_guards(c, gin, &dead);
+    return dead ? 0 : n;
+}
+
 static void apply_accesses(site *c, const summary *S)
 {
     fa *F = c->F;
@@ -546,13 +525,9 @@ static void apply_accesses(site *c, const summary *S)
     for (uint32_t i = 0; i < S->nacc; i++) {
         const rec_access *a = &S->acc[i];
         uint32_t ts[MAXL];
-        uint32_t nt = translate_loc(c, a->table, ts, MAXL);
         vset keyv = {0};
-        translate_atoms(c, &a->k.unresolved, &keyv);
-        int dead;
-        const guards *gd = translate_guards(c, &a->gd, &dead);
-        if (dead)
-            nt = 0; /* settled false by a constant argument */
+        const guards *gd;
+        uint32_t nt = translate_record(c, a->table, &a->k.unresolved, &a->gd, ts, &keyv, &gd);
         F->tres_map[c->k][c->off + i] = UINT32_MAX;
         for (uint32_t t = 0; t < nt; t++) {
             rec_access *r = fm_fa_access(F, lifted_id(c->k, c->off + i), ts[t], a->api,
@@ -584,7 +559,7 @@ static void apply_accesses(site *c, const summary *S)
     }
 }
 
-static void apply_stores(site *c, const summary *S, int agg_result)
+static void apply_stores(site *c, const summary *S)
 {
     fa *F = c->F;
     an *A = F->A;
@@ -593,15 +568,10 @@ static void apply_stores(site *c, const summary *S, int agg_result)
         unsigned rk = fm_loc_root_kind(A, st->loc);
         if (rk == LR_SLOT)
             continue;
-        (void)agg_result;
         uint32_t ds[MAXL];
-        uint32_t nd = translate_loc(c, st->loc, ds, MAXL);
         vset v = {0};
-        translate_atoms(c, &st->val, &v);
-        int dead;
-        const guards *gd = translate_guards(c, &st->gd, &dead);
-        if (dead)
-            nd = 0; /* settled false by a constant argument */
+        const guards *gd;
+        uint32_t nd = translate_record(c, st->loc, &st->val, &st->gd, ds, &v, &gd);
         uint64_t s = lifted_id(c->k, c->off + i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
@@ -628,13 +598,9 @@ static void apply_rest(site *c, const summary *S)
     for (uint32_t i = 0; i < S->nidx; i++) {
         const rec_index *x = &S->idx[i];
         uint32_t ls[MAXL];
-        uint32_t n = translate_loc(c, x->loc, ls, MAXL);
         vset v = {0};
-        translate_atoms(c, &x->idx, &v);
-        int dead;
-        const guards *gd = translate_guards(c, &x->gd, &dead);
-        if (dead)
-            n = 0; /* settled false by a constant argument */
+        const guards *gd;
+        uint32_t n = translate_record(c, x->loc, &x->idx, &x->gd, ls, &v, &gd);
         for (uint32_t j = 0; j < n; j++)
             fm_fa_index(F, lifted_id(c->k, c->off + i), ls[j], &v, x->is_write, c->k,
                      gd, x->ev);
@@ -672,7 +638,7 @@ void fm_site_apply_summary(site *c, const fm_func *g, const summary *S)
     const fm_event *e = &F->f->events[c->k];
     int agg = (e->call_flags & FM_CALLF_AGG_RESULT) != 0;
     apply_accesses(c, S);
-    apply_stores(c, S, agg);
+    apply_stores(c, S);
     vset v = {0};
     if (agg)
         fm_vs_add(&v, mk_atom(AK_PTR, 0, fm_loc_root(F->A, LR_CALLRET, c->k)));

@@ -43,6 +43,16 @@ static char *slurp(const char *path)
     return fm_read_file(path, &t, &n, &err) == 0 ? t : NULL;
 }
 
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot create %s", path);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
 static int count_entries(const char *dir, const char *prefix)
 {
     char cmd[700];
@@ -65,9 +75,7 @@ static void test_planted_link(void)
     char victim[512], out[512];
     snprintf(victim, sizeof victim, "%s", at("victim"));
     snprintf(out, sizeof out, "%s", at("out.click"));
-    FILE *f = fopen(victim, "w");
-    fputs("precious\n", f);
-    fclose(f);
+    put(victim, "precious\n");
     pid_t pid = fork();
     if (pid == 0) {
         char tmp[600];
@@ -99,9 +107,7 @@ static void test_checks_first(void)
     char a[512], b[512];
     snprintf(a, sizeof a, "%s", at("a.txt"));
     snprintf(b, sizeof b, "%s", at("b.txt"));
-    FILE *f = fopen(a, "w");
-    fputs("old a\n", f);
-    fclose(f);
+    put(a, "old a\n");
     mkdir(at("adir"), 0755);
     const char *bad[] = {at("missing/x.json"), at("adir"), a, at("a.txt/x")};
     const char *why[] = {"directory", "is a directory", "two outputs", "not a directory"};
@@ -145,13 +151,9 @@ static void make_leftover(const char *name, int dir)
         mkdir(at(name), 0755);
         char inner[600];
         snprintf(inner, sizeof inner, "%s/inner.json", at(name));
-        FILE *f = fopen(inner, "w");
-        fputs("half", f);
-        fclose(f);
+        put(inner, "half");
     } else {
-        FILE *f = fopen(at(name), "w");
-        fputs("half", f);
-        fclose(f);
+        put(at(name), "half");
     }
 }
 
