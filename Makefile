@@ -52,7 +52,7 @@ FLOWMAGE := $(BUILD)/flowmage
 PLUGIN   := $(BUILD)/flowmage.so
 LIBFM    := $(BUILD)/libflowmage.a
 
-.PHONY: all help deps check run-tests tests demo bench fuzz fuzz-smoke install \
+.PHONY: all help deps check run-tests tests demo bench fuzz install \
         uninstall clean regen-golden
 .DEFAULT_GOAL := all
 

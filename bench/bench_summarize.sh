@@ -12,7 +12,20 @@
 set -u
 : "${FM_ROOT:?}" "${FM_BUILD:?}" "${FM_BIN:?}" "${FM_PLUGIN:?}"
 export FLOWMAGE_DATADIR="${FLOWMAGE_DATADIR:-$FM_ROOT}"
-t() { /usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1; }
+# Best of FM_BENCH_RUNS runs (default 3), by CPU time: timings on shared
+# machines vary by a quarter from run to run.  Prints wall, peak KB, user,
+# system.
+runs=${FM_BENCH_RUNS:-3}
+t() {
+    best="" i=0
+    while [ "$i" -lt "$runs" ]; do
+        r=$(/usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1)
+        best=$(printf '%s\n%s\n' "$best" "$r" |
+               awk 'NF == 4 { c = $3 + $4; if (b == "" || c < bc) { b = $0; bc = c } } END { print b }')
+        i=$((i + 1))
+    done
+    echo "$best"
+}
 report() {
     echo "$1 $2" | awk '{
         rc = $3 + $4; sc = $7 + $8
@@ -29,7 +42,7 @@ if [ -n "${FM_BENCH_CORPUS:-}" ]; then
     full=$(t "$FM_BIN" summarize -q "$FM_BENCH_CORPUS" -o "$out/sum")
     nsum=$(ls "$out/sum" | grep -c '\.json$')
     rm -rf "$out"
-    echo "summarize: $FM_BENCH_CORPUS, $((nsum - 1)) elements"
+    echo "summarize: $FM_BENCH_CORPUS, $((nsum - 1)) elements (best of $runs runs)"
     report "$read_only" "$full"
     exit 0
 fi
@@ -65,5 +78,5 @@ bytes=$(cat "$corpus"/obj/*.o | wc -c)
 read_only=$(t "$FM_BIN" dump --stats "$corpus/obj")
 full=$(t "$FM_BIN" summarize -q "$corpus/obj" -o "$corpus/sum")
 nsum=$(ls "$corpus/sum" | grep -c '\.json$')
-echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements"
+echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements (best of $runs runs)"
 report "$read_only" "$full"

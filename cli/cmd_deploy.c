@@ -302,7 +302,6 @@ static int solve(const args *a, state *s, fm_error *err)
 static int stage_all(const args *a, state *s, fm_stage *st, fm_buf *to_stdout, fm_error *err)
 {
     snprintf(s->sums_dir, sizeof s->sums_dir, "%s/summaries", a->work);
-    snprintf(s->attrs_path, sizeof s->attrs_path, "%s/attrs.json", a->work);
     snprintf(s->report_path, sizeof s->report_path, "%s/solve.json", a->work);
     if (fm_summary_set_stage(s->sums_dir, &s->sums, st, err) != 0)
         return -1;
@@ -373,9 +372,8 @@ static int run(const args *a, state *s, fm_error *err)
     s->have_in = 1;
     /* the outputs checked now too: the slow stages (and the LLM cache) run
      * only when they can be written; rules paths are known after solve */
-    char attrs_path[4096];
-    snprintf(attrs_path, sizeof attrs_path, "%s/attrs.json", a->work);
-    const char *outs[] = {attrs_path, a->o.solve.dry_run ? NULL : a->output, a->o.solve.json,
+    snprintf(s->attrs_path, sizeof s->attrs_path, "%s/attrs.json", a->work);
+    const char *outs[] = {s->attrs_path, a->o.solve.dry_run ? NULL : a->output, a->o.solve.json,
                           a->o.solve.dot};
     const int flags[] = {FM_STAGE_MKDIRS, 0, 0, 0};
     if (fm_cli_check_outputs(outs, flags, 4, err) != 0)

@@ -107,118 +107,6 @@ void fm_elem_copy_port_keys(fm_elem_attrs *dst, const fm_elem_attrs *src)
     }
 }
 
-static int read_fields(const cJSON *a, fm_fieldset *out, fm_fieldset *list, size_t *n,
-                       const char *what, char *why, size_t wn)
-{
-    const cJSON *it;
-    if (a && !cJSON_IsArray(a)) {
-        snprintf(why, wn, "%s must be an array", what);
-        return -1;
-    }
-    cJSON_ArrayForEach(it, a)
-    {
-        fm_fieldset b = cJSON_IsString(it) ? fm_field_bit(it->valuestring) : 0;
-        if (!b) {
-            snprintf(why, wn, "%s: \"%s\" is not one of src_ip, dst_ip, src_port, "
-                     "dst_port, proto", what, cJSON_IsString(it) ? it->valuestring : "?");
-            return -1;
-        }
-        if (list && (*out & b)) {
-            snprintf(why, wn, "%s lists \"%s\" twice", what, it->valuestring);
-            return -1;
-        }
-        if (list)
-            list[(*n)++] = b;
-        *out |= b;
-    }
-    return 0;
-}
-
-static int read_port_key(const cJSON *o, fm_port_key *k, char *why, size_t wn)
-{
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "port");
-    if (!cJSON_IsObject(o) || !cJSON_IsNumber(p) || p->valuedouble != (int)p->valuedouble ||
-        p->valuedouble < 0 || p->valuedouble >= FM_PORT_MAX) {
-        snprintf(why, wn, "keys_by_port: every entry needs a \"port\" in 0..%d",
-                 FM_PORT_MAX - 1);
-        return -1;
-    }
-    k->port = (int)p->valuedouble;
-    int kind = fm_name_index(fm_key_kind_values, fm_json_str(o, "kind", "fields"));
-    if (kind < 0) {
-        snprintf(why, wn, "keys_by_port[port %d]: unknown key kind \"%s\"", k->port,
-                 fm_json_str(o, "kind", ""));
-        return -1;
-    }
-    k->kind = (fm_key_kind)kind;
-    char what[64];
-    snprintf(what, sizeof what, "keys_by_port[port %d].fields", k->port);
-    if (read_fields(cJSON_GetObjectItemCaseSensitive(o, "fields"), &k->fields, NULL, NULL,
-                    what, why, wn) != 0)
-        return -1;
-    if (fm_json_get_strset(o, "other", &k->other) != 0) {
-        snprintf(why, wn, "keys_by_port[port %d].other must be an array of strings",
-                 k->port);
-        return -1;
-    }
-    k->symmetric = fm_json_bool(o, "symmetric", 0);
-    fm_fieldset seen = 0;
-    snprintf(what, sizeof what, "keys_by_port[port %d].entry", k->port);
-    if (read_fields(cJSON_GetObjectItemCaseSensitive(o, "entry"), &seen, k->entry,
-                    &k->nentry, what, why, wn) != 0)
-        return -1;
-    if (seen & ~k->fields) {
-        snprintf(why, wn, "%s names fields outside the port's fields", what);
-        return -1;
-    }
-    if (k->nentry && k->kind != FM_KEY_FIELDS) {
-        snprintf(why, wn, "%s needs kind \"fields\"", what);
-        return -1;
-    }
-    return 0;
-}
-
-int fm_json_get_port_keys(const cJSON *o, const char *key, fm_port_key **v, size_t *n,
-                          char *why, size_t wn)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
-    fm_elem_attrs tmp;
-    memset(&tmp, 0, sizeof tmp);
-    *v = NULL;
-    *n = 0;
-    if (!a)
-        return 0;
-    if (!cJSON_IsArray(a)) {
-        snprintf(why, wn, "%s must be an array", key);
-        return -1;
-    }
-    const cJSON *it;
-    int rc = 0;
-    cJSON_ArrayForEach(it, a)
-    {
-        fm_port_key k;
-        memset(&k, 0, sizeof k);
-        if (read_port_key(it, &k, why, wn) != 0) {
-            fm_strset_free(&k.other);
-            rc = -1;
-            break;
-        }
-        if (fm_elem_port_key(&tmp, k.port)) {
-            snprintf(why, wn, "keys_by_port lists port %d twice", k.port);
-            fm_strset_free(&k.other);
-            rc = -1;
-            break;
-        }
-        *fm_elem_port_key_add(&tmp, k.port) = k;
-    }
-    if (rc != 0) {
-        fm_elem_clear_port_keys(&tmp);
-        return -1;
-    }
-    *v = tmp.ports;
-    *n = tmp.nports;
-    return 0;
-}
 
 static void add_field_list(cJSON *o, const char *key, fm_fieldset f)
 {
@@ -300,12 +188,10 @@ const fm_elem_attrs *fm_attrs_find(const fm_attrs *a, const char *name)
 
 /* The format, one line per field (docs/attributes.md).  Unknown fields are
  * ignored: a newer writer's optional additions stay readable. */
-static const char *const field_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
-                                           "proto", NULL};
 const fm_jspec fm_jspec_role = FM_JENUM(fm_role_values);
 static const fm_jspec kind_spec = FM_JENUM(fm_key_kind_values);
 const fm_jspec fm_jspec_intensity = FM_JENUM(fm_intensity_values);
-static const fm_jspec field_spec = FM_JENUM(field_values);
+static const fm_jspec field_spec = FM_JENUM(fm_field_names);
 static const fm_jspec fields_spec = FM_JARRAY(&field_spec);
 static const fm_jspec cost_spec = FM_JNUM(0, 1e12);
 static const fm_jspec rank_spec = FM_JINT(0, 1e9);
@@ -375,14 +261,54 @@ static const fm_jfield port_key_fields[] = {
 static const fm_jspec port_key_spec = FM_JOBJECT(port_key_fields);
 const fm_jspec fm_jspec_port_keys = FM_JARRAY(&port_key_spec);
 
+/* One keys_by_port entry, valid against port_key_spec (types, ranges and
+ * names hold); what the format cannot say is checked here: entry fields
+ * once each, among the port's fields, and only for kind "fields". */
+static int read_port_key(const fm_jdoc *d, const cJSON *o, fm_port_key *k, fm_error *err)
+{
+    k->port = (int)cJSON_GetObjectItemCaseSensitive(o, "port")->valuedouble;
+    k->kind = (fm_key_kind)fm_name_index(fm_key_kind_values, fm_json_str(o, "kind", "fields"));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "fields"))
+        k->fields |= fm_field_bit(it->valuestring);
+    fm_json_get_strset(o, "other", &k->other);
+    k->symmetric = fm_json_bool(o, "symmetric", 0);
+    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(o, "entry");
+    fm_fieldset seen = 0;
+    cJSON_ArrayForEach(it, entry)
+    {
+        fm_fieldset b = fm_field_bit(it->valuestring);
+        if (seen & b)
+            return fm_jdoc_fail(d, it, err, "entry lists \"%s\" twice", it->valuestring);
+        if (!(k->fields & b))
+            return fm_jdoc_fail(d, it, err, "entry field \"%s\" is outside the port's fields",
+                                it->valuestring);
+        seen |= b;
+        k->entry[k->nentry++] = b;
+    }
+    if (k->nentry && k->kind != FM_KEY_FIELDS)
+        return fm_jdoc_fail(d, entry, err, "an entry needs kind \"fields\"");
+    return 0;
+}
+
 int fm_attrs_read_ports(const fm_jdoc *d, const cJSON *o, fm_elem_attrs *e, fm_error *err)
 {
-    char why[200];
-    const cJSON *kp = cJSON_GetObjectItemCaseSensitive(o, "keys_by_port");
-    /* types and ranges hold (fm_jspec_port_keys); what is left: a port
-     * listed twice, entry fields outside the port's or twice */
-    if (fm_json_get_port_keys(o, "keys_by_port", &e->ports, &e->nports, why, sizeof why) != 0)
-        return fm_jdoc_fail(d, kp, err, "%s", why);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "keys_by_port"))
+    {
+        fm_port_key k;
+        memset(&k, 0, sizeof k);
+        int rc = read_port_key(d, it, &k, err);
+        if (rc == 0 && fm_elem_port_key(e, k.port))
+            rc = fm_jdoc_fail(d, cJSON_GetObjectItemCaseSensitive(it, "port"), err,
+                              "keys_by_port lists port %d twice", k.port);
+        if (rc != 0) {
+            fm_strset_free(&k.other);
+            fm_elem_clear_port_keys(e);
+            return -1;
+        }
+        *fm_elem_port_key_add(e, k.port) = k;
+    }
     const cJSON *fc = cJSON_GetObjectItemCaseSensitive(o, "flow_code");
     if (fc && fm_flow_code_check(fc->valuestring))
         return fm_jdoc_fail(d, fc, err, "must be a Click flow code such as \"x/x\" or "

@@ -4,18 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const names[FM_NFIELDS] = {"src_ip", "dst_ip", "src_port",
-                                              "dst_port", "proto"};
+const char *const fm_field_names[FM_NFIELDS + 1] = {"src_ip", "dst_ip", "src_port",
+                                                   "dst_port", "proto", NULL};
+const char *const fm_hashable_names[FM_NFIELDS] = {"src_ip", "dst_ip", "src_port",
+                                                   "dst_port", NULL};
 
 const char *fm_field_name(int i)
 {
-    return i >= 0 && i < FM_NFIELDS ? names[i] : "?";
+    return i >= 0 && i < FM_NFIELDS ? fm_field_names[i] : "?";
 }
 
 fm_fieldset fm_field_bit(const char *name)
 {
     for (int i = 0; i < FM_NFIELDS; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (strcmp(name, fm_field_names[i]) == 0)
             return 1u << i;
     return 0;
 }
@@ -29,7 +31,7 @@ void fm_fieldset_format(fm_fieldset s, char *out, unsigned n)
         if (!(s & (1u << i)))
             continue;
         int w = snprintf(out + used, n > used ? n - used : 0, "%s%s",
-                         used ? "," : "", names[i]);
+                         used ? "," : "", fm_field_names[i]);
         if (w > 0)
             used += (unsigned)w;
     }

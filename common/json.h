@@ -22,12 +22,9 @@ void fm_json_add_strset(cJSON *o, const char *key, const fm_strset *s);
 /* Read a string array into a set; -1 if present but not an array of strings. */
 int fm_json_get_strset(const cJSON *o, const char *key, fm_strset *s);
 /* keys_by_port (include/flowmage/attrs.h, fm_port_key), shared by the
- * attributes and the summaries: read the array at `key` of o (absent: none)
- * into *v / *n, sorted by port; -1 with why filled when it is not valid.
- * Write it (nothing when n is 0). */
+ * attributes and the summaries: written here (nothing when n is 0), read by
+ * fm_attrs_read_ports (common/schema.h). */
 struct fm_port_key;
-int fm_json_get_port_keys(const cJSON *o, const char *key, struct fm_port_key **v,
-                          size_t *n, char *why, size_t wn);
 void fm_json_add_port_keys(cJSON *o, const char *key, const struct fm_port_key *v,
                            size_t n);
 /* Serialise with two-space indentation and a final newline (deterministic:

@@ -94,12 +94,15 @@ static char *tmp_name(const char *dir, const char *base, int first)
     return p;
 }
 
-static int tmp_open(const char *dir, const char *base, int mode, const char *shown, char **tmp,
-                    fm_error *err)
+/* A new file (its descriptor) or directory (0) under a temporary name in
+ * dir, never an existing one. */
+static int tmp_create(const char *dir, const char *base, int mode, int is_dir, const char *shown,
+                      char **tmp, fm_error *err)
 {
     for (int tries = 0; tries < 100; tries++) {
         char *p = tmp_name(dir, base, tries == 0);
-        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        int fd = is_dir ? mkdir(p, (mode_t)mode)
+                        : open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd >= 0) {
             *tmp = p;
             return fd;
@@ -112,23 +115,6 @@ static int tmp_open(const char *dir, const char *base, int mode, const char *sho
     }
     return fm_fail(err, FM_ERR_INPUT, shown, 0, 0, "cannot find a free temporary name in %s",
                    dir);
-}
-
-static int tmp_mkdir(const char *dir, const char *base, int mode, char **tmp, fm_error *err)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        char *p = tmp_name(dir, base, tries == 0);
-        if (mkdir(p, (mode_t)mode) == 0) {
-            *tmp = p;
-            return 0;
-        }
-        int e = errno;
-        free(p);
-        if (e != EEXIST)
-            return fm_fail(err, FM_ERR_INPUT, dir, 0, 0, "cannot write into this directory: %s",
-                           strerror(e));
-    }
-    return fm_fail(err, FM_ERR_INPUT, dir, 0, 0, "cannot find a free temporary name");
 }
 
 /* A temporary name of a process that no longer runs. */
@@ -165,7 +151,9 @@ static void remove_tree(int dfd, const char *name, int depth)
     unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
-int fm_tmp_clean(const char *dir)
+/* Remove what killed runs left in dir: temporary names of processes that
+ * no longer run.  Returns how many were removed. */
+static int tmp_clean(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -326,8 +314,8 @@ static int new_dir(fm_stage *s, const char *anc, const char *top, int mode, fm_e
         if (!strcmp(s->dirs[k].path, top))
             return (int)k;
     char *tmp = NULL;
-    fm_tmp_clean(anc);
-    if (tmp_mkdir(anc, base_of(top), mode, &tmp, err) != 0)
+    tmp_clean(anc);
+    if (tmp_create(anc, base_of(top), mode, 1, anc, &tmp, err) != 0)
         return -1;
     s->dirs = fm_xrealloc(s->dirs, (s->ndirs + 1) * sizeof *s->dirs);
     s->dirs[s->ndirs].path = fm_xstrdup(top);
@@ -374,11 +362,11 @@ static int stage_item(fm_stage *s, fm_stage_item *it, fm_strset *cleaned, fm_err
         rc = stage_in_new_dir(s, it, anc, top, err);
     } else {
         if (!fm_strset_has(cleaned, dir)) {
-            fm_tmp_clean(dir);
+            tmp_clean(dir);
             fm_strset_add(cleaned, dir);
         }
-        int fd = tmp_open(dir, base_of(it->path), it->flags & FM_STAGE_PRIVATE ? 0600 : 0644,
-                          it->path, &it->tmp, err);
+        int fd = tmp_create(dir, base_of(it->path), it->flags & FM_STAGE_PRIVATE ? 0600 : 0644,
+                            0, it->path, &it->tmp, err);
         rc = fd < 0 ? -1 : fill(fd, it, it->path, err);
     }
     free(top);

@@ -5,7 +5,8 @@
  *     exclude=P1:P2    functions from files under these path prefixes are
  *                      recorded by name only
  *     max-events=N     per-function cap (default 20000)
- *     verbose          one line of statistics per unit on stderr
+ *     verbose          one line of statistics per unit on stderr, and
+ *                      the reason for a bad option or a failed dump
  *
  * Silent by default: configure scripts compile test programs with the
  * user's flags and treat unexpected compiler output as failure. */

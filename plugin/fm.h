@@ -27,7 +27,7 @@ struct fm_options {
     const char *dump_dir;      /* write each unit's raw facts here too */
     const char **exclude;      /* path prefixes: functions recorded by name only */
     int nexclude;
-    int verbose;               /* statistics on stderr */
+    int verbose;               /* statistics and problems on stderr */
     unsigned max_events;       /* per function */
 };
 extern fm_options fm_opt;

@@ -9,19 +9,6 @@
 
 #define EMPTY UINT32_MAX
 
-static uint64_t tuple_hash(const fm_flow_tuple *t)
-{
-    uint8_t k[38];
-    k[0] = (uint8_t)t->ipv6;
-    k[1] = t->proto;
-    k[2] = (uint8_t)(t->sport >> 8), k[3] = (uint8_t)t->sport;
-    k[4] = (uint8_t)(t->dport >> 8), k[5] = (uint8_t)t->dport;
-    memcpy(k + 6, t->src, 16);
-    memcpy(k + 22, t->dst, 16);
-    uint64_t h = fm_hash64(k, sizeof k, 0);
-    return h ^ (h >> 29);
-}
-
 uint64_t fm_tuple_hash(const fm_flow_tuple *t)
 {
     uint64_t h = fm_hash64(t->src, 16, (uint64_t)t->ipv6 << 8 | t->proto);
@@ -61,7 +48,7 @@ static void rehash(fm_trace *t, size_t nslots)
         t->slots[i] = EMPTY;
     t->nslots = nslots;
     for (size_t f = 0; f < t->nflows; f++) {
-        size_t s = (size_t)tuple_hash(&t->flows[f]) & (nslots - 1);
+        size_t s = (size_t)fm_tuple_hash(&t->flows[f]) & (nslots - 1);
         while (t->slots[s] != EMPTY)
             s = (s + 1) & (nslots - 1);
         t->slots[s] = (uint32_t)f;
@@ -72,7 +59,7 @@ void fm_trace_add(fm_trace *t, const fm_flow_tuple *tu)
 {
     if (!t->slots || (t->nflows + 1) * 2 > t->nslots)
         rehash(t, t->nslots ? t->nslots * 2 : 1024);
-    size_t s = (size_t)tuple_hash(tu) & (t->nslots - 1);
+    size_t s = (size_t)fm_tuple_hash(tu) & (t->nslots - 1);
     uint32_t f;
     for (;;) {
         f = t->slots[s];

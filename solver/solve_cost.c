@@ -42,8 +42,6 @@ void fm_cost_model_free(fm_cost_model *m)
 /* The format, one line per field (docs/cost-model.md).  Written by hand:
  * an unknown field is a typo and an error.  Every number is finite and in
  * its range before it is read, so the casts below are defined. */
-static const char *const hashable_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
-                                              NULL};
 static const char *const scaling_values[] = {"log2", "linear", "flat", NULL};
 static const char *const position_values[] = {"low", "high", "spread", NULL};
 static const fm_jspec penalty_spec = FM_JNUM(0, 1e12);
@@ -62,9 +60,9 @@ static const fm_jfield sharing_fields[] = {
     {NULL, 0, NULL}};
 static const fm_jspec sharing_spec = FM_JCLOSED(sharing_fields);
 static const fm_jspec entropy_spec = {.types = FM_J_OBJ, .map = 1, .items = &bits_spec,
-                                      .keys = hashable_values};
+                                      .keys = fm_hashable_names};
 static const fm_jspec positions_spec = {.types = FM_J_OBJ, .map = 1, .items = &position_spec,
-                                        .keys = hashable_values};
+                                        .keys = fm_hashable_names};
 static const fm_jspec weights_spec = FM_JMAP(&penalty_spec);
 
 static const fm_jfield model_fields[] = {

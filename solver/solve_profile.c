@@ -222,10 +222,8 @@ const fm_input_class *fm_solver_input_class(const fm_solver_profile *p,
 
 /* The format, one line per field (docs/nic-profiles.md).  NIC profiles are
  * written by hand: an unknown field is a typo and an error. */
-static const char *const hashable_values[] = {"src_ip", "dst_ip", "src_port", "dst_port",
-                                              NULL};
 static const char *const family_values[] = {"ipv4", "ipv6", "both", NULL};
-static const fm_jspec hashable_spec = FM_JENUM(hashable_values);
+static const fm_jspec hashable_spec = FM_JENUM(fm_hashable_names);
 static const fm_jspec set_fields_spec = FM_JARRAY(&hashable_spec);
 static const fm_jspec family_spec = FM_JENUM(family_values);
 static const fm_jspec priority_spec = FM_JINT(0, 1000);

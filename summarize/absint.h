@@ -111,11 +111,34 @@ void fm_vs_clear(vset *s);
 
 /* Flag composition: `outer` transformations applied after `inner` ones;
  * only the first transforming operation decides masked vs mixed. */
-unsigned fm_flags_compose(unsigned inner, unsigned outer);
+static inline unsigned fm_flags_compose(unsigned inner, unsigned outer)
+{
+    unsigned f = inner;
+    /* replay outer's transformations in the order they can have happened:
+     * a join is only recorded before mixing, masking only before mixing */
+    if ((outer & AF_SYMJOIN) && !(f & AF_MIXED))
+        f |= AF_SYMJOIN;
+    if ((outer & AF_MASKED) && !(f & (AF_MASKED | AF_MIXED | AF_SYMJOIN)))
+        f |= AF_MASKED;
+    /* "is it zero" of something transformed already: a mix */
+    if (outer & AF_ZEROTEST)
+        f |= f ? AF_MIXED : AF_ZEROTEST;
+    f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE | AF_BLURRED);
+    return f;
+}
 /* Labels, parameters, contents and lookups: the atoms that carry flags. */
-int fm_atom_scalar(atom a);
+static inline int fm_atom_scalar(atom a)
+{
+    unsigned k = atom_kind(a);
+    return k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES;
+}
 /* a with outer's transformations composed into its flags (scalars only). */
-atom fm_atom_compose(atom a, unsigned outer);
+static inline atom fm_atom_compose(atom a, unsigned outer)
+{
+    if (!outer || !fm_atom_scalar(a))
+        return a;
+    return atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
+}
 /* The atoms of s (but its pointers if no_ptr), composed with outer, added
  * to d as fm_vs_add would add them one by one. */
 void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr);

@@ -165,23 +165,23 @@ int fm_vs_union(vset *d, const vset *s)
     return grew;
 }
 
-int fm_atom_scalar(atom a)
+/* The atoms of s (but its pointers if no_ptr) composed with outer, as a
+ * set t (new flags keep the order). */
+static inline void composed_copy(vset *t, const vset *s, unsigned outer, int no_ptr)
 {
-    unsigned k = atom_kind(a);
-    return k == AK_LABEL || k == AK_PARAM || k == AK_CONTENT || k == AK_TRES;
+    fm_vs_copy(t, s);
+    t->folded = 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (!no_ptr || atom_kind(t->v[i]) != AK_PTR)
+            t->v[n++] = fm_atom_compose(t->v[i], outer);
+    t->n = n;
 }
 
-atom fm_atom_compose(atom a, unsigned outer)
-{
-    if (!outer || !fm_atom_scalar(a))
-        return a;
-    return atom_with_flags(a, fm_flags_compose(atom_flags(a), outer));
-}
-
+/* Where an atom could reach the size limit, atoms are added one by one (a
+ * merge folds differently past it); else in bulk. */
 void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
 {
-    /* one by one where an atom could reach the size limit (a merge folds
-     * differently past it); else in bulk: new flags keep the order */
     if (d->folded || d->n + s->n > VSET_MAX) {
         for (uint32_t i = 0; i < s->n; i++)
             if (!no_ptr || atom_kind(s->v[i]) != AK_PTR)
@@ -189,21 +189,24 @@ void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
         return;
     }
     vset t = {0};
-    fm_vs_copy(&t, s);
-    t.folded = 0;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t.n; i++)
-        if (!no_ptr || atom_kind(t.v[i]) != AK_PTR)
-            t.v[n++] = fm_atom_compose(t.v[i], outer);
-    t.n = n;
+    composed_copy(&t, s, outer, no_ptr);
     fm_vs_union(d, &t);
     fm_vs_free(&t);
 }
 
 void fm_vs_blur(vset *d, const vset *s)
 {
-    fm_vs_union_composed(d, s, AF_BLURRED, 0);
-    fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+    atom unknown = mk_atom(AK_UNKNOWN, 0, 0);
+    if (d->folded || d->n + s->n + 1 > VSET_MAX) {
+        fm_vs_union_composed(d, s, AF_BLURRED, 0);
+        fm_vs_add(d, unknown);
+        return;
+    }
+    vset t = {0}; /* "unknown" added to the few atoms, not to d */
+    composed_copy(&t, s, AF_BLURRED, 0);
+    fm_vs_add(&t, unknown);
+    fm_vs_union(d, &t);
+    fm_vs_free(&t);
 }
 
 int fm_vs_has(const vset *s, atom a)
@@ -241,22 +244,6 @@ void fm_vs_free(vset *s)
     s->v = NULL;
     s->n = s->cap = 0;
     s->folded = 0;
-}
-
-unsigned fm_flags_compose(unsigned inner, unsigned outer)
-{
-    unsigned f = inner;
-    /* replay outer's transformations in the order they can have happened:
-     * a join is only recorded before mixing, masking only before mixing */
-    if ((outer & AF_SYMJOIN) && !(f & AF_MIXED))
-        f |= AF_SYMJOIN;
-    if ((outer & AF_MASKED) && !(f & (AF_MASKED | AF_MIXED | AF_SYMJOIN)))
-        f |= AF_MASKED;
-    /* "is it zero" of something transformed already: a mix */
-    if (outer & AF_ZEROTEST)
-        f |= f ? AF_MIXED : AF_ZEROTEST;
-    f |= outer & (AF_MIXED | AF_SELECT | AF_OPAQUE | AF_BLURRED);
-    return f;
 }
 
 /* ---- locations ---- */

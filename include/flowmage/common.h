@@ -121,10 +121,6 @@ int fm_stage_commit(fm_stage *s, fm_error *err);
 /* Drop everything not committed (temporary files removed). */
 void fm_stage_free(fm_stage *s);
 
-/* Remove what killed runs left in dir: temporary names of processes that
- * no longer run.  Returns how many were removed. */
-int fm_tmp_clean(const char *dir);
-
 /* An exclusive lock on a directory (flock on its own descriptor: nothing is
  * created).  A directory that does not exist yet is locked through its
  * nearest existing ancestor.  Waits up to $FLOWMAGE_LOCK_TIMEOUT seconds

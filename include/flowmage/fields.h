@@ -20,6 +20,10 @@ typedef unsigned fm_fieldset;
 
 /* "src_ip", "dst_ip", "src_port", "dst_port", "proto" for bit i (0..4). */
 const char *fm_field_name(int i);
+/* The five names in bit order, and the four a NIC hashes (no "proto"),
+ * each NULL-terminated (the readers' enumerations). */
+extern const char *const fm_field_names[FM_NFIELDS + 1];
+extern const char *const fm_hashable_names[FM_NFIELDS];
 /* Bit for a name, 0 if it is not one of the five. */
 fm_fieldset fm_field_bit(const char *name);
 /* Canonical text: "src_ip,dst_port" ("" for the empty set), in bit order. */

@@ -18,7 +18,7 @@ static inline void fuzz_check_position(const fm_error *err, const uint8_t *d, si
 {
     if (err->line <= 0)
         return;
-    long line = 1, col = 1;
+    long line = 1;
     size_t i = 0;
     for (; i < n && line < err->line; i++)
         if (d[i] == '\n')
@@ -30,7 +30,6 @@ static inline void fuzz_check_position(const fm_error *err, const uint8_t *d, si
         len++;
     if (err->col < 1 || (size_t)err->col > len + 1)
         abort();
-    (void)col;
 }
 
 static inline void fuzz_check_error(const fm_error *err, const uint8_t *d, size_t n)

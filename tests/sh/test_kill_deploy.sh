@@ -121,4 +121,7 @@ assert_eq "$partial" 0 "partial outputs (or a next run that failed to clean up)"
 assert_eq "$unexpected" 0 "files at names that are not outputs"
 assert_eq "$incomplete" 0 "new work directories not whole"
 assert_eq "$cleaned" "$left" "rounds whose temporary files the next run removed"
+# with enough rounds some kill must land while temporaries exist (else the
+# checks above only saw finished or unstarted runs)
+[ "$i" -lt 20 ] || assert test $((during + left)) -gt 0
 t_done "$i SIGKILLs at random points of deploy: every output old or whole, temporary files removed by the next run"
