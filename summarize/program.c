@@ -34,6 +34,17 @@ void fm_arena_free(fm_arena *a)
     memset(a, 0, sizeof *a);
 }
 
+void fm_arena_rewind(fm_arena *a)
+{
+    if (a->nchunks > 1) {
+        for (size_t i = 0; i + 1 < a->nchunks; i++)
+            free(a->chunks[i]);
+        a->chunks[0] = a->chunk;
+        a->nchunks = 1;
+    }
+    a->used = 0;
+}
+
 static uint32_t hash_str(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
@@ -157,7 +168,10 @@ void fm_index_free(fm_index *ix)
 
 fm_program *fm_program_new(void)
 {
-    return fm_xcalloc(1, sizeof(fm_program));
+    fm_program *p = fm_xcalloc(1, sizeof(fm_program));
+    p->func_memo = fm_xcalloc(FM_FUNC_MEMO, sizeof *p->func_memo);
+    p->gen = 1;
+    return p;
 }
 
 void fm_program_free(fm_program *p)
@@ -176,6 +190,8 @@ void fm_program_free(fm_program *p)
     fm_index_free(&p->func_ix);
     fm_index_free(&p->static_ix);
     fm_arena_free(&p->arena);
+    fm_arena_free(&p->scratch);
+    free(p->func_memo);
     free(p);
 }
 
@@ -239,4 +255,17 @@ const fm_func *fm_program_func(const fm_program *p, const char *mangled,
         return f;
     const fm_func *alt = ctor_variant(p, mangled, from_unit);
     return alt ? alt : f;
+}
+
+/* The analysis asks for the same callees again and again (every call
+ * site, every NF, every round): each call's name is looked up once. */
+const fm_func *fm_program_callee(const fm_program *p, const fm_func *f, const fm_event *e)
+{
+    uint64_t h = (uint64_t)(uintptr_t)e * 0x9E3779B97F4A7C15ULL;
+    fm_func_memo *m = &p->func_memo[(h >> 40) & (FM_FUNC_MEMO - 1)];
+    if (m->e == e && m->gen == p->gen)
+        return m->f;
+    const fm_func *g = fm_program_func(p, e->callee, f->unit);
+    *m = (fm_func_memo){e, p->gen, g};
+    return g;
 }

@@ -26,7 +26,17 @@ static int cur_fail(cursor *c, const char *what)
     return -1;
 }
 
-static uint64_t get_u(cursor *c)
+static uint64_t get_u_long(cursor *c);
+
+/* Most numbers fit one byte: that case inline, the rest out of line. */
+static inline uint64_t get_u(cursor *c)
+{
+    if (c->p < c->end && *c->p < 0x80)
+        return *c->p++;
+    return get_u_long(c);
+}
+
+static uint64_t get_u_long(cursor *c)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -65,6 +75,7 @@ typedef struct unit_ctx {
     uint32_t ntypes;
     uint32_t *global_map;
     uint32_t nglobals;
+    fm_arena *body;       /* where the current function's body is decoded */
 } unit_ctx;
 
 static const char *get_s(unit_ctx *u)
@@ -223,7 +234,7 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
     cursor *c = u->c;
     uint32_t n = get_u32(c, (uint32_t)(c->end - c->p), "operand too large");
     o->n = n;
-    o->v = n ? fm_arena_alloc(&u->p->arena, n * sizeof *o->v) : NULL;
+    o->v = n ? fm_arena_alloc(u->body, n * sizeof *o->v) : NULL;
     for (uint32_t i = 0; i < n && !c->failed; i++) {
         uint32_t kf = get_u32(c, 0x1ff, "bad origin");
         uint32_t idx = get_u32(c, 0xffffffu, "origin index too large");
@@ -282,7 +293,7 @@ static void read_access(unit_ctx *u, fm_event *e, fm_func *f)
     cursor *c = u->c;
     read_opnd(u, &e->base, f->nevents, f->nparams, f->nlocals);
     e->npath = get_u32(c, 64, "access path too long");
-    e->path = e->npath ? fm_arena_alloc(&u->p->arena, e->npath * sizeof *e->path) : NULL;
+    e->path = e->npath ? fm_arena_alloc(u->body, e->npath * sizeof *e->path) : NULL;
     for (uint32_t i = 0; i < e->npath && !c->failed; i++) {
         e->path[i].rec = get_s(u);
         e->path[i].field = get_s(u);
@@ -293,7 +304,7 @@ static void read_access(unit_ctx *u, fm_event *e, fm_func *f)
 static void read_event(unit_ctx *u, fm_event *e, fm_func *f)
 {
     cursor *c = u->c;
-    fm_arena *a = &u->p->arena;
+    fm_arena *a = u->body;
     e->kind = (uint8_t)get_u32(c, FM_EV_COND, "unknown event kind");
     if (e->kind == 0)
         cur_fail(c, "unknown event kind");
@@ -375,6 +386,7 @@ static void add_function(unit_ctx *u, fm_func *f)
         }
         p->stats.decls--;
         *old = *f;
+        p->gen++;
         p->stats.funcs++;
         return;
     } else {
@@ -385,10 +397,20 @@ static void add_function(unit_ctx *u, fm_func *f)
         p->funcs = fm_xrealloc(p->funcs, p->capfuncs * sizeof *p->funcs);
     }
     p->funcs[p->nfuncs++] = *f;
+    p->gen++;
     if (is_decl)
         p->stats.decls++;
     else
         p->stats.funcs++;
+}
+
+static int redefinition(unit_ctx *u, const fm_func *f)
+{
+    uint32_t v;
+    if ((f->flags & FM_FN_DECL) || !(f->flags & FM_FN_PUBLIC) ||
+        !fm_index_get(&u->p->func_ix, f->mangled, &v))
+        return 0;
+    return !(u->p->funcs[v].flags & FM_FN_DECL);
 }
 
 static void read_functions(unit_ctx *u)
@@ -409,24 +431,30 @@ static void read_functions(unit_ctx *u)
         f.file = get_s_nonnull(u);
         f.line_begin = get_u32(c, 0xffffffu, "bad line");
         f.line_end = get_u32(c, 0xffffffu, "bad line");
+        /* a second definition of a public function (an inline function of
+         * a header, an object and the binary holding it) is decoded, to be
+         * checked, but into scratch memory: add_function keeps the first */
+        u->body = redefinition(u, &f) ? &u->p->scratch : &u->p->arena;
         if (!(f.flags & FM_FN_DECL)) {
             f.nparams = get_u32(c, 4096, "too many parameters");
             f.nstmts = get_u32(c, 0xffffffu, "bad statement count");
             f.nloops = get_u32(c, 0xffffffu, "bad loop count");
             f.nlocals = get_u32(c, 1u << 20, "too many locals");
-            f.locals = f.nlocals ? fm_arena_alloc(&u->p->arena, f.nlocals * sizeof *f.locals) : NULL;
+            f.locals = f.nlocals ? fm_arena_alloc(u->body, f.nlocals * sizeof *f.locals) : NULL;
             for (uint32_t k = 0; k < f.nlocals && !c->failed; k++) {
                 f.locals[k].name = get_s_nonnull(u);
                 f.locals[k].type = get_type1(u);
                 f.locals[k].flags = get_u32(c, 0xff, "bad local flags");
             }
             f.nevents = get_u32(c, (uint32_t)(c->end - c->p), "too many events");
-            f.events = f.nevents ? fm_arena_alloc(&u->p->arena, f.nevents * sizeof *f.events) : NULL;
+            f.events = f.nevents ? fm_arena_alloc(u->body, f.nevents * sizeof *f.events) : NULL;
             for (uint32_t k = 0; k < f.nevents && !c->failed; k++)
                 read_event(u, &f.events[k], &f);
         }
         if (!c->failed)
             add_function(u, &f);
+        if (u->body == &u->p->scratch)
+            fm_arena_rewind(&u->p->scratch);
     }
 }
 

@@ -38,29 +38,30 @@ typedef struct fm_guard {
 } fm_guard;
 
 typedef struct fm_event {
+    /* (fields ordered to pack: a build holds hundreds of thousands) */
     uint8_t kind;      /* FM_EV_* */
+    uint8_t call_kind; /* CALL: FM_CALL_* */
+    uint8_t cmp, cond_flags; /* COND */
     uint32_t line;
     fm_guard *guards;
     uint32_t nguards;
     /* LOAD / STORE / ADDR */
+    uint32_t npath;
     fm_opnd base;
     fm_pathel *path;
-    uint32_t npath;
     fm_opnd index;
     uint32_t acc_flags;
+    /* CALL */
+    uint32_t call_flags;
     /* STORE value, RET value, PTRADD base (a) and offset (b), COND lhs/rhs */
     fm_opnd a, b;
     /* CALL */
-    uint8_t call_kind;
     const char *callee;   /* DIRECT: mangled name */
     int32_t vclass;       /* VIRTUAL: program type index */
     uint32_t vslot;
     fm_opnd target;       /* VIRTUAL object, INDIRECT pointer */
-    uint32_t call_flags;
     fm_opnd *args;
     uint32_t nargs;
-    /* COND */
-    uint8_t cmp, cond_flags;
 } fm_event;
 
 typedef struct fm_local {
@@ -143,6 +144,8 @@ const fm_func *fm_program_func_at(const fm_program *p, size_t i);
  * function first, else the public one), or a declaration, or NULL. */
 const fm_func *fm_program_func(const fm_program *p, const char *mangled,
                                uint32_t from_unit);
+/* The same for direct call e of function f, remembered. */
+const fm_func *fm_program_callee(const fm_program *p, const fm_func *f, const fm_event *e);
 size_t fm_program_ntypes(const fm_program *p);
 const fm_type *fm_program_type_at(const fm_program *p, size_t i);
 int32_t fm_program_type_index(const fm_program *p, const char *key);
