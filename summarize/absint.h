@@ -107,6 +107,7 @@ void fm_vs_blur(vset *d, const vset *s);
 int fm_vs_equal(const vset *a, const vset *b);
 void fm_vs_copy(vset *d, const vset *s);
 void fm_vs_free(vset *s);
+void fm_vs_reserve(vset *s, uint32_t n);   /* room for n atoms */
 void fm_vs_clear(vset *s);
 
 /* Flag composition: `outer` transformations applied after `inner` ones;

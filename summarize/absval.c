@@ -45,16 +45,69 @@ static unsigned merge_flags(unsigned a, unsigned b)
     return f;
 }
 
-static void vs_reserve(vset *s, uint32_t n)
+/* Value sets are made and dropped by the million, most of a few atoms:
+ * their buffers (4, 8, ... 128 atoms) are kept on free lists instead of
+ * going back to malloc.  Under AddressSanitizer they do go back, so that
+ * it still sees every use of a dropped set. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VS_CLASSES 0
+#else
+#define VS_CLASSES 6
+#endif
+#if VS_CLASSES
+static _Thread_local atom *vs_free_list[VS_CLASSES];
+#endif
+
+/* The free list of a buffer of cap atoms (a power of two from 4), or -1. */
+static int vs_class(uint32_t cap)
+{
+    int k = __builtin_ctz(cap) - 2;
+    return k < VS_CLASSES ? k : -1;
+}
+
+static atom *vs_buf_get(uint32_t cap)
+{
+#if VS_CLASSES
+    int k = vs_class(cap);
+    if (k >= 0 && vs_free_list[k]) {
+        atom *b = vs_free_list[k];
+        memcpy(&vs_free_list[k], b, sizeof(atom *));
+        return b;
+    }
+#endif
+    return fm_xmalloc(cap * sizeof(atom));
+}
+
+static void vs_buf_put(atom *b, uint32_t cap)
+{
+    if (!b)
+        return;
+#if VS_CLASSES
+    int k = vs_class(cap);
+    if (k >= 0) {
+        memcpy(b, &vs_free_list[k], sizeof(atom *));
+        vs_free_list[k] = b;
+        return;
+    }
+#endif
+    free(b);
+}
+
+void fm_vs_reserve(vset *s, uint32_t n)
 {
     if (n <= s->cap)
         return;
     uint32_t cap = s->cap ? s->cap : 4;
     while (cap < n)
         cap *= 2;
-    s->v = fm_xrealloc(s->v, cap * sizeof *s->v);
+    atom *b = vs_buf_get(cap);
+    if (s->n)
+        memcpy(b, s->v, s->n * sizeof *b);
+    vs_buf_put(s->v, s->cap);
+    s->v = b;
     s->cap = cap;
 }
+
 
 int fm_vs_add(vset *s, atom a)
 {
@@ -72,7 +125,7 @@ int fm_vs_add(vset *s, atom a)
         s->v[pos] = atom_with_flags(s->v[pos], f);
         return 1;
     }
-    vs_reserve(s, s->n + 1);
+    fm_vs_reserve(s, s->n + 1);
     memmove(s->v + pos + 1, s->v + pos, (s->n - pos) * sizeof *s->v);
     s->v[pos] = a;
     s->n++;
@@ -111,13 +164,30 @@ int fm_vs_union(vset *d, const vset *s)
         vs_fold(d);
         return 1;
     }
-    if (s->n <= 2 || d->folded) {
+    if (d->folded) {
+        /* fm_vs_add turns every atom but a label into one "unknown":
+         * add the labels, and that "unknown" once */
+        int grew = 0, other = 0;
+        for (uint32_t i = 0; i < s->n; i++) {
+            if (atom_kind(s->v[i]) == AK_LABEL)
+                grew |= fm_vs_add(d, s->v[i]);
+            else
+                other = 1;
+        }
+        if (other)
+            grew |= fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+        return grew;
+    }
+    if (s->n <= 2) {
         int grew = 0;
         for (uint32_t i = 0; i < s->n; i++)
             grew |= fm_vs_add(d, s->v[i]);
         return grew;
     }
-    /* count what s adds first: in a fixpoint most unions add nothing */
+    /* in a fixpoint most unions add nothing, and most of those are of
+     * equal sets: compare the words first, then count what s adds */
+    if (d->n == s->n && !memcmp(d->v, s->v, s->n * sizeof *s->v))
+        return 0;
     uint32_t i = 0, j = 0, m = 0;
     int grew = 0;
     atom *dv = d->v;
@@ -143,7 +213,7 @@ int fm_vs_union(vset *d, const vset *s)
     if (m == 0)
         return grew;
     /* merge from the back, in place */
-    vs_reserve(d, d->n + m);
+    fm_vs_reserve(d, d->n + m);
     uint32_t n = d->n + m;
     i = d->n;
     j = s->n;
@@ -182,7 +252,21 @@ static inline void composed_copy(vset *t, const vset *s, unsigned outer, int no_
  * merge folds differently past it); else in bulk. */
 void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
 {
-    if (d->folded || d->n + s->n > VSET_MAX) {
+    if (d->folded) { /* as fm_vs_union: the labels, and one "unknown" */
+        int other = 0;
+        for (uint32_t i = 0; i < s->n; i++) {
+            if (no_ptr && atom_kind(s->v[i]) == AK_PTR)
+                continue;
+            if (atom_kind(s->v[i]) == AK_LABEL)
+                fm_vs_add(d, fm_atom_compose(s->v[i], outer));
+            else
+                other = 1;
+        }
+        if (other)
+            fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+        return;
+    }
+    if (d->n + s->n > VSET_MAX) {
         for (uint32_t i = 0; i < s->n; i++)
             if (!no_ptr || atom_kind(s->v[i]) != AK_PTR)
                 fm_vs_add(d, fm_atom_compose(s->v[i], outer));
@@ -225,7 +309,7 @@ int fm_vs_equal(const vset *a, const vset *b)
 void fm_vs_copy(vset *d, const vset *s)
 {
     fm_vs_clear(d);
-    vs_reserve(d, s->n);
+    fm_vs_reserve(d, s->n);
     if (s->n)
         memcpy(d->v, s->v, s->n * sizeof *s->v);
     d->n = s->n;
@@ -240,7 +324,7 @@ void fm_vs_clear(vset *s)
 
 void fm_vs_free(vset *s)
 {
-    free(s->v);
+    vs_buf_put(s->v, s->cap);
     s->v = NULL;
     s->n = s->cap = 0;
     s->folded = 0;

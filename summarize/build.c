@@ -234,6 +234,15 @@ static void coarsen_records(fa *F)
     fm_locidx_free(&by);
 }
 
+/* a (n used of *cap) reallocated to n. */
+static void *fit(void *a, uint32_t n, uint32_t *cap, size_t size)
+{
+    if (!a || n >= *cap)
+        return a;
+    *cap = n ? n : 1;
+    return fm_xrealloc(a, *cap * size);
+}
+
 void fm_fa_build_summary(fa *F)
 {
     an *A = F->A;
@@ -274,6 +283,11 @@ void fm_fa_build_summary(fa *F)
     s->ret = r;
     compact_records(F);
     coarsen_records(F);
+    /* the summary is final: its record arrays lose their spare room */
+    s->stores = fit(s->stores, s->nstores, &s->capstores, sizeof *s->stores);
+    s->acc = fit(s->acc, s->nacc, &s->capacc, sizeof *s->acc);
+    s->idx = fit(s->idx, s->nidx, &s->capidx, sizeof *s->idx);
+    s->touch = fit(s->touch, s->ntouch, &s->captouch, sizeof *s->touch);
 }
 
 void fm_fa_free(fa *F)

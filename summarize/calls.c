@@ -163,23 +163,12 @@ static uint32_t pointer_targets(fa *F, const fm_event *e, const fm_func **out)
     return ok ? n : 0;
 }
 
-/* The profile's I/O and logging (functions, and methods of classes): they
- * keep no element state, whether flowmage sees their code or not. */
-static int no_state(const an *A, const fm_func *g)
-{
-    const fm_profile *p = A->prof;
-    return fm_strset_has(&p->no_state_functions, g->simple) ||
-           fm_strset_has(&p->no_state_functions, g->mangled) ||
-           fm_strset_has(&p->no_state_functions, g->printable) ||
-           (g->cls >= 0 && fm_type_derives_named(A->P, g->cls, &p->no_state_classes));
-}
-
 /* One body a call reaches: the profile's primitive, or its summary. */
 static void call_body(site *c, const fm_func *g)
 {
     fa *F = c->F;
     an *A = F->A;
-    if (no_state(A, g)) {
+    if (fm_fn_traits(A, g) & FT_NO_STATE) {
         fm_site_opaque(c, 0);
         return;
     }
@@ -216,7 +205,7 @@ void fm_fa_call(fa *F, uint32_t k)
     vcall vc = VC_RESOLVED;
     if (e->call_kind == FM_CALL_DIRECT) {
         if (!F->callee_known[k]) { /* name lookups once, not every iteration */
-            F->callee[k] = fm_program_func(A->P, e->callee, F->f->unit);
+            F->callee[k] = fm_program_callee(A->P, F->f, e);
             F->callee_known[k] = 1;
         }
         g[0] = F->callee[k];

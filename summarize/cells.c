@@ -23,8 +23,13 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
             break;
         case FM_OR_EVENT: {
             const vset *v = &F->val[x->index];
-            for (uint32_t k = 0; k < v->n; k++)
-                fm_vs_add(out, fm_atom_compose(v->v[k], af_of(x->flags)));
+            unsigned outer = af_of(x->flags);
+            /* one merge where it adds what the loop would (nothing folds) */
+            if (!outer && !out->folded && !v->folded && out->n + v->n <= VSET_MAX)
+                fm_vs_union(out, v);
+            else
+                for (uint32_t k = 0; k < v->n; k++)
+                    fm_vs_add(out, fm_atom_compose(v->v[k], outer));
             break;
         }
         case FM_OR_LOCAL:
@@ -237,6 +242,18 @@ static uint32_t cell_hash(uint32_t loc, uint64_t site)
     return (uint32_t)(h ^ (h >> 31));
 }
 
+/* Room for n more cells without moving them. */
+static void cells_reserve(fa *F, uint32_t n)
+{
+    if (F->ncells + n <= F->capcells)
+        return;
+    uint32_t cap = F->capcells ? F->capcells : 32;
+    while (cap < F->ncells + n)
+        cap *= 2;
+    F->cells = fm_xrealloc(F->cells, cap * sizeof *F->cells);
+    F->capcells = cap;
+}
+
 static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
 {
     if ((F->ncells + 1) * 2 > F->ncell_slots) {
@@ -284,12 +301,13 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
 {
     uint32_t n;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
-    int have_site = 0, same = 0;
+    int same = 0;
     for (uint32_t i = 0; i < n; i++) {
-        have_site |= F->cells[at[i]].site == site;
-        same |= fm_vs_equal(&F->cells[at[i]].val, v);
+        if (F->cells[at[i]].site == site)
+            return 0;
+        same = same || fm_vs_equal(&F->cells[at[i]].val, v);
     }
-    return !have_site && same;
+    return same;
 }
 
 static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen);
@@ -488,21 +506,20 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         return;
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
+    cells_reserve(F, n); /* each write adds at most one cell: none moves */
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = list[j];
         uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
         uint32_t gen = F->cells[i].gen + 1;
         uint64_t s = site * 1000003u ^ F->cells[i].site;
-        vset tmp = {0};
         if (gen > FM_COPY_GENERATIONS) { /* one place per copy, blurred */
-            gen = FM_COPY_GENERATIONS;
-            s = site * 1000003u ^ 0xC0B1ULL;
+            vset tmp = {0};
             fm_vs_blur(&tmp, &F->cells[i].val);
+            write_gen(F, d, site * 1000003u ^ 0xC0B1ULL, &tmp, FM_COPY_GENERATIONS);
+            fm_vs_free(&tmp);
         } else {
-            fm_vs_copy(&tmp, &F->cells[i].val); /* cells may move when adding */
+            write_gen(F, d, s, &F->cells[i].val, gen);
         }
-        write_gen(F, d, s, &tmp, gen);
-        fm_vs_free(&tmp);
     }
     free(list);
     if (fm_fa_liftable_root(A, src)) {
@@ -533,13 +550,11 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
     }
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
-    for (uint32_t j = 0; j < n; j++) {
+    for (uint32_t j = 0; j < n; j++) { /* records only: the cells stay put */
         uint32_t i = list[j];
-        vset v = {0};
-        fm_vs_copy(&v, &F->cells[i].val);
         uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
-        fm_fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &v, 0, anchor, gd, ev);
-        fm_vs_free(&v);
+        fm_fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &F->cells[i].val, 0,
+                    anchor, gd, ev);
     }
     free(list);
 }

@@ -46,6 +46,19 @@ static const fm_func *method_in(const an *A, int32_t t, const char *name, int sl
     return decl;
 }
 
+/* The function in slot s of class t's vtable (NULL if none): entry points
+ * and virtual calls ask per NF, the names are looked up once. */
+static const fm_func *slot_func(const an *A, int32_t t, uint32_t s)
+{
+    const fm_type *ty = fm_program_type_at(A->P, (size_t)t);
+    if (!A->slot_fn[t]) {
+        A->slot_fn[t] = fm_xcalloc(ty->nslots ? ty->nslots : 1, sizeof **A->slot_fn);
+        for (uint32_t k = 0; k < ty->nslots; k++)
+            A->slot_fn[t][k] = ty->slots[k] ? fm_program_func(A->P, ty->slots[k], 0) : NULL;
+    }
+    return A->slot_fn[t][s];
+}
+
 const fm_func *fm_class_slot_method(const an *A, int32_t t, uint32_t slot)
 {
     const fm_program *P = A->P;
@@ -53,7 +66,7 @@ const fm_func *fm_class_slot_method(const an *A, int32_t t, uint32_t slot)
         return NULL;
     const fm_type *ty = fm_program_type_at(P, (size_t)t);
     if (slot < ty->nslots && ty->slots[slot])
-        return fm_program_func(P, ty->slots[slot], 0);
+        return slot_func(A, t, slot);
     /* no vtable listing (-flto): the most-derived method with that slot */
     const fm_func *f = method_in(A, t, NULL, (int)slot);
     if (f)
@@ -73,7 +86,7 @@ const fm_func *fm_class_method_named(const an *A, int32_t t, const char *name)
     const fm_type *ty = fm_program_type_at(P, (size_t)t);
     /* prefer the vtable: it names the most-derived override */
     for (uint32_t s = 0; s < ty->nslots; s++) {
-        const fm_func *f = ty->slots[s] ? fm_program_func(P, ty->slots[s], 0) : NULL;
+        const fm_func *f = slot_func(A, t, s);
         if (f && !strcmp(f->simple, name))
             return f;
     }

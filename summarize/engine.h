@@ -107,13 +107,13 @@ typedef struct rec_touch {    /* a load through a pointer (pointer chasing) */
 typedef struct summary {
     vset ret;
     rec_store *stores;
-    uint32_t nstores;
+    uint32_t nstores, capstores; /* (caps: what records.c allocated) */
     rec_access *acc;
-    uint32_t nacc;
+    uint32_t nacc, capacc;
     rec_index *idx;
-    uint32_t nidx;
+    uint32_t nidx, capidx;
     rec_touch *touch;
-    uint32_t ntouch;
+    uint32_t ntouch, captouch;
     rec_touch *escape;        /* memory whose address reached code flowmage
                                  cannot see (it may be written later through
                                  a pointer of unknown origin) */
@@ -201,6 +201,12 @@ struct an {
     uint32_t **methods;       /* function indices per class (type index) */
     uint32_t *nmethods;
     int8_t *vclass_ctx;       /* per class: some NF context derives from it (-1: not known yet) */
+    const fm_func ***slot_fn; /* per class: its vtable's functions, looked up once */
+    struct site_pool *site_pool; /* call sites' memo tables for reuse (translate.c) */
+    uint8_t *fn_traits;       /* per function: FT_* bits, the profile's verdicts
+                                 on it (names looked up once) */
+    uint64_t *parser_params;  /* per function: parameters it hands to a parser as is
+                                 (bit 63: computed), keywords.c */
     uint8_t *framework_global;   /* per program global: the framework's own memory */
     int32_t *flow_state_globals; /* program global indices */
     uint32_t nflow_state_globals;
@@ -216,6 +222,11 @@ struct an {
 };
 
 void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
+/* The profile's verdicts on a function, by its names (computed once). */
+#define FT_KNOWN 1
+#define FT_NO_STATE 2  /* I/O or logging: keeps no element state */
+#define FT_PARSER 4    /* a configuration argument parser */
+unsigned fm_fn_traits(const an *A, const fm_func *g);
 void fm_an_free(an *A);
 
 /* Summary of f in the current context (computed on demand, cached); NULL

@@ -306,10 +306,13 @@ void fm_fa_analyse(an *A, const fm_func *f, summary *out)
     fm_fa_reach(&F, f);
     for (int iter = 0; iter < A->lim.iterations; iter++) {
         F.changed = 0;
-        for (uint32_t k = 0; k < f->nevents && !A->over_budget; k++)
+        /* the budget is checked after every event: past it, nothing this
+         * NF still computes is kept, so stop at once */
+        for (uint32_t k = 0; k < f->nevents && !A->over_budget; k++) {
             eval_event(&F, k);
-        if (A->lim.budget && A->work > A->lim.budget)
-            A->over_budget = 1;
+            if (A->lim.budget && A->work > A->lim.budget)
+                A->over_budget = 1;
+        }
         if (!F.changed || A->over_budget)
             break;
         if (iter == A->lim.iterations - 1)

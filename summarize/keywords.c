@@ -40,29 +40,40 @@ static void add_literals(walk *w, const fm_opnd *o)
         }
 }
 
-/* Parameter i of g reaches one of its parser calls as is (a helper taking
- * the keyword: helper(args, "RATE", &rate)). */
-static int passes_to_parser(walk *w, const fm_func *g, uint32_t i)
+/* The parameters of g that reach one of its parser calls as is (a helper
+ * taking the keyword: helper(args, "RATE", &rate)), as a mask of
+ * parameters 0..62 (bit 63: computed).  Every NF asks about the same
+ * helpers: the mask is kept per function. */
+static uint64_t parser_params(walk *w, const fm_func *g)
 {
+    an *A = w->A;
+    if (!A->parser_params)
+        A->parser_params = fm_xcalloc(fm_program_nfuncs(A->P) + 1, sizeof *A->parser_params);
+    uint64_t *m = &A->parser_params[g - fm_program_func_at(A->P, 0)];
+    if (*m)
+        return *m;
+    *m = 1ULL << 63;
     for (uint32_t k = 0; k < g->nevents; k++) {
         const fm_event *e = &g->events[k];
         if (e->kind != FM_EV_CALL || e->call_kind != FM_CALL_DIRECT)
             continue;
-        const fm_func *h = fm_program_func(w->A->P, e->callee, g->unit);
-        if (!h || !fm_parser_call(w->A, h))
+        const fm_func *h = fm_program_callee(A->P, g, e);
+        if (!h || !fm_parser_call(A, h))
             continue;
         for (uint32_t a = 0; a < e->nargs; a++)
-            for (uint32_t o = 0; o < e->args[a].n; o++)
-                if (e->args[a].v[o].kind == FM_OR_PARAM && e->args[a].v[o].index == i)
-                    return 1;
+            for (uint32_t o = 0; o < e->args[a].n; o++) {
+                const fm_origin *x = &e->args[a].v[o];
+                if (x->kind == FM_OR_PARAM)
+                    *m |= x->index < 63 ? 1ULL << x->index : 1ULL << 62;
+            }
     }
-    return 0;
+    return *m;
 }
 
 static const fm_func *callee(walk *w, const fm_func *f, const fm_event *e)
 {
     if (e->call_kind == FM_CALL_DIRECT)
-        return fm_program_func(w->A->P, e->callee, f->unit);
+        return fm_program_callee(w->A->P, f, e);
     if (e->call_kind == FM_CALL_VIRTUAL && fm_type_derives(w->A->P, w->cls, e->vclass))
         return fm_class_slot_method(w->A, w->cls, e->vslot);
     return NULL;
@@ -90,8 +101,9 @@ static void visit(walk *w, const fm_func *f, int depth)
                 add_literals(w, &e->args[a]);
             continue;
         }
+        uint64_t pp = parser_params(w, g);
         for (uint32_t a = 0; a < e->nargs; a++)
-            if (passes_to_parser(w, g, a))
+            if (pp >> (a < 62 ? a : 62) & 1)
                 add_literals(w, &e->args[a]);
         visit(w, g, depth + 1);
     }

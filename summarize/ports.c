@@ -76,6 +76,9 @@ static summary *port_view(const summary *sm, int param, int port)
     v->idx = fm_xmalloc((sm->nidx + 1) * sizeof *v->idx);
     v->acc = fm_xmalloc((sm->nacc + 1) * sizeof *v->acc);
     v->nstores = v->nidx = 0;
+    v->capstores = sm->nstores + 1;
+    v->capidx = sm->nidx + 1;
+    v->capacc = sm->nacc + 1;
     for (uint32_t i = 0; i < sm->nstores; i++)
         if (!dead(&sm->stores[i].gd, param, port))
             v->stores[v->nstores++] = sm->stores[i];

@@ -316,7 +316,34 @@ int fm_site_builtin(site *c, const char *name)
     return 0;
 }
 
+/* The profile's I/O and logging (functions, and methods of classes): they
+ * keep no element state, whether flowmage sees their code or not. */
+static int no_state(const an *A, const fm_func *g)
+{
+    const fm_profile *p = A->prof;
+    return fm_strset_has(&p->no_state_functions, g->simple) ||
+           fm_strset_has(&p->no_state_functions, g->mangled) ||
+           fm_strset_has(&p->no_state_functions, g->printable) ||
+           (g->cls >= 0 && fm_type_derives_named(A->P, g->cls, &p->no_state_classes));
+}
+
+static int parser_call(const an *A, const fm_func *g);
+
+unsigned fm_fn_traits(const an *A, const fm_func *g)
+{
+    uint8_t *t = &A->fn_traits[g - fm_program_func_at(A->P, 0)];
+    if (!*t)
+        *t = (uint8_t)(FT_KNOWN | (no_state(A, g) ? FT_NO_STATE : 0) |
+                       (parser_call(A, g) ? FT_PARSER : 0));
+    return *t;
+}
+
 int fm_parser_call(an *A, const fm_func *g)
+{
+    return (fm_fn_traits(A, g) & FT_PARSER) != 0;
+}
+
+static int parser_call(const an *A, const fm_func *g)
 {
     const fm_profile *p = A->prof;
     if (fm_strset_has(&p->parser_functions, g->simple) ||

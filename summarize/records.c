@@ -21,10 +21,7 @@ static void guard_atoms(vset *d, const vset *s)
         unsigned k = atom_kind(s->v[i]);
         if (k != AK_TRES && k != AK_CONTENT && k != AK_PARAM)
             continue;
-        if (d->n == d->cap) {
-            d->cap = d->cap ? d->cap * 2 : 4;
-            d->v = fm_xrealloc(d->v, d->cap * sizeof *d->v);
-        }
+        fm_vs_reserve(d, d->n + 1);
         d->v[d->n++] = s->v[i];
     }
 }
@@ -155,6 +152,16 @@ void fm_merge_guards(guards *into, const guards *gd, int first)
     }
 }
 
+/* Room for one more record in *v (n used, *cap allocated): doubling, as
+ * summaries grow one record at a time. */
+static void *grow_records(void *v, uint32_t n, uint32_t *cap, size_t size)
+{
+    if (n < *cap)
+        return v;
+    *cap = *cap ? *cap * 2 : 8;
+    return fm_xrealloc(v, *cap * size);
+}
+
 static void index_record(locidx *ix, uint32_t loc, uint32_t i)
 {
     fm_locidx_add(ix, loc, i);
@@ -208,7 +215,7 @@ static rec_store *store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg
             return r;
         }
     }
-    s->stores = fm_xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
+    s->stores = grow_records(s->stores, s->nstores, &s->capstores, sizeof *s->stores);
     rec_store *r = &s->stores[s->nstores];
     memset(r, 0, sizeof *r);
     r->id = id;
@@ -239,7 +246,7 @@ rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api 
             return r;
         }
     }
-    s->acc = fm_xrealloc(s->acc, (s->nacc + 1) * sizeof *s->acc);
+    s->acc = grow_records(s->acc, s->nacc, &s->capacc, sizeof *s->acc);
     rec_access *r = &s->acc[s->nacc];
     memset(r, 0, sizeof *r);
     r->id = id;
@@ -276,7 +283,7 @@ void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write
             return;
         }
     }
-    s->idx = fm_xrealloc(s->idx, (s->nidx + 1) * sizeof *s->idx);
+    s->idx = grow_records(s->idx, s->nidx, &s->capidx, sizeof *s->idx);
     rec_index *r = &s->idx[s->nidx];
     memset(r, 0, sizeof *r);
     r->id = id;
@@ -310,7 +317,7 @@ void fm_fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev)
     fm_locidx_get(&F->touch_ix, loc, &n);
     if (n)
         return;
-    s->touch = fm_xrealloc(s->touch, (s->ntouch + 1) * sizeof *s->touch);
+    s->touch = grow_records(s->touch, s->ntouch, &s->captouch, sizeof *s->touch);
     s->touch[s->ntouch] = (rec_touch){id, loc, ev};
     index_record(&F->touch_ix, loc, s->ntouch++);
     F->changed = 1;

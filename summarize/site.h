@@ -14,6 +14,7 @@
  * again every round: each atom is translated once per site and round. */
 typedef struct tmemo {
     atom a;                  /* 0: empty slot */
+    uint32_t epoch;          /* the slot is empty unless it is the site's */
     uint32_t wgen;           /* caller memory generation it was read at,
                                 or last found unchanged at (contents) */
     long work;               /* what reading it counted against the budget */
@@ -26,12 +27,15 @@ typedef struct tmemo {
 typedef struct mkey {
     const void *src;         /* NULL: empty slot */
     uint64_t h;
+    uint32_t epoch;          /* the slot is empty unless it is the table's */
 } mkey;
 
 typedef struct mtab {
     char *e;
     uint32_t n, used;
+    uint32_t epoch;
     size_t size;             /* of one entry */
+    void (*drop)(void *entry); /* frees what an entry holds */
 } mtab;
 
 typedef struct site {
@@ -42,14 +46,17 @@ typedef struct site {
     vset *args;
     uint32_t nargs;
     tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
-    uint32_t nmemo, usedmemo;
+    uint32_t nmemo, usedmemo, epoch;
     mtab gm;                 /* the same for guards (gmemo) */
     mtab vm;                 /* and for whole value sets (vmemo) */
     guards scratch;          /* guards not kept */
 } site;
 
-/* translate.c */
+/* translate.c.  The memo tables of a site come from, and go back to, a
+ * small pool: a site's slots are told from an earlier site's by an epoch,
+ * so a table is reused without being cleared (nor its buffers freed). */
 void fm_site_memo_init(site *c);
+void fm_site_pool_free(an *A);
 void fm_site_apply_summary(site *c, const fm_func *g, const summary *S);
 void fm_site_memo_free(site *c);
 

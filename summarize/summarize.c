@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "site.h"
 
 int fm_nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
 
@@ -37,7 +37,13 @@ static int member_store(const fm_event *e)
 static void fptr_through_call(an *A, const fm_func *f, const fm_event *call, uint32_t *cap)
 {
     const fm_program *P = A->P;
-    const fm_func *h = fm_program_func(P, call->callee, f->unit);
+    int has_func = 0; /* most calls pass no function's address: no lookup */
+    for (uint32_t a = 0; a < call->nargs && !has_func; a++)
+        for (uint32_t o = 0; o < call->args[a].n; o++)
+            has_func |= call->args[a].v[o].kind == FM_OR_FUNC;
+    if (!has_func)
+        return;
+    const fm_func *h = fm_program_callee(P, f, call);
     if (!h || (h->flags & FM_FN_DECL))
         return;
     for (uint32_t a = 0; a < call->nargs; a++)
@@ -113,6 +119,8 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     size_t nt = fm_program_ntypes(P);
     A->methods = fm_xcalloc(nt ? nt : 1, sizeof *A->methods);
     A->nmethods = fm_xcalloc(nt ? nt : 1, sizeof *A->nmethods);
+    A->slot_fn = fm_xcalloc(nt ? nt : 1, sizeof *A->slot_fn);
+    A->fn_traits = fm_xcalloc(fm_program_nfuncs(P) + 1, 1);
     A->vclass_ctx = fm_xmalloc(nt ? nt : 1);
     memset(A->vclass_ctx, -1, nt ? nt : 1);
     for (size_t i = 0; i < fm_program_nfuncs(P); i++) {
@@ -176,6 +184,7 @@ int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen)
 
 void fm_an_free(an *A)
 {
+    fm_site_pool_free(A);
     for (uint32_t i = 0; i < A->ncache; i++)
         fm_fsum_free(&A->cache[i].s);
     free(A->cache);
@@ -194,8 +203,13 @@ void fm_an_free(an *A)
     free(A->labels);
     free(A->flow_state_globals);
     free(A->framework_global);
-    for (size_t i = 0; i < fm_program_ntypes(A->P); i++)
+    for (size_t i = 0; i < fm_program_ntypes(A->P); i++) {
         free(A->methods[i]);
+        free(A->slot_fn[i]);
+    }
+    free(A->slot_fn);
+    free(A->parser_params);
+    free(A->fn_traits);
     free(A->methods);
     free(A->nmethods);
     free(A->vclass_ctx);

@@ -220,14 +220,21 @@ static void translate_atom(site *c, atom a, vset *out)
     }
 }
 
+static int memo_live(const site *c, const tmemo *m)
+{
+    return m->a && m->epoch == c->epoch;
+}
+
 static tmemo *memo_slot(site *c, atom a)
 {
     if ((c->usedmemo + 1) * 2 > c->nmemo) {
         uint32_t ns = c->nmemo ? c->nmemo * 2 : 16;
         tmemo *m = fm_xcalloc(ns, sizeof *m);
         for (uint32_t i = 0; i < c->nmemo; i++) {
-            if (!c->memo[i].a)
+            if (!memo_live(c, &c->memo[i])) {
+                fm_vs_free(&c->memo[i].out); /* an earlier site's */
                 continue;
+            }
             uint32_t h = (uint32_t)((c->memo[i].a * 0x9E3779B97F4A7C15ULL) >> 32) & (ns - 1);
             while (m[h].a)
                 h = (h + 1) & (ns - 1);
@@ -238,7 +245,7 @@ static tmemo *memo_slot(site *c, atom a)
         c->nmemo = ns;
     }
     uint32_t h = (uint32_t)((a * 0x9E3779B97F4A7C15ULL) >> 32) & (c->nmemo - 1);
-    while (c->memo[h].a && c->memo[h].a != a)
+    while (memo_live(c, &c->memo[h]) && c->memo[h].a != a)
         h = (h + 1) & (c->nmemo - 1);
     return &c->memo[h];
 }
@@ -275,13 +282,15 @@ static void translate_each(site *c, const vset *in, vset *out)
             continue;
         }
         tmemo *m = memo_slot(c, a);
-        if (m->a && k == AK_CONTENT && m->wgen != F->wgen && !content_changed(F, m)) {
+        int live = memo_live(c, m);
+        if (live && k == AK_CONTENT && m->wgen != F->wgen && !content_changed(F, m)) {
             m->wgen = F->wgen; /* the memory grew elsewhere */
             F->A->work += m->work; /* the budget counts the reads it stands for */
-        } else if (!m->a || (k == AK_CONTENT && m->wgen != F->wgen)) {
-            if (!m->a)
+        } else if (!live || (k == AK_CONTENT && m->wgen != F->wgen)) {
+            if (!live)
                 c->usedmemo++;
             m->a = a;
+            m->epoch = c->epoch;
             m->wgen = F->wgen;
             fm_vs_clear(&m->out);
             long w0 = F->A->work;
@@ -295,6 +304,11 @@ static void translate_each(site *c, const vset *in, vset *out)
     }
 }
 
+static int mtab_live(const mtab *t, const mkey *k)
+{
+    return k->src && k->epoch == t->epoch;
+}
+
 /* The entry for `in` (claimed, *fresh set, if it has none yet). */
 static void *mtab_slot(mtab *t, const void *in, uint64_t h,
                        int (*same)(const void *, const void *), int *fresh)
@@ -304,10 +318,12 @@ static void *mtab_slot(mtab *t, const void *in, uint64_t h,
         char *e = fm_xcalloc(ns, t->size);
         for (uint32_t i = 0; i < t->n; i++) {
             const mkey *k = (const mkey *)(t->e + i * t->size);
-            if (!k->src)
+            if (!mtab_live(t, k)) {
+                t->drop(t->e + i * t->size); /* an earlier site's */
                 continue;
+            }
             uint32_t p = (uint32_t)(k->h >> 32) & (ns - 1);
-            while (((const mkey *)(e + p * t->size))->src)
+            while (((const mkey *)(e + p * t->size))->src) /* all live here */
                 p = (p + 1) & (ns - 1);
             memcpy(e + p * t->size, k, t->size);
         }
@@ -317,10 +333,11 @@ static void *mtab_slot(mtab *t, const void *in, uint64_t h,
     }
     for (uint32_t p = (uint32_t)(h >> 32) & (t->n - 1);; p = (p + 1) & (t->n - 1)) {
         mkey *k = (mkey *)(t->e + p * t->size);
-        *fresh = !k->src;
+        *fresh = !mtab_live(t, k);
         if (*fresh) {
             k->src = in;
             k->h = h;
+            k->epoch = t->epoch;
             t->used++;
             return k;
         }
@@ -382,24 +399,103 @@ static void translate_atoms(site *c, const vset *in, vset *out)
     add_all(out, &m->out);
 }
 
+static void drop_gmemo(void *e) { fm_guards_free(&((gmemo *)e)->out); }
+static void drop_vmemo(void *e) { fm_vs_free(&((vmemo *)e)->out); }
+
+#define POOL 4            /* tables kept per kind */
+#define POOL_MAX_N 512    /* larger tables are freed, not kept */
+
+typedef struct site_pool {
+    tmemo *memo[POOL];
+    uint32_t nmemo[POOL], epoch[POOL];
+    uint32_t nm;
+    mtab gm[POOL], vm[POOL];
+    uint32_t ngm, nvm;
+} site_pool;
+
+static void memo_table_free(tmemo *m, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        fm_vs_free(&m[i].out);
+    free(m);
+}
+
+static void mtab_free(mtab *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        t->drop(t->e + i * t->size);
+    free(t->e);
+}
+
+/* A pooled table (used 0, a new epoch), else an empty one. */
+static void mtab_take(mtab *pool, uint32_t *np, mtab *t, size_t size, void (*drop)(void *))
+{
+    if (*np) {
+        *t = pool[--*np];
+        t->used = 0;
+        t->epoch++;
+    } else {
+        *t = (mtab){NULL, 0, 0, 1, size, drop};
+    }
+}
+
+static void mtab_give(mtab *pool, uint32_t *np, mtab *t)
+{
+    if (t->e && t->n <= POOL_MAX_N && *np < POOL)
+        pool[(*np)++] = *t;
+    else
+        mtab_free(t);
+}
+
 void fm_site_memo_init(site *c)
 {
-    c->gm.size = sizeof(gmemo);
-    c->vm.size = sizeof(vmemo);
+    an *A = c->F->A;
+    if (!A->site_pool)
+        A->site_pool = fm_xcalloc(1, sizeof *A->site_pool);
+    site_pool *p = A->site_pool;
+    if (p->nm) {
+        p->nm--;
+        c->memo = p->memo[p->nm];
+        c->nmemo = p->nmemo[p->nm];
+        c->epoch = p->epoch[p->nm] + 1;
+    } else {
+        c->memo = NULL;
+        c->nmemo = 0;
+        c->epoch = 1;
+    }
+    c->usedmemo = 0;
+    mtab_take(p->gm, &p->ngm, &c->gm, sizeof(gmemo), drop_gmemo);
+    mtab_take(p->vm, &p->nvm, &c->vm, sizeof(vmemo), drop_vmemo);
 }
 
 void fm_site_memo_free(site *c)
 {
-    for (uint32_t i = 0; i < c->nmemo; i++)
-        fm_vs_free(&c->memo[i].out);
-    free(c->memo);
-    for (uint32_t i = 0; i < c->gm.n; i++)
-        fm_guards_free(&((gmemo *)(c->gm.e + i * c->gm.size))->out);
-    free(c->gm.e);
-    for (uint32_t i = 0; i < c->vm.n; i++)
-        fm_vs_free(&((vmemo *)(c->vm.e + i * c->vm.size))->out);
-    free(c->vm.e);
+    site_pool *p = c->F->A->site_pool;
+    if (c->memo && c->nmemo <= POOL_MAX_N && p->nm < POOL) {
+        p->memo[p->nm] = c->memo;
+        p->nmemo[p->nm] = c->nmemo;
+        p->epoch[p->nm++] = c->epoch;
+    } else {
+        memo_table_free(c->memo, c->nmemo);
+    }
+    mtab_give(p->gm, &p->ngm, &c->gm);
+    mtab_give(p->vm, &p->nvm, &c->vm);
     fm_guards_free(&c->scratch);
+}
+
+void fm_site_pool_free(an *A)
+{
+    site_pool *p = A->site_pool;
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->nm; i++)
+        memo_table_free(p->memo[i], p->nmemo[i]);
+    for (uint32_t i = 0; i < p->ngm; i++)
+        mtab_free(&p->gm[i]);
+    for (uint32_t i = 0; i < p->nvm; i++)
+        mtab_free(&p->vm[i]);
+    free(p);
+    A->site_pool = NULL;
 }
 
 /* A constant's value (a flag the caller passes as a literal). */
