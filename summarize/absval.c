@@ -50,31 +50,27 @@ static unsigned merge_flags(unsigned a, unsigned b)
  * going back to malloc.  Under AddressSanitizer they do go back, so that
  * it still sees every use of a dropped set. */
 #if defined(__SANITIZE_ADDRESS__)
-#define VS_CLASSES 0
+#define VS_POOLED 0
 #else
-#define VS_CLASSES 6
+#define VS_POOLED 6
 #endif
-#if VS_CLASSES
-static _Thread_local atom *vs_free_list[VS_CLASSES];
-#endif
+static _Thread_local atom *vs_free_list[6];
 
 /* The free list of a buffer of cap atoms (a power of two from 4), or -1. */
 static int vs_class(uint32_t cap)
 {
     int k = __builtin_ctz(cap) - 2;
-    return k < VS_CLASSES ? k : -1;
+    return k < VS_POOLED ? k : -1;
 }
 
 static atom *vs_buf_get(uint32_t cap)
 {
-#if VS_CLASSES
     int k = vs_class(cap);
     if (k >= 0 && vs_free_list[k]) {
         atom *b = vs_free_list[k];
         memcpy(&vs_free_list[k], b, sizeof(atom *));
         return b;
     }
-#endif
     return fm_xmalloc(cap * sizeof(atom));
 }
 
@@ -82,14 +78,12 @@ static void vs_buf_put(atom *b, uint32_t cap)
 {
     if (!b)
         return;
-#if VS_CLASSES
     int k = vs_class(cap);
     if (k >= 0) {
         memcpy(b, &vs_free_list[k], sizeof(atom *));
         vs_free_list[k] = b;
         return;
     }
-#endif
     free(b);
 }
 
