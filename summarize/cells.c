@@ -254,6 +254,20 @@ static void cells_reserve(fa *F, uint32_t n)
     F->capcells = cap;
 }
 
+/* The cell of (loc, site), or NULL. */
+static cell *cell_find(fa *F, uint32_t loc, uint64_t site)
+{
+    if (!F->ncell_slots)
+        return NULL;
+    for (uint32_t h = cell_hash(loc, site) & (F->ncell_slots - 1); F->cell_slots[h];
+         h = (h + 1) & (F->ncell_slots - 1)) {
+        cell *c = &F->cells[F->cell_slots[h] - 1];
+        if (c->loc == loc && c->site == site)
+            return c;
+    }
+    return NULL;
+}
+
 static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
 {
     if ((F->ncells + 1) * 2 > F->ncell_slots) {
@@ -299,15 +313,14 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
  * no alternative (and sites multiply through deep call trees). */
 static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
 {
+    if (cell_find(F, loc, site))
+        return 0;
     uint32_t n;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
-    int same = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (F->cells[at[i]].site == site)
-            return 0;
-        same = same || fm_vs_equal(&F->cells[at[i]].val, v);
-    }
-    return same;
+    for (uint32_t i = 0; i < n; i++)
+        if (fm_vs_equal(&F->cells[at[i]].val, v))
+            return 1;
+    return 0;
 }
 
 static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen);
