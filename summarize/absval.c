@@ -147,6 +147,25 @@ static void vs_fold(vset *s)
         fm_vs_add(s, mk_atom(AK_UNKNOWN, 0, 0));
 }
 
+/* The atoms of s (but its pointers if no_ptr), composed with outer, added
+ * to a folded d: fm_vs_add turns every atom but a label into one
+ * "unknown", so the labels are added, and that "unknown" once. */
+static int add_to_folded(vset *d, const vset *s, unsigned outer, int no_ptr)
+{
+    int grew = 0, other = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (no_ptr && atom_kind(s->v[i]) == AK_PTR)
+            continue;
+        if (atom_kind(s->v[i]) == AK_LABEL)
+            grew |= fm_vs_add(d, fm_atom_compose(s->v[i], outer));
+        else
+            other = 1;
+    }
+    if (other)
+        grew |= fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+    return grew;
+}
+
 int fm_vs_union(vset *d, const vset *s)
 {
     if (d == s || s->n == 0)
@@ -158,20 +177,8 @@ int fm_vs_union(vset *d, const vset *s)
         vs_fold(d);
         return 1;
     }
-    if (d->folded) {
-        /* fm_vs_add turns every atom but a label into one "unknown":
-         * add the labels, and that "unknown" once */
-        int grew = 0, other = 0;
-        for (uint32_t i = 0; i < s->n; i++) {
-            if (atom_kind(s->v[i]) == AK_LABEL)
-                grew |= fm_vs_add(d, s->v[i]);
-            else
-                other = 1;
-        }
-        if (other)
-            grew |= fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
-        return grew;
-    }
+    if (d->folded)
+        return add_to_folded(d, s, 0, 0);
     if (s->n <= 2) {
         int grew = 0;
         for (uint32_t i = 0; i < s->n; i++)
@@ -246,24 +253,18 @@ static inline void composed_copy(vset *t, const vset *s, unsigned outer, int no_
  * merge folds differently past it); else in bulk. */
 void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
 {
-    if (d->folded) { /* as fm_vs_union: the labels, and one "unknown" */
-        int other = 0;
-        for (uint32_t i = 0; i < s->n; i++) {
-            if (no_ptr && atom_kind(s->v[i]) == AK_PTR)
-                continue;
-            if (atom_kind(s->v[i]) == AK_LABEL)
-                fm_vs_add(d, fm_atom_compose(s->v[i], outer));
-            else
-                other = 1;
-        }
-        if (other)
-            fm_vs_add(d, mk_atom(AK_UNKNOWN, 0, 0));
+    if (d->folded) {
+        add_to_folded(d, s, outer, no_ptr);
         return;
     }
     if (d->n + s->n > VSET_MAX) {
         for (uint32_t i = 0; i < s->n; i++)
             if (!no_ptr || atom_kind(s->v[i]) != AK_PTR)
                 fm_vs_add(d, fm_atom_compose(s->v[i], outer));
+        return;
+    }
+    if (!outer && !no_ptr && !s->folded) { /* nothing to compose: merge s itself */
+        fm_vs_union(d, s);
         return;
     }
     vset t = {0};

@@ -296,8 +296,6 @@ void fm_fa_free(fa *F)
     for (uint32_t i = 0; i < F->f->nevents; i++)
         fm_vs_free(&F->val[i]);
     free(F->val);
-    free(F->callee);
-    free(F->callee_known);
     free(F->reached);
     for (uint32_t i = 0; i < F->ncells; i++)
         fm_vs_free(&F->cells[i].val);

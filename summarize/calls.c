@@ -204,11 +204,7 @@ void fm_fa_call(fa *F, uint32_t k)
     uint32_t ng = 0;
     vcall vc = VC_RESOLVED;
     if (e->call_kind == FM_CALL_DIRECT) {
-        if (!F->callee_known[k]) { /* name lookups once, not every iteration */
-            F->callee[k] = fm_program_callee(A->P, F->f, e);
-            F->callee_known[k] = 1;
-        }
-        g[0] = F->callee[k];
+        g[0] = fm_program_callee(A->P, F->f, e); /* looked up once per call event */
         ng = g[0] != NULL;
     } else if (e->call_kind == FM_CALL_VIRTUAL) {
         vc = resolve_virtual(F, e, g, &ng);

@@ -22,14 +22,7 @@ void fm_fa_operand(fa *F, const fm_opnd *o, vset *out)
             fm_vs_add(out, mk_atom(AK_PTR, 0, fm_loc_root(A, LR_SLOT, x->index)));
             break;
         case FM_OR_EVENT: {
-            const vset *v = &F->val[x->index];
-            unsigned outer = af_of(x->flags);
-            /* one merge where it adds what the loop would (nothing folds) */
-            if (!outer && !out->folded && !v->folded && out->n + v->n <= VSET_MAX)
-                fm_vs_union(out, v);
-            else
-                for (uint32_t k = 0; k < v->n; k++)
-                    fm_vs_add(out, fm_atom_compose(v->v[k], outer));
+            fm_vs_union_composed(out, &F->val[x->index], af_of(x->flags), 0);
             break;
         }
         case FM_OR_LOCAL:

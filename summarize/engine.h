@@ -281,8 +281,6 @@ typedef struct fa {
     int changed;
     uint32_t wgen;            /* bumped whenever a cell's value grows */
     const fm_func **reached;  /* out->reach as a hash set (512 slots) */
-    const fm_func **callee;   /* per call event, resolved once (direct calls) */
-    uint8_t *callee_known;
     uint32_t **tres_map;      /* per call event: callee access -> ours */
     uint32_t *tres_n;
     int overflow;             /* a pointer had more targets than lim.targets */

@@ -40,19 +40,11 @@ static void add_literals(walk *w, const fm_opnd *o)
         }
 }
 
-/* The parameters of g that reach one of its parser calls as is (a helper
- * taking the keyword: helper(args, "RATE", &rate)), as a mask of
- * parameters 0..62 (bit 63: computed).  Every NF asks about the same
- * helpers: the mask is kept per function. */
-static uint64_t parser_params(walk *w, const fm_func *g)
+/* The parameters base..base+62 of g that reach one of its parser calls as
+ * is (a helper taking the keyword: helper(args, "RATE", &rate)), as a mask. */
+static uint64_t parser_params_from(an *A, const fm_func *g, uint32_t base)
 {
-    an *A = w->A;
-    if (!A->parser_params)
-        A->parser_params = fm_xcalloc(fm_program_nfuncs(A->P) + 1, sizeof *A->parser_params);
-    uint64_t *m = &A->parser_params[g - fm_program_func_at(A->P, 0)];
-    if (*m)
-        return *m;
-    *m = 1ULL << 63;
+    uint64_t m = 0;
     for (uint32_t k = 0; k < g->nevents; k++) {
         const fm_event *e = &g->events[k];
         if (e->kind != FM_EV_CALL || e->call_kind != FM_CALL_DIRECT)
@@ -63,11 +55,24 @@ static uint64_t parser_params(walk *w, const fm_func *g)
         for (uint32_t a = 0; a < e->nargs; a++)
             for (uint32_t o = 0; o < e->args[a].n; o++) {
                 const fm_origin *x = &e->args[a].v[o];
-                if (x->kind == FM_OR_PARAM)
-                    *m |= x->index < 63 ? 1ULL << x->index : 1ULL << 62;
+                if (x->kind == FM_OR_PARAM && x->index >= base && x->index - base < 63)
+                    m |= 1ULL << (x->index - base);
             }
     }
-    return *m;
+    return m;
+}
+
+/* Whether parameter i of g reaches a parser call.  Every NF asks about the
+ * same helpers: the answer for parameters 0..62 is kept per function (bit
+ * 63: computed). */
+static int passes_to_parser(an *A, const fm_func *g, uint32_t i)
+{
+    if (i >= 63)
+        return (int)(parser_params_from(A, g, i) & 1);
+    uint64_t *m = &A->parser_params[g - fm_program_func_at(A->P, 0)];
+    if (!*m)
+        *m = 1ULL << 63 | parser_params_from(A, g, 0);
+    return (int)(*m >> i & 1);
 }
 
 static const fm_func *callee(walk *w, const fm_func *f, const fm_event *e)
@@ -101,9 +106,8 @@ static void visit(walk *w, const fm_func *f, int depth)
                 add_literals(w, &e->args[a]);
             continue;
         }
-        uint64_t pp = parser_params(w, g);
         for (uint32_t a = 0; a < e->nargs; a++)
-            if (pp >> (a < 62 ? a : 62) & 1)
+            if (passes_to_parser(w->A, g, a))
                 add_literals(w, &e->args[a]);
         visit(w, g, depth + 1);
     }

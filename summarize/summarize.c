@@ -121,6 +121,7 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->nmethods = fm_xcalloc(nt ? nt : 1, sizeof *A->nmethods);
     A->slot_fn = fm_xcalloc(nt ? nt : 1, sizeof *A->slot_fn);
     A->fn_traits = fm_xcalloc(fm_program_nfuncs(P) + 1, 1);
+    A->parser_params = fm_xcalloc(fm_program_nfuncs(P) + 1, sizeof *A->parser_params);
     A->vclass_ctx = fm_xmalloc(nt ? nt : 1);
     memset(A->vclass_ctx, -1, nt ? nt : 1);
     for (size_t i = 0; i < fm_program_nfuncs(P); i++) {

@@ -406,8 +406,7 @@ static void drop_vmemo(void *e) { fm_vs_free(&((vmemo *)e)->out); }
 #define POOL_MAX_N 512    /* larger tables are freed, not kept */
 
 typedef struct site_pool {
-    tmemo *memo[POOL];
-    uint32_t nmemo[POOL], epoch[POOL];
+    struct { tmemo *e; uint32_t n, epoch; } memo[POOL];
     uint32_t nm;
     mtab gm[POOL], vm[POOL];
     uint32_t ngm, nvm;
@@ -455,9 +454,9 @@ void fm_site_memo_init(site *c)
     site_pool *p = A->site_pool;
     if (p->nm) {
         p->nm--;
-        c->memo = p->memo[p->nm];
-        c->nmemo = p->nmemo[p->nm];
-        c->epoch = p->epoch[p->nm] + 1;
+        c->memo = p->memo[p->nm].e;
+        c->nmemo = p->memo[p->nm].n;
+        c->epoch = p->memo[p->nm].epoch + 1;
     } else {
         c->memo = NULL;
         c->nmemo = 0;
@@ -472,9 +471,9 @@ void fm_site_memo_free(site *c)
 {
     site_pool *p = c->F->A->site_pool;
     if (c->memo && c->nmemo <= POOL_MAX_N && p->nm < POOL) {
-        p->memo[p->nm] = c->memo;
-        p->nmemo[p->nm] = c->nmemo;
-        p->epoch[p->nm++] = c->epoch;
+        p->memo[p->nm].e = c->memo;
+        p->memo[p->nm].n = c->nmemo;
+        p->memo[p->nm++].epoch = c->epoch;
     } else {
         memo_table_free(c->memo, c->nmemo);
     }
@@ -489,7 +488,7 @@ void fm_site_pool_free(an *A)
     if (!p)
         return;
     for (uint32_t i = 0; i < p->nm; i++)
-        memo_table_free(p->memo[i], p->nmemo[i]);
+        memo_table_free(p->memo[i].e, p->memo[i].n);
     for (uint32_t i = 0; i < p->ngm; i++)
         mtab_free(&p->gm[i]);
     for (uint32_t i = 0; i < p->nvm; i++)
