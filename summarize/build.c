@@ -173,6 +173,85 @@ static void compact_records(fa *F)
     fm_locidx_free(&by);
 }
 
+/* The allocated objects (LR_HEAP roots) a value points into, added to
+ * seen and to the work list once. */
+static void reach_heap(const an *A, const vset *v, locidx *seen, uint32_t **work, uint32_t *nw,
+                       uint32_t *cap)
+{
+    for (uint32_t i = 0; i < v->n; i++) {
+        unsigned k = atom_kind(v->v[i]);
+        if (k != AK_PTR && k != AK_CONTENT)
+            continue;
+        uint32_t root = fm_loc_get(A, (uint32_t)atom_payload(v->v[i]))->root;
+        uint32_t n;
+        if (fm_loc_get(A, root)->kind != LR_HEAP || (fm_locidx_get(seen, root, &n), n))
+            continue;
+        fm_locidx_add(seen, root, 0);
+        if (*nw == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            *work = fm_xrealloc(*work, *cap * sizeof **work);
+        }
+        (*work)[(*nw)++] = root;
+    }
+}
+
+/* Writes into objects the code allocated that no caller can reach: no
+ * pointer to them is returned, stored in memory callers see, part of a
+ * key or of an index, or handed to code flowmage cannot see.  An
+ * allocated object is never an element's state (nf.c), so such writes
+ * only cost every caller their translation. */
+static void drop_unreachable_heap(fa *F)
+{
+    an *A = F->A;
+    summary *s = F->out;
+    locidx seen = {0}, heap = {0};
+    uint32_t *work = NULL, nw = 0, cap = 0;
+    reach_heap(A, &s->ret, &seen, &work, &nw, &cap);
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        uint32_t root = fm_loc_get(A, s->stores[i].loc)->root;
+        if (fm_loc_get(A, root)->kind == LR_HEAP)
+            fm_locidx_add(&heap, root, i);
+        else
+            reach_heap(A, &s->stores[i].val, &seen, &work, &nw, &cap);
+    }
+    for (uint32_t i = 0; i < s->nacc; i++) {
+        reach_heap(A, &s->acc[i].k.unresolved, &seen, &work, &nw, &cap);
+        for (uint32_t p = 0; p < s->acc[i].k.npos; p++)
+            reach_heap(A, &s->acc[i].k.pos[p].val, &seen, &work, &nw, &cap);
+    }
+    for (uint32_t i = 0; i < s->nidx; i++)
+        reach_heap(A, &s->idx[i].idx, &seen, &work, &nw, &cap);
+    for (uint32_t i = 0; i < s->nescape; i++) {
+        vset v = {0};
+        fm_vs_add(&v, mk_atom(AK_PTR, 0, s->escape[i].loc));
+        reach_heap(A, &v, &seen, &work, &nw, &cap);
+        fm_vs_free(&v);
+    }
+    while (nw > 0) { /* what reachable objects point to */
+        uint32_t n;
+        const uint32_t *in = fm_locidx_get(&heap, work[--nw], &n);
+        for (uint32_t j = 0; j < n; j++)
+            reach_heap(A, &s->stores[in[j]].val, &seen, &work, &nw, &cap);
+    }
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < s->nstores; i++) {
+        rec_store *r = &s->stores[i];
+        uint32_t root = fm_loc_get(A, r->loc)->root, n;
+        if (fm_loc_get(A, root)->kind == LR_HEAP && (fm_locidx_get(&seen, root, &n), !n)) {
+            fm_vs_free(&r->val);
+            fm_guards_free(&r->gd);
+            continue;
+        }
+        if (keep != i)
+            s->stores[keep] = *r;
+        keep++;
+    }
+    s->nstores = keep;
+    free(work);
+    fm_locidx_free(&seen);
+    fm_locidx_free(&heap);
+}
+
 /* A summary with too many writes is coarsened: every write moves up to
  * the member it is under (first level below the root), values merged.
  * Reads of the finer places still see the values (locations overlap), so
@@ -282,6 +361,7 @@ void fm_fa_build_summary(fa *F)
     fm_vs_free(&s->ret);
     s->ret = r;
     compact_records(F);
+    drop_unreachable_heap(F);
     coarsen_records(F);
     /* the summary is final: its record arrays lose their spare room */
     s->stores = fit(s->stores, s->nstores, &s->capstores, sizeof *s->stores);
@@ -293,6 +373,7 @@ void fm_fa_build_summary(fa *F)
 void fm_fa_free(fa *F)
 {
     free(F->copies);
+    fm_fa_read_memo_free(F);
     for (uint32_t i = 0; i < F->f->nevents; i++)
         fm_vs_free(&F->val[i]);
     free(F->val);

@@ -323,18 +323,26 @@ void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
     write_gen(F, loc, site, v, 0);
 }
 
+/* Memory whose cells are not kept.  Memory reached through pointers of
+ * unknown origin: what is stored there is not read back (reads give
+ * "unknown"), or every such store would pollute every such read.  The
+ * framework's own memory (its packet pools): no element's state, and what
+ * it holds is recycled packets of every flow. */
+static int not_modelled(const an *A, uint32_t loc)
+{
+    return fm_loc_root_kind(A, loc) == LR_UNKNOWN || fm_fa_framework_mem(A, loc);
+}
+
+int fm_fa_framework_mem(const an *A, uint32_t loc)
+{
+    const aloc *r = fm_loc_get(A, fm_loc_get(A, loc)->root);
+    return r->kind == LR_GLOBAL && A->framework_global[r->arg];
+}
+
 static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen)
 {
     F->A->work += 1 + v->n; /* the budget counts writes too */
-    /* memory reached through pointers of unknown origin is not modelled:
-     * what is stored there is not read back (reads give "unknown"), or
-     * every such store would pollute every such read */
-    if (fm_loc_root_kind(F->A, loc) == LR_UNKNOWN)
-        return;
-    /* nor is the framework's own memory (its packet pools): no element's
-     * state, and what it holds is recycled packets of every flow */
-    const aloc *r = fm_loc_get(F->A, fm_loc_get(F->A, loc)->root);
-    if (r->kind == LR_GLOBAL && F->A->framework_global[r->arg])
+    if (not_modelled(F->A, loc))
         return;
     if (same_values_stored(F, loc, site, v))
         return;
@@ -428,15 +436,51 @@ void fm_fa_read(fa *F, uint32_t loc, vset *out)
         read_cells(F, loc, out);
 }
 
-static void read_cells(fa *F, uint32_t loc, vset *out)
+/* What the cells of a place held when it was last read, and the memory
+ * generation then: most reads in a function see a place again before
+ * anything stored at or around it changed (each call site translates the
+ * same callee terms). */
+typedef struct read_memo {
+    uint32_t key;             /* loc + 1; 0: empty */
+    uint32_t wgen;
+    vset val;
+} read_memo;
+
+static read_memo *read_slot(fa *F, uint32_t loc)
+{
+    if ((F->nreads_used + 1) * 2 > F->nreads) {
+        uint32_t ns = F->nreads ? F->nreads * 2 : 64;
+        read_memo *m = fm_xcalloc(ns, sizeof *m);
+        for (uint32_t i = 0; i < F->nreads; i++) {
+            if (!F->read_memo[i].key)
+                continue;
+            uint32_t h = (F->read_memo[i].key * 0x9E3779B1u) & (ns - 1);
+            while (m[h].key)
+                h = (h + 1) & (ns - 1);
+            m[h] = F->read_memo[i];
+        }
+        free(F->read_memo);
+        F->read_memo = m;
+        F->nreads = ns;
+    }
+    uint32_t h = ((loc + 1) * 0x9E3779B1u) & (F->nreads - 1);
+    while (F->read_memo[h].key && F->read_memo[h].key != loc + 1)
+        h = (h + 1) & (F->nreads - 1);
+    return &F->read_memo[h];
+}
+
+void fm_fa_read_memo_free(fa *F)
+{
+    for (uint32_t i = 0; i < F->nreads; i++)
+        fm_vs_free(&F->read_memo[i].val);
+    free(F->read_memo);
+}
+
+/* The cells a read of loc sees, merged, and what loc held before this
+ * function (a symbol) where that can be anything. */
+static void collect_cells(fa *F, uint32_t loc, vset *out)
 {
     an *A = F->A;
-    A->work += 1 + out->n;
-    const char *h = loc_header(A, loc);
-    if (h) {
-        fm_vs_add(out, mk_atom(AK_LABEL, 0, fm_label_id(A, h)));
-        return;
-    }
     const uint32_t *list[READ_LISTS];
     uint32_t n[READ_LISTS];
     uint32_t nl = read_lists(F, loc, list, n);
@@ -464,11 +508,36 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
     fm_vs_add(out, mk_atom(AK_CONTENT, 0, loc));
 }
 
+static void read_cells(fa *F, uint32_t loc, vset *out)
+{
+    an *A = F->A;
+    A->work += 1 + out->n;
+    const char *h = loc_header(A, loc);
+    if (h) {
+        fm_vs_add(out, mk_atom(AK_LABEL, 0, fm_label_id(A, h)));
+        return;
+    }
+    read_memo *m = read_slot(F, loc);
+    if (!m->key || fm_fa_read_changed(F, loc, m->wgen)) {
+        if (!m->key)
+            F->nreads_used++;
+        m->key = loc + 1;
+        m->wgen = F->wgen;
+        fm_vs_clear(&m->val);
+        collect_cells(F, loc, &m->val);
+    }
+    if (!out->n)
+        fm_vs_copy(out, &m->val);
+    else
+        fm_vs_union(out, &m->val);
+}
+
 /* The copies made, and the memory generation each was made at. */
 typedef struct copy_memo {
     uint32_t dst, src;        /* dst 0: empty */
     uint64_t site;
-    uint32_t wgen;
+    uint32_t wgen;            /* the generation after it, + 1 (0: never) */
+    uint32_t before;          /* the generation before it, + 1 */
 } copy_memo;
 
 /* The memo entry of a copy (wgen 0 if it was never made). */
@@ -495,23 +564,56 @@ static copy_memo *copy_slot(fa *F, uint32_t dst, uint32_t src, uint64_t site)
            !(F->copies[h].dst == dst && F->copies[h].src == src && F->copies[h].site == site))
         h = (h + 1) & (F->ncopies - 1);
     if (!F->copies[h].dst) {
-        F->copies[h] = (copy_memo){dst, src, site, 0};
+        F->copies[h] = (copy_memo){dst, src, site, 0, 0};
         F->ncopies_used++;
     }
     return &F->copies[h];
 }
 
+/* What a copy into memory that is not modelled counts against the budget:
+ * the writes it would make (their values before blurring), each dropped by
+ * write_gen. */
+static void copy_work(fa *F, const uint32_t *list, uint32_t n, uint32_t src)
+{
+    for (uint32_t j = 0; j < n; j++)
+        F->A->work += 1 + F->cells[list[j]].val.n;
+    if (fm_fa_liftable_root(F->A, src))
+        F->A->work += 2;
+}
+
+/* Whether every cell of the list grew before generation since. */
+static int grown_before(const fa *F, const uint32_t *list, uint32_t n, uint32_t since)
+{
+    for (uint32_t j = 0; j < n; j++)
+        if (F->cells[list[j]].grown >= since)
+            return 0;
+    return 1;
+}
+
 /* Aggregate copy: everything stored inside src, re-rooted at dst; and the
  * unknown initial content of src when it is visible to callers. */
-void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
+int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     an *A = F->A;
     /* nothing grew since this very copy was made: it would add nothing */
     copy_memo *m = copy_slot(F, dst, src, site);
     if (m->wgen == F->wgen + 1)
-        return;
+        return 0;
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
+    /* nor did anything it copies (its own writes count: a copy into
+     * its source goes on) */
+    if (m->wgen && grown_before(F, list, n, m->before)) {
+        free(list);
+        return 0;
+    }
+    m->before = F->wgen + 1;
+    if (not_modelled(A, dst)) {
+        copy_work(F, list, n, src);
+        free(list);
+        m->wgen = F->wgen + 1;
+        return 1;
+    }
     cells_reserve(F, n); /* each write adds at most one cell: none moves */
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = list[j];
@@ -535,6 +637,7 @@ void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         fm_vs_free(&tmp);
     }
     m->wgen = F->wgen + 1; /* (0 means never) */
+    return 1;
 }
 
 /* An aggregate copy that callers must see: either they copy from the
@@ -544,8 +647,10 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
                   uint32_t anchor, const guards *gd, evid ev)
 {
     an *A = F->A;
-    fm_fa_copy(F, dst, src, site);
-    if (!fm_fa_liftable_root(A, dst) || fm_loc_root_kind(A, dst) == LR_SLOT)
+    if (!fm_fa_copy(F, dst, src, site))
+        return; /* as copied before: the records are there */
+    if (!fm_fa_liftable_root(A, dst) || fm_loc_root_kind(A, dst) == LR_SLOT ||
+        fm_fa_framework_mem(A, dst))
         return;
     if (fm_fa_liftable_root(A, src)) {
         vset v = {0};

@@ -291,6 +291,8 @@ typedef struct fa {
     uint32_t ncopies_used;
     int starred;              /* memory past the location limits was used */
     struct fm_readset *reads; /* where fm_fa_read notes the places it reads */
+    struct read_memo *read_memo; /* loc -> what its cells held (cells.c) */
+    uint32_t nreads, nreads_used;
 } fa;
 
 /* The places some translation read (fm_fa_read), while it fits. */
@@ -311,13 +313,19 @@ void fm_fa_read(fa *F, uint32_t loc, vset *out);
 /* Whether what fm_fa_read(loc) sees grew after memory generation `since`. */
 int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since);
 void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v);
-void fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+/* Aggregate copy of src's cells to dst; 0 if it would add nothing to what
+ * the same copy added before (nothing it copies grew since). */
+int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+void fm_fa_read_memo_free(fa *F);
 /* The cells at or below loc (same object), as a copy the caller frees. */
 uint32_t *fm_fa_cells_within(fa *F, uint32_t loc, uint32_t *n);
 void fm_fa_set_val(fa *F, uint32_t k, const vset *v);
 void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t site,
                   uint32_t anchor, const guards *gd, evid ev);
 int fm_fa_liftable_root(const an *A, uint32_t loc);
+/* The framework's own memory (a profile's framework_state globals): no
+ * element's state, so no cell and no record is kept for a write there. */
+int fm_fa_framework_mem(const an *A, uint32_t loc);
 rec_store *fm_fa_store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg,
                     uint32_t anchor, const guards *gd, evid ev);
 /* A write of v at loc, recorded as a store when callers can see loc (NULL

@@ -196,6 +196,8 @@ rec_store *fm_fa_store_invisible(fa *F, uint64_t id, uint32_t loc, const vset *v
 static rec_store *store(fa *F, uint64_t id, uint32_t loc, const vset *v, int agg, int inv,
                         uint32_t anchor, const guards *gd, evid ev)
 {
+    if (fm_fa_framework_mem(F->A, loc))
+        return NULL;
     summary *s = F->out;
     uint32_t n;
     const uint32_t *cand = fm_locidx_get(&F->store_ix, loc, &n);
@@ -267,6 +269,12 @@ rec_access *fm_fa_access(fa *F, uint64_t id, uint32_t table, const fm_table_api 
 void fm_fa_index(fa *F, uint64_t id, uint32_t loc, const vset *idx, int is_write,
               uint32_t anchor, const guards *gd, evid ev)
 {
+    /* an array in the framework's memory, of unknown origin or allocated
+     * by the code (its place never becomes the caller's parameter) is no
+     * element's keyed array (tables.c) */
+    unsigned rk = fm_loc_root_kind(F->A, loc);
+    if (rk == LR_UNKNOWN || rk == LR_HEAP || fm_fa_framework_mem(F->A, loc))
+        return;
     summary *s = F->out;
     uint32_t n;
     const uint32_t *cand = fm_locidx_get(&F->idx_ix, loc, &n);

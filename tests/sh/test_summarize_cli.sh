@@ -71,4 +71,14 @@ assert_contains "$(cat "$T/nofw/ACLFilter.json")" '"location": "global_packet_po
 assert_not_contains "$(cat "$T/fw/ACLFilter.json")" global_packet_pool \
     "pool writes are not the NF's state with framework_state"
 assert_contains "$(cat "$T/fw/ACLFilter.json")" '"global_state": []' "no global state"
-t_done "determinism (repeat, input order), stale files, corrupt/foreign input, unknown base and profile, framework state"
+# and writes there are not kept at all: they do not count toward the
+# stores limit (Packet::kill writes the pool four times, the packet once)
+FLOWMAGE_LIMITS=stores=2 "$FM_BIN" summarize -q --only ACLFilter "$O2" -o "$T/fw2"
+assert_eq "$?" 0 "summarize with stores=2"
+assert_not_contains "$(cat "$T/fw2/ACLFilter.json")" "writes in Packet::kill" \
+    "pool writes do not count toward the stores limit"
+FLOWMAGE_LIMITS=stores=2 "$FM_BIN" summarize -q -p "$T/nofw.json" --only ACLFilter "$O2" \
+    -o "$T/nofw2"
+assert_contains "$(cat "$T/nofw2/ACLFilter.json")" "more than 2 writes in Packet::kill" \
+    "they do without framework_state"
+t_done "determinism (repeat, input order), stale files, corrupt/foreign input, unknown base and profile, framework state and the stores limit"
