@@ -173,6 +173,13 @@ static void compact_records(fa *F)
     fm_locidx_free(&by);
 }
 
+static int seen_root(locidx *seen, uint32_t root)
+{
+    uint32_t n;
+    fm_locidx_get(seen, root, &n);
+    return n > 0;
+}
+
 /* The allocated objects (LR_HEAP roots) a value points into, added to
  * seen and to the work list once. */
 static void reach_heap(const an *A, const vset *v, locidx *seen, uint32_t **work, uint32_t *nw,
@@ -183,8 +190,7 @@ static void reach_heap(const an *A, const vset *v, locidx *seen, uint32_t **work
         if (k != AK_PTR && k != AK_CONTENT)
             continue;
         uint32_t root = fm_loc_get(A, (uint32_t)atom_payload(v->v[i]))->root;
-        uint32_t n;
-        if (fm_loc_get(A, root)->kind != LR_HEAP || (fm_locidx_get(seen, root, &n), n))
+        if (fm_loc_get(A, root)->kind != LR_HEAP || seen_root(seen, root))
             continue;
         fm_locidx_add(seen, root, 0);
         if (*nw == *cap) {
@@ -236,8 +242,8 @@ static void drop_unreachable_heap(fa *F)
     uint32_t keep = 0;
     for (uint32_t i = 0; i < s->nstores; i++) {
         rec_store *r = &s->stores[i];
-        uint32_t root = fm_loc_get(A, r->loc)->root, n;
-        if (fm_loc_get(A, root)->kind == LR_HEAP && (fm_locidx_get(&seen, root, &n), !n)) {
+        uint32_t root = fm_loc_get(A, r->loc)->root;
+        if (fm_loc_get(A, root)->kind == LR_HEAP && !seen_root(&seen, root)) {
             fm_vs_free(&r->val);
             fm_guards_free(&r->gd);
             continue;
