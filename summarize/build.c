@@ -173,32 +173,41 @@ static void compact_records(fa *F)
     fm_locidx_free(&by);
 }
 
-static int seen_root(locidx *seen, uint32_t root)
+/* The allocated objects a summary's callers can reach, and those whose
+ * own writes are still to be followed. */
+typedef struct heapwalk {
+    locidx seen;              /* LR_HEAP roots reached */
+    uint32_t *todo, ntodo, cap;
+} heapwalk;
+
+/* Whether loc is no allocated object's, or one already reached. */
+static int reached(heapwalk *w, const an *A, uint32_t loc)
 {
-    uint32_t n;
-    fm_locidx_get(seen, root, &n);
+    uint32_t root = fm_loc_get(A, loc)->root, n;
+    if (fm_loc_get(A, root)->kind != LR_HEAP)
+        return 1;
+    fm_locidx_get(&w->seen, root, &n);
     return n > 0;
 }
 
-/* The allocated objects (LR_HEAP roots) a value points into, added to
- * seen and to the work list once. */
-static void reach_heap(const an *A, const vset *v, locidx *seen, uint32_t **work, uint32_t *nw,
-                       uint32_t *cap)
+static void reach_root(heapwalk *w, const an *A, uint32_t loc)
 {
-    for (uint32_t i = 0; i < v->n; i++) {
-        unsigned k = atom_kind(v->v[i]);
-        if (k != AK_PTR && k != AK_CONTENT)
-            continue;
-        uint32_t root = fm_loc_get(A, (uint32_t)atom_payload(v->v[i]))->root;
-        if (fm_loc_get(A, root)->kind != LR_HEAP || seen_root(seen, root))
-            continue;
-        fm_locidx_add(seen, root, 0);
-        if (*nw == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            *work = fm_xrealloc(*work, *cap * sizeof **work);
-        }
-        (*work)[(*nw)++] = root;
+    if (reached(w, A, loc))
+        return;
+    uint32_t root = fm_loc_get(A, loc)->root;
+    fm_locidx_add(&w->seen, root, 0);
+    if (w->ntodo == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->todo = fm_xrealloc(w->todo, w->cap * sizeof *w->todo);
     }
+    w->todo[w->ntodo++] = root;
+}
+
+static void reach_values(heapwalk *w, const an *A, const vset *v)
+{
+    for (uint32_t i = 0; i < v->n; i++)
+        if (atom_kind(v->v[i]) == AK_PTR || atom_kind(v->v[i]) == AK_CONTENT)
+            reach_root(w, A, (uint32_t)atom_payload(v->v[i]));
 }
 
 /* Writes into objects the code allocated that no caller can reach: no
@@ -210,40 +219,35 @@ static void drop_unreachable_heap(fa *F)
 {
     an *A = F->A;
     summary *s = F->out;
-    locidx seen = {0}, heap = {0};
-    uint32_t *work = NULL, nw = 0, cap = 0;
-    reach_heap(A, &s->ret, &seen, &work, &nw, &cap);
+    heapwalk w = {0};
+    locidx in_heap = {0}; /* allocated object -> the writes into it */
+    reach_values(&w, A, &s->ret);
     for (uint32_t i = 0; i < s->nstores; i++) {
         uint32_t root = fm_loc_get(A, s->stores[i].loc)->root;
         if (fm_loc_get(A, root)->kind == LR_HEAP)
-            fm_locidx_add(&heap, root, i);
+            fm_locidx_add(&in_heap, root, i);
         else
-            reach_heap(A, &s->stores[i].val, &seen, &work, &nw, &cap);
+            reach_values(&w, A, &s->stores[i].val);
     }
     for (uint32_t i = 0; i < s->nacc; i++) {
-        reach_heap(A, &s->acc[i].k.unresolved, &seen, &work, &nw, &cap);
+        reach_values(&w, A, &s->acc[i].k.unresolved);
         for (uint32_t p = 0; p < s->acc[i].k.npos; p++)
-            reach_heap(A, &s->acc[i].k.pos[p].val, &seen, &work, &nw, &cap);
+            reach_values(&w, A, &s->acc[i].k.pos[p].val);
     }
     for (uint32_t i = 0; i < s->nidx; i++)
-        reach_heap(A, &s->idx[i].idx, &seen, &work, &nw, &cap);
-    for (uint32_t i = 0; i < s->nescape; i++) {
-        vset v = {0};
-        fm_vs_add(&v, mk_atom(AK_PTR, 0, s->escape[i].loc));
-        reach_heap(A, &v, &seen, &work, &nw, &cap);
-        fm_vs_free(&v);
-    }
-    while (nw > 0) { /* what reachable objects point to */
+        reach_values(&w, A, &s->idx[i].idx);
+    for (uint32_t i = 0; i < s->nescape; i++)
+        reach_root(&w, A, s->escape[i].loc);
+    while (w.ntodo > 0) { /* what reachable objects point to */
         uint32_t n;
-        const uint32_t *in = fm_locidx_get(&heap, work[--nw], &n);
+        const uint32_t *in = fm_locidx_get(&in_heap, w.todo[--w.ntodo], &n);
         for (uint32_t j = 0; j < n; j++)
-            reach_heap(A, &s->stores[in[j]].val, &seen, &work, &nw, &cap);
+            reach_values(&w, A, &s->stores[in[j]].val);
     }
     uint32_t keep = 0;
     for (uint32_t i = 0; i < s->nstores; i++) {
         rec_store *r = &s->stores[i];
-        uint32_t root = fm_loc_get(A, r->loc)->root;
-        if (fm_loc_get(A, root)->kind == LR_HEAP && !seen_root(&seen, root)) {
+        if (!reached(&w, A, r->loc)) {
             fm_vs_free(&r->val);
             fm_guards_free(&r->gd);
             continue;
@@ -253,9 +257,9 @@ static void drop_unreachable_heap(fa *F)
         keep++;
     }
     s->nstores = keep;
-    free(work);
-    fm_locidx_free(&seen);
-    fm_locidx_free(&heap);
+    free(w.todo);
+    fm_locidx_free(&w.seen);
+    fm_locidx_free(&in_heap);
 }
 
 /* A summary with too many writes is coarsened: every write moves up to

@@ -650,7 +650,7 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
     if (!fm_fa_copy(F, dst, src, site))
         return; /* as copied before: the records are there */
     if (!fm_fa_liftable_root(A, dst) || fm_loc_root_kind(A, dst) == LR_SLOT ||
-        fm_fa_framework_mem(A, dst))
+        fm_fa_framework_mem(A, dst)) /* (store() would keep no record) */
         return;
     if (fm_fa_liftable_root(A, src)) {
         vset v = {0};
