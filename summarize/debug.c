@@ -82,8 +82,7 @@ void fm_an_trace(an *A, const fm_func *f, const summary *s)
  * longer (including its callees) to compute. */
 void fm_an_trace_slow(an *A, const fm_func *f, double seconds)
 {
-    const char *lim = getenv("FLOWMAGE_TRACE_SLOW");
-    if (lim && seconds >= atof(lim))
+    if (seconds >= A->trace_slow)
         fprintf(stderr, "slow %.3fs depth %d ctx %d %s (%u events)\n", seconds, A->depth, A->ctx,
                 f->printable, f->nevents);
 }

@@ -218,6 +218,7 @@ struct an {
     const fm_strset *only;    /* summarise only these elements (NULL: all) */
     fm_limits lim;
     long work;                /* work units spent on the current NF */
+    double trace_slow;        /* FLOWMAGE_TRACE_SLOW seconds, or -1: off */
     int over_budget;          /* the current NF's analysis was cut short */
 };
 
@@ -226,6 +227,7 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
 #define FT_KNOWN 1
 #define FT_NO_STATE 2  /* I/O or logging: keeps no element state */
 #define FT_PARSER 4    /* a configuration argument parser */
+#define FT_PRIMITIVE 8 /* a name some profile primitive or builtin handles */
 unsigned fm_fn_traits(const an *A, const fm_func *g);
 void fm_an_free(an *A);
 

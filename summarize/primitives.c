@@ -258,6 +258,14 @@ static int atomic_rmw(site *c, const char *name)
     return 1;
 }
 
+/* Could fm_site_builtin handle a function of this name (for some call)? */
+static int builtin_name(const char *name)
+{
+    return !strncmp(name, "__atomic_", 9) || !strncmp(name, "__sync_", 7) ||
+           is_any(name, deallocators) || is_any(name, allocators) || is_any(name, copiers) ||
+           is_any(name, setters);
+}
+
 /* Known functions with fixed semantics; returns 1 if handled. */
 int fm_site_builtin(site *c, const char *name)
 {
@@ -328,13 +336,17 @@ static int no_state(const an *A, const fm_func *g)
 }
 
 static int parser_call(const an *A, const fm_func *g);
+static int maybe_primitive(const an *A, const fm_func *g);
 
+/* Computed once per function: a call is applied at every round of its
+ * caller, and these are name lookups. */
 unsigned fm_fn_traits(const an *A, const fm_func *g)
 {
     uint8_t *t = &A->fn_traits[g - fm_program_func_at(A->P, 0)];
     if (!*t)
         *t = (uint8_t)(FT_KNOWN | (no_state(A, g) ? FT_NO_STATE : 0) |
-                       (parser_call(A, g) ? FT_PARSER : 0));
+                       (parser_call(A, g) ? FT_PARSER : 0) |
+                       (maybe_primitive(A, g) ? FT_PRIMITIVE : 0));
     return *t;
 }
 
@@ -396,12 +408,37 @@ static void fresh_index(site *c, int out)
     fm_vs_free(&v);
 }
 
+/* Does any test of fm_site_primitive name g?  (Its builtins also look
+ * at the arguments, so a name can match and the call still not be one.) */
+static int maybe_primitive(const an *A, const fm_func *g)
+{
+    const fm_profile *p = A->prof;
+    const fm_table_method *m;
+    const char *tmpl = g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;
+    const char *name = g->simple[0] ? g->simple : g->mangled;
+    if (tmpl && (fm_profile_table_method(p, tmpl, g->simple, &m) ||
+                 (fm_strset_has(&p->per_thread_classes, tmpl) &&
+                  fm_strset_has(&p->per_thread_accessors, g->simple))))
+        return 1;
+    if (!tmpl && fm_profile_table_function(p, name, &m))
+        return 1;
+    return parser_call(A, g) || index_allocator(p, g) != -2 ||
+           fm_strset_has(&p->framework_values, g->printable) ||
+           fm_strset_has(&p->framework_values, g->mangled) ||
+           fm_strset_has(&p->hash_functions, g->simple) ||
+           fm_strset_has(&p->identity_functions, g->simple) ||
+           fm_strset_has(&p->identity_functions, g->mangled) || builtin_name(name) ||
+           builtin_name(g->mangled);
+}
+
 /* Profile primitives; returns 1 if the call was handled. */
 int fm_site_primitive(site *c, const fm_func *g)
 {
     fa *F = c->F;
     an *A = F->A;
     const fm_profile *p = A->prof;
+    if (!(fm_fn_traits(A, g) & FT_PRIMITIVE))
+        return 0;
     const fm_table_method *m;
     const fm_table_api *api;
     const char *tmpl = g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;

@@ -533,10 +533,10 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
         if (flags & ~(unsigned)FM_HDR_DEFLATE)
             return fm_fail_at_offset(err, source, at,
                                      ".flowmage unit with unknown flags 0x%x (newer plugin?)", flags);
-        if ((uint32_t)crc32(0L, pay, plen) != crc)
-            return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
         /* a directory holds the objects and the archives and binaries made
-         * of them: read each unit once */
+         * of them: read each unit once.  A unit is known by its checksum
+         * and size, so a copy of one already read and checked is skipped
+         * unchecked: its bytes would not be used either way */
         uint64_t id = (uint64_t)crc << 32 | plen;
         int dup = 0;
         for (size_t i = 0; i < p->nseen && !dup; i++)
@@ -546,6 +546,8 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
             off += FM_SECTION_HEADER_SIZE + plen;
             continue;
         }
+        if ((uint32_t)crc32(0L, pay, plen) != crc)
+            return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
         if (p->nseen == p->capseen) {
             p->capseen = p->capseen ? p->capseen * 2 : 256;
             p->seen_units = fm_xrealloc(p->seen_units, p->capseen * sizeof *p->seen_units);

@@ -103,6 +103,8 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->nfields = 1;
     A->ctx = -2;
     A->lim = (fm_limits)FM_LIMITS_DEFAULT;
+    const char *slow = getenv("FLOWMAGE_TRACE_SLOW");
+    A->trace_slow = slow ? atof(slow) : -1;
     A->framework_global = fm_xcalloc(fm_program_nglobals(P) + 1, 1);
     for (size_t i = 0; i < fm_program_nglobals(P); i++) {
         const fm_global *g = fm_program_global_at(P, i);

@@ -54,4 +54,15 @@ st=$("$FM_BIN" dump --stats "$T/dup.fmg")
 assert_contains "$st" "units 1" "repeated unit read once"
 assert_contains "$st" "duplicate_units 1" "repeated unit counted"
 assert_contains "$st" "bytes $(($(stat -c %s "$T/good.bin") - 16))" "stored payload bytes (16-byte header)"
-t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding"
+# a unit is known by its checksum and size: a copy of one already read is
+# skipped unchecked (never used either way), but a corrupt unit read first
+# is still an error
+objcopy --dump-section .flowmage="$T/corrupt.bin" "$T/corrupt.o" "$T/scratch.o"
+{ cat "$T/good.bin"; printf '\0'; cat "$T/corrupt.bin"; } >"$T/dupbad.fmg"
+st=$("$FM_BIN" dump --stats "$T/dupbad.fmg")
+assert_eq "$?" 0 "copy of a read unit: not read"
+assert_contains "$st" "duplicate_units 1" "copy of a read unit: counted"
+{ cat "$T/corrupt.bin"; printf '\0'; cat "$T/good.bin"; } >"$T/baddup.fmg"
+expect_error "$T/baddup.fmg" "baddup.fmg: offset 0: corrupt .flowmage unit: checksum mismatch" \
+    "corrupt unit before its copy"
+t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding; copies of a unit"
