@@ -258,7 +258,8 @@ static int atomic_rmw(site *c, const char *name)
     return 1;
 }
 
-/* Could fm_site_builtin handle a function of this name (for some call)? */
+/* Could fm_site_builtin handle a function of this name (for some call)?
+ * It asks this first, so a builtin added there must be named here. */
 static int builtin_name(const char *name)
 {
     return !strncmp(name, "__atomic_", 9) || !strncmp(name, "__sync_", 7) ||
@@ -271,6 +272,8 @@ int fm_site_builtin(site *c, const char *name)
 {
     fa *F = c->F;
     an *A = F->A;
+    if (!builtin_name(name))
+        return 0;
     if (atomic_rmw(c, name))
         return 1;
     if (is_any(name, deallocators)) {
