@@ -10,14 +10,15 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
     const char *what;
+    int facts; /* reads a build's facts: a heap of huge pages pays */
 } commands[] = {
-    {"dump", fm_cmd_dump, "print the facts the plugin stored in objects, as JSON"},
-    {"summarize", fm_cmd_summarize, "per-NF summaries from objects, archives or binaries"},
-    {"analyze", fm_cmd_analyze, "attributes from summaries (+ optional LLM cross-check)"},
-    {"solve", fm_cmd_solve, "choose RSS fields and rewrite a Click configuration"},
-    {"simulate", fm_cmd_simulate, "replay a trace through each RSS candidate"},
-    {"check", fm_cmd_check, "compare attributes against a baseline (CI, SARIF)"},
-    {"deploy", fm_cmd_deploy, "summarize + analyze + solve in one go"},
+    {"dump", fm_cmd_dump, "print the facts the plugin stored in objects, as JSON", 1},
+    {"summarize", fm_cmd_summarize, "per-NF summaries from objects, archives or binaries", 1},
+    {"analyze", fm_cmd_analyze, "attributes from summaries (+ optional LLM cross-check)", 0},
+    {"solve", fm_cmd_solve, "choose RSS fields and rewrite a Click configuration", 0},
+    {"simulate", fm_cmd_simulate, "replay a trace through each RSS candidate", 0},
+    {"check", fm_cmd_check, "compare attributes against a baseline (CI, SARIF)", 0},
+    {"deploy", fm_cmd_deploy, "summarize + analyze + solve in one go", 1},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -150,8 +151,11 @@ int main(int argc, char **argv)
         return FM_EXIT_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (!strcmp(cmd, commands[i].name))
+        if (!strcmp(cmd, commands[i].name)) {
+            if (commands[i].facts)
+                fm_heap_prefer_huge_pages((size_t)256 << 20);
             return commands[i].run(argc - 1, argv + 1);
+        }
     fm_buf names;
     fm_buf_init(&names);
     for (size_t i = 0; i < NCOMMANDS; i++)

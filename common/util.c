@@ -3,10 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static void set_file(fm_error *err, const char *file)
 {
@@ -65,6 +70,34 @@ void fm_error_format(const fm_error *err, char *out, size_t n)
 int fm_error_exit_code(const fm_error *err)
 {
     return err->kind == FM_ERR_ENV ? FM_EXIT_ENV : FM_EXIT_INPUT;
+}
+
+/* summarize holds a build's facts and its analysis (over 100 MB for
+ * FastClick) in millions of small blocks it reaches in no order: in 4 KB
+ * pages, faulting them in and missing the TLB cost an eighth of its time.
+ * glibc only advises huge pages for its heap when told by an environment
+ * tunable, so the heap is grown once, here, by a large top pad, and that
+ * stretch is advised; blocks up to 32 MB stay on it.  Not under
+ * AddressSanitizer, whose allocator is not glibc's heap. */
+void fm_heap_prefer_huge_pages(size_t bytes)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE) && !defined(__SANITIZE_ADDRESS__)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (bytes > INT32_MAX)
+        bytes = INT32_MAX;
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TOP_PAD, (int)bytes);
+    mallopt(M_TRIM_THRESHOLD, (int)bytes);
+    uintptr_t b0 = (uintptr_t)sbrk(0);
+    void *volatile p = malloc(1 << 20); /* volatile: not optimised away */
+    uintptr_t b1 = (uintptr_t)sbrk(0);
+    free(p);
+    uintptr_t a = (b0 + huge - 1) & ~(huge - 1), end = b1 & ~(huge - 1);
+    if (b0 != (uintptr_t)-1 && end > a)
+        madvise((void *)a, end - a, MADV_HUGEPAGE); /* advice: failure is harmless */
+#else
+    (void)bytes;
+#endif
 }
 
 void *fm_xmalloc(size_t n)

@@ -20,6 +20,7 @@ void fm_arena_rewind(fm_arena *a);
 /* String -> id hash (open addressing). */
 typedef struct fm_strpool {
     const char **str;
+    uint32_t *hash;  /* per string: its full hash, compared before its bytes */
     uint32_t n, cap;
     uint32_t *slots; /* id + 1 */
     uint32_t nslots;
@@ -42,7 +43,7 @@ typedef struct fm_func_memo {
     uint32_t gen;
     const fm_func *f;
 } fm_func_memo;
-#define FM_FUNC_MEMO 16384
+#define FM_FUNC_MEMO 65536
 
 struct fm_program {
     fm_arena arena;

@@ -64,6 +64,9 @@ void *fm_xmalloc(size_t n);
 void *fm_xcalloc(size_t n, size_t sz);
 void *fm_xrealloc(void *p, size_t n);
 char *fm_xstrdup(const char *s);
+/* Grow malloc's heap by `bytes` at once and ask the kernel to back it with
+ * huge pages (advice: nothing changes where glibc or THP is absent). */
+void fm_heap_prefer_huge_pages(size_t bytes);
 char *fm_xstrndup(const char *s, size_t n);
 
 /* Read a whole file (NUL-terminated, *len excludes the NUL). */
