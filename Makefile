@@ -25,9 +25,12 @@ WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 SAN_ON   := -fsanitize=address -fsanitize=undefined -fsanitize=float-cast-overflow \
             -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SAN_ON))
+# Link-time optimisation: summarize's hot loops call across stages (about
+# 5% of its time); not in the sanitized build, which is for finding bugs.
+LTO      ?= $(if $(filter 1,$(SAN)),,-flto=auto)
 # -I. : a header of another folder is named from the top, "common/json.h".
 CPPFLAGS_FM := -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CFLAGS_FM   := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+CFLAGS_FM   := -std=c11 $(OPT) $(LTO) $(WARN) $(SANFLAGS) -MMD -MP
 LDLIBS_FM   := -lelf -lcjson -lcurl -lpcap -lz -lm -lpthread
 
 LIB_SRC    := $(sort $(wildcard common/*.c summarize/*.c llm/*.c solver/*.c solver/click/*.c solver/rss/*.c check/*.c simulate/*.c))
@@ -87,7 +90,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIBFM): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && gcc-ar rcs $@ $^
 
 $(FLOWMAGE): $(CLI_OBJ) $(LIBFM)
 	$(CC) $(CFLAGS_FM) $(CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIBFM) $(LDLIBS_FM) -o $@
