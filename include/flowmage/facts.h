@@ -38,30 +38,35 @@ typedef struct fm_guard {
 } fm_guard;
 
 typedef struct fm_event {
-    /* (fields ordered to pack: a build holds hundreds of thousands) */
+    /* (fields ordered to pack, and an access's and a call's own fields
+     * share their place: a build holds hundreds of thousands; read only
+     * the fields of the event's kind) */
     uint8_t kind;      /* FM_EV_* */
     uint8_t call_kind; /* CALL: FM_CALL_* */
     uint8_t cmp, cond_flags; /* COND */
     uint32_t line;
     fm_guard *guards;
     uint32_t nguards;
-    /* LOAD / STORE / ADDR */
-    uint32_t npath;
-    fm_opnd base;
-    fm_pathel *path;
-    fm_opnd index;
-    uint32_t acc_flags;
-    /* CALL */
-    uint32_t call_flags;
     /* STORE value, RET value, PTRADD base (a) and offset (b), COND lhs/rhs */
     fm_opnd a, b;
-    /* CALL */
-    const char *callee;   /* DIRECT: mangled name */
-    int32_t vclass;       /* VIRTUAL: program type index */
-    uint32_t vslot;
-    fm_opnd target;       /* VIRTUAL object, INDIRECT pointer */
-    fm_opnd *args;
-    uint32_t nargs;
+    union {
+        struct { /* LOAD / STORE / ADDR */
+            fm_opnd base;
+            fm_opnd index;
+            fm_pathel *path;
+            uint32_t npath;
+            uint32_t acc_flags;
+        };
+        struct { /* CALL */
+            fm_opnd target;       /* VIRTUAL object, INDIRECT pointer */
+            fm_opnd *args;
+            const char *callee;   /* DIRECT: mangled name */
+            uint32_t nargs;
+            int32_t vclass;       /* VIRTUAL: program type index */
+            uint32_t vslot;
+            uint32_t call_flags;
+        };
+    };
 } fm_event;
 
 typedef struct fm_local {
