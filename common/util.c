@@ -93,7 +93,7 @@ void fm_heap_prefer_huge_pages(size_t bytes)
     uintptr_t b1 = (uintptr_t)sbrk(0);
     free(p);
     uintptr_t a = (b0 + huge - 1) & ~(huge - 1), end = b1 & ~(huge - 1);
-    if (b0 != (uintptr_t)-1 && end > a)
+    if (b0 != (uintptr_t)-1 && b1 != (uintptr_t)-1 && end > a)
         madvise((void *)a, end - a, MADV_HUGEPAGE); /* advice: failure is harmless */
 #else
     (void)bytes;
