@@ -227,7 +227,7 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
 #define FT_KNOWN 1
 #define FT_NO_STATE 2  /* I/O or logging: keeps no element state */
 #define FT_PARSER 4    /* a configuration argument parser */
-#define FT_PRIMITIVE 8 /* a name some profile primitive or builtin handles */
+#define FT_PRIM_SHIFT 3 /* above: the profile primitive for its calls (primitives.c) */
 unsigned fm_fn_traits(const an *A, const fm_func *g);
 void fm_an_free(an *A);
 

@@ -339,7 +339,7 @@ static int no_state(const an *A, const fm_func *g)
 }
 
 static int parser_call(const an *A, const fm_func *g);
-static int maybe_primitive(const an *A, const fm_func *g);
+static unsigned primitive_kind(const an *A, const fm_func *g);
 
 /* Computed once per function: a call is applied at every round of its
  * caller, and these are name lookups. */
@@ -349,7 +349,7 @@ unsigned fm_fn_traits(const an *A, const fm_func *g)
     if (!*t)
         *t = (uint8_t)(FT_KNOWN | (no_state(A, g) ? FT_NO_STATE : 0) |
                        (parser_call(A, g) ? FT_PARSER : 0) |
-                       (maybe_primitive(A, g) ? FT_PRIMITIVE : 0));
+                       primitive_kind(A, g) << FT_PRIM_SHIFT);
     return *t;
 }
 
@@ -411,27 +411,52 @@ static void fresh_index(site *c, int out)
     fm_vs_free(&v);
 }
 
-/* Does any test of fm_site_primitive name g?  (Its builtins also look
- * at the arguments, so a name can match and the call still not be one.) */
-static int maybe_primitive(const an *A, const fm_func *g)
+/* Which profile primitive handles calls to g, by its names alone (the
+ * first that applies, in this order). */
+enum { PK_NONE, PK_TABLE, PK_PER_THREAD, PK_PARSER, PK_INDEX_ALLOCATOR, PK_FRAMEWORK_VALUE,
+       PK_HASH, PK_IDENTITY, PK_BUILTIN };
+
+static const char *class_tmpl(const an *A, const fm_func *g)
+{
+    return g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;
+}
+
+/* The table API a call to g is an operation of (its method in *m), or NULL.
+ * C APIs are functions; their table handle is the first argument's
+ * pointee. */
+static const fm_table_api *table_api(const an *A, const fm_func *g, const fm_table_method **m)
+{
+    const char *tmpl = class_tmpl(A, g);
+    if (tmpl)
+        return fm_profile_table_method(A->prof, tmpl, g->simple, m);
+    return fm_profile_table_function(A->prof, g->simple[0] ? g->simple : g->mangled, m);
+}
+
+static unsigned primitive_kind(const an *A, const fm_func *g)
 {
     const fm_profile *p = A->prof;
     const fm_table_method *m;
-    const char *tmpl = g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;
-    const char *name = g->simple[0] ? g->simple : g->mangled;
-    if (tmpl && (fm_profile_table_method(p, tmpl, g->simple, &m) ||
-                 (fm_strset_has(&p->per_thread_classes, tmpl) &&
-                  fm_strset_has(&p->per_thread_accessors, g->simple))))
-        return 1;
-    if (!tmpl && fm_profile_table_function(p, name, &m))
-        return 1;
-    return parser_call(A, g) || index_allocator(p, g) != -2 ||
-           fm_strset_has(&p->framework_values, g->printable) ||
-           fm_strset_has(&p->framework_values, g->mangled) ||
-           fm_strset_has(&p->hash_functions, g->simple) ||
-           fm_strset_has(&p->identity_functions, g->simple) ||
-           fm_strset_has(&p->identity_functions, g->mangled) || builtin_name(name) ||
-           builtin_name(g->mangled);
+    const char *tmpl = class_tmpl(A, g);
+    if (table_api(A, g, &m))
+        return PK_TABLE;
+    if (tmpl && fm_strset_has(&p->per_thread_classes, tmpl) &&
+        fm_strset_has(&p->per_thread_accessors, g->simple))
+        return PK_PER_THREAD;
+    if (parser_call(A, g))
+        return PK_PARSER;
+    if (index_allocator(p, g) != -2)
+        return PK_INDEX_ALLOCATOR;
+    if (fm_strset_has(&p->framework_values, g->printable) ||
+        fm_strset_has(&p->framework_values, g->mangled))
+        return PK_FRAMEWORK_VALUE;
+    if (fm_strset_has(&p->hash_functions, g->simple))
+        return PK_HASH;
+    if (fm_strset_has(&p->identity_functions, g->simple) ||
+        fm_strset_has(&p->identity_functions, g->mangled))
+        return PK_IDENTITY;
+    if (builtin_name(g->simple[0] ? g->simple : g->mangled) || builtin_name(g->mangled))
+        return PK_BUILTIN; /* whether it is one depends on the arguments too */
+    return PK_NONE;
 }
 
 /* Profile primitives; returns 1 if the call was handled. */
@@ -439,23 +464,14 @@ int fm_site_primitive(site *c, const fm_func *g)
 {
     fa *F = c->F;
     an *A = F->A;
-    const fm_profile *p = A->prof;
-    if (!(fm_fn_traits(A, g) & FT_PRIMITIVE))
-        return 0;
-    const fm_table_method *m;
-    const fm_table_api *api;
-    const char *tmpl = g->cls >= 0 ? fm_program_type_at(A->P, (size_t)g->cls)->tmpl : NULL;
-    if (tmpl && (api = fm_profile_table_method(p, tmpl, g->simple, &m))) {
+    switch (fm_fn_traits(A, g) >> FT_PRIM_SHIFT) {
+    case PK_TABLE: {
+        const fm_table_method *m;
+        const fm_table_api *api = table_api(A, g, &m);
         table_op(c, api, m, g->simple, 0);
         return 1;
     }
-    if (!tmpl && (api = fm_profile_table_function(p, g->simple[0] ? g->simple : g->mangled, &m))) {
-        /* C APIs: the table handle is the first argument's pointee */
-        table_op(c, api, m, g->simple, 0);
-        return 1;
-    }
-    if (tmpl && fm_strset_has(&p->per_thread_classes, tmpl) &&
-        fm_strset_has(&p->per_thread_accessors, g->simple)) {
+    case PK_PER_THREAD: {
         uint32_t ls[MAXL], n = 0;
         if (c->nargs)
             fm_site_arg_locs(F, &c->args[0], ls, &n);
@@ -466,33 +482,30 @@ int fm_site_primitive(site *c, const fm_func *g)
         fm_vs_free(&v);
         return 1;
     }
-    if (fm_parser_call(A, g)) { /* its keywords: keywords.c, by a walk of configure */
+    case PK_PARSER: /* its keywords: keywords.c, by a walk of configure */
         if (c->nargs)
             fm_fa_set_val(F, c->k, &c->args[0]); /* Args& chaining */
         return 1;
-    }
-    int out = index_allocator(p, g);
-    if (out != -2) {
-        fresh_index(c, out);
+    case PK_INDEX_ALLOCATOR:
+        fresh_index(c, index_allocator(A->prof, g));
         return 1;
-    }
-    if (fm_strset_has(&p->framework_values, g->printable) ||
-        fm_strset_has(&p->framework_values, g->mangled)) {
+    case PK_FRAMEWORK_VALUE: {
         vset v = {0}; /* some number of the framework's: no packet data */
         fm_vs_add(&v, mk_atom(AK_CONST, 0, 1));
         fm_fa_set_val(F, c->k, &v);
         fm_vs_free(&v);
         return 1;
     }
-    if (fm_strset_has(&p->hash_functions, g->simple)) {
+    case PK_HASH:
         fm_site_opaque(c, 1);
         return 1;
-    }
-    if (fm_strset_has(&p->identity_functions, g->simple) ||
-        fm_strset_has(&p->identity_functions, g->mangled)) {
+    case PK_IDENTITY:
         if (c->nargs)
             fm_fa_set_val(F, c->k, &c->args[0]);
         return 1;
+    case PK_BUILTIN:
+        return fm_site_builtin(c, g->simple[0] ? g->simple : g->mangled) ||
+               fm_site_builtin(c, g->mangled);
     }
-    return fm_site_builtin(c, g->simple[0] ? g->simple : g->mangled) || fm_site_builtin(c, g->mangled);
+    return 0;
 }
