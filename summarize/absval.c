@@ -281,6 +281,11 @@ void fm_vs_blur(vset *d, const vset *s)
         fm_vs_add(d, unknown);
         return;
     }
+    if (d->n == 0) { /* (the common case: blurring into a new set) */
+        composed_copy(d, s, AF_BLURRED, 0);
+        fm_vs_add(d, unknown);
+        return;
+    }
     vset t = {0}; /* "unknown" added to the few atoms, not to d */
     composed_copy(&t, s, AF_BLURRED, 0);
     fm_vs_add(&t, unknown);

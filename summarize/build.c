@@ -387,6 +387,8 @@ void fm_fa_free(fa *F)
     for (uint32_t i = 0; i < F->f->nevents; i++)
         fm_vs_free(&F->val[i]);
     free(F->val);
+    free(F->val_gen);
+    fm_fa_calls_free(F);
     free(F->reached);
     for (uint32_t i = 0; i < F->ncells; i++)
         fm_vs_free(&F->cells[i].val);

@@ -158,6 +158,7 @@ static void analyse_rounds(an *A, const fm_func *f, int i)
         long size = summary_size(&s);
         fm_fsum_free(&A->cache[i].s);
         A->cache[i].s = s;
+        A->cache[i].version++; /* calls that applied the old one apply it again */
         if (!A->cache[i].used_partial || size == prev)
             return;
         if (round + 1 >= A->lim.recursion) {
@@ -195,13 +196,16 @@ const summary *fm_an_summary(an *A, const fm_func *f)
 {
     /* a context-free summary serves every context; otherwise the one
      * computed for this NF class (or for "no NF", -2) */
+    A->last_entry = -1;
     int i = cache_find(A, f, -1);
     if (i < 0)
         i = cache_find(A, f, A->ctx);
     if (i >= 0) {
         const summary *s = cached(A, f, i);
-        if (s)
+        if (s) {
+            A->last_entry = i;
             return s;
+        }
     }
     if (A->over_budget)
         return &empty_summary; /* give up on this path: the NF is marked */
@@ -225,5 +229,6 @@ const summary *fm_an_summary(an *A, const fm_func *f)
         fm_an_trace_slow(A, f, (double)(clock() - t0) / CLOCKS_PER_SEC);
     A->depth--;
     settle(A, f, i, depth);
+    A->last_entry = i;
     return &A->cache[i].s;
 }

@@ -179,6 +179,7 @@ static void call_body(site *c, const fm_func *g)
         return;
     }
     const summary *S = fm_an_summary(A, g);
+    fm_fa_call_uses(F, A->last_entry);
     if (S) {
         fm_site_apply_summary(c, g, S);
         c->off += (S->nacc > S->nstores ? S->nacc : S->nstores) + S->nidx + 1;
@@ -191,12 +192,18 @@ static void call_body(site *c, const fm_func *g)
     fm_site_invisible_call(c, g);
 }
 
-void fm_fa_call(fa *F, uint32_t k)
+struct call_memo;
+static void site_records(site *c, struct call_memo *m, int reuse);
+static site_tables *call_tables(struct call_memo *m);
+
+static void apply_call(fa *F, uint32_t k, struct call_memo *m, int reuse)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
     site c = {.F = F, .k = k, .nargs = e->nargs};
-    fm_site_memo_init(&c);
+    site_records(&c, m, reuse);
+    site_tables *keep = A->reuse ? call_tables(m) : NULL;
+    fm_site_memo_init(&c, keep);
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
     for (uint32_t i = 0; i < e->nargs; i++)
         fm_fa_operand(F, &e->args[i], &c.args[i]);
@@ -228,5 +235,218 @@ void fm_fa_call(fa *F, uint32_t k)
     for (uint32_t i = 0; i < e->nargs; i++)
         fm_vs_free(&c.args[i]);
     free(c.args);
-    fm_site_memo_free(&c);
+    fm_site_memo_free(&c, keep);
+}
+
+/* ---- calls applied again only when what they read changed ---- */
+
+/* What one application of a call reads, as it goes: places (each once,
+ * numbered in the order first read, the last application's first: the
+ * numbers are readsets' bits) and the summaries it applies.  One per
+ * function analysed, reused. */
+#define CALL_SUMS_MAX 8
+typedef struct call_deps {
+    uint32_t *loc;
+    uint32_t n, cap;
+    uint32_t *slot, *stamp;   /* places seen: their number where stamp is ours */
+    uint32_t nslots, now;
+    uint32_t sum[CALL_SUMS_MAX], version[CALL_SUMS_MAX]; /* cache entries */
+    uint32_t nsum;
+    int over;                 /* applied more summaries than kept */
+} call_deps;
+
+/* What the last application of a call event read: places, and the
+ * versions of the summaries it applied; the generations of memory and
+ * values when it began. */
+typedef struct call_memo {
+    uint32_t *loc;            /* n places, then nsum (entry, version) pairs */
+    uint32_t n, nsum;
+    uint32_t wgen, vgen;
+    long work;                /* what it counted against the budget */
+    int valid;
+    rec_cache *rc;            /* per record number: what it read */
+    uint32_t nrc;
+    site_tables tables;       /* its memo tables */
+} call_memo;
+
+static site_tables *call_tables(call_memo *m)
+{
+    return &m->tables;
+}
+
+static void deps_rehash(call_deps *d)
+{
+    uint32_t ns = d->nslots ? d->nslots * 2 : 256;
+    free(d->slot);
+    free(d->stamp);
+    d->slot = fm_xcalloc(ns, sizeof *d->slot);
+    d->stamp = fm_xcalloc(ns, sizeof *d->stamp);
+    d->nslots = ns;
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t h = (d->loc[i] * 0x9E3779B1u) & (ns - 1);
+        while (d->stamp[h] == d->now)
+            h = (h + 1) & (ns - 1);
+        d->slot[h] = i;
+        d->stamp[h] = d->now;
+    }
+}
+
+uint32_t fm_fa_call_reads(fa *F, uint32_t loc)
+{
+    call_deps *d = F->deps;
+    if (!d)
+        return FM_READ_BITS;
+    if ((d->n + 1) * 2 > d->nslots)
+        deps_rehash(d);
+    uint32_t h = (loc * 0x9E3779B1u) & (d->nslots - 1);
+    for (; d->stamp[h] == d->now; h = (h + 1) & (d->nslots - 1))
+        if (d->loc[d->slot[h]] == loc)
+            return d->slot[h];
+    d->slot[h] = d->n;
+    d->stamp[h] = d->now;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->loc = fm_xrealloc(d->loc, d->cap * sizeof *d->loc);
+    }
+    d->loc[d->n] = loc;
+    return d->n++;
+}
+
+int fm_readset_changed(fa *F, const fm_readset *r, uint32_t since)
+{
+    if (r->over || !F->deps)
+        return 1;
+    for (int w = 0; w < FM_READ_BITS / 64; w++)
+        for (uint64_t b = r->w[w]; b; b &= b - 1) {
+            uint32_t i = (uint32_t)w * 64 + (uint32_t)__builtin_ctzll(b);
+            if (fm_fa_read_changed(F, F->deps->loc[i], since))
+                return 1;
+        }
+    return 0;
+}
+
+void fm_fa_call_uses(fa *F, int32_t i)
+{
+    call_deps *d = F->deps;
+    if (!d || i < 0)
+        return;
+    if (d->nsum == CALL_SUMS_MAX) {
+        d->over = 1;
+        return;
+    }
+    d->sum[d->nsum] = (uint32_t)i;
+    d->version[d->nsum++] = F->A->cache[i].version;
+}
+
+static int operand_grew(const fa *F, const fm_opnd *o, uint32_t since)
+{
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->v[i].kind == FM_OR_EVENT && F->val_gen[o->v[i].index] > since)
+            return 1;
+    return 0;
+}
+
+/* What applying call k again would read, against its last time:
+ * CALL_SAME (the same argument values, the same summaries, memory that
+ * did not grow where it looked), CALL_MEMORY (only memory grew there), or
+ * CALL_OTHER.  Its own writes count: a call that reads what it wrote goes
+ * again. */
+enum { CALL_OTHER, CALL_MEMORY, CALL_SAME };
+static int call_unchanged(fa *F, uint32_t k)
+{
+    const call_memo *m = F->calls ? F->calls[k] : NULL;
+    if (!m || !m->valid || !F->A->reuse)
+        return CALL_OTHER;
+    for (uint32_t i = 0; i < m->nsum; i++)
+        if (F->A->cache[m->loc[m->n + 2 * i]].version != m->loc[m->n + 2 * i + 1])
+            return CALL_OTHER;
+    const fm_event *e = &F->f->events[k];
+    if (operand_grew(F, &e->target, m->vgen))
+        return CALL_OTHER;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (operand_grew(F, &e->args[i], m->vgen))
+            return CALL_OTHER;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (fm_fa_read_changed(F, m->loc[i], m->wgen))
+            return CALL_MEMORY;
+    return CALL_SAME;
+}
+
+/* The site's record caches: the call's, reused when only memory grew
+ * (and which of the places it read then grew since). */
+static void site_records(site *c, call_memo *m, int reuse)
+{
+    c->rc = &m->rc;
+    c->nrc = &m->nrc;
+    c->reuse = reuse;
+    memset(&c->changed, 0, sizeof c->changed);
+    for (uint32_t i = 0; reuse && i < m->n && i < FM_READ_BITS; i++)
+        if (fm_fa_read_changed(c->F, m->loc[i], m->wgen))
+            fm_readset_set(&c->changed, i);
+}
+
+void fm_fa_call(fa *F, uint32_t k)
+{
+    int same = call_unchanged(F, k);
+    if (same == CALL_SAME) {
+        F->A->work += F->calls[k]->work; /* the budget counts what it stands for */
+        F->A->calls_reused++;
+        return;
+    }
+    if (!F->calls) {
+        F->calls = fm_xcalloc(F->f->nevents, sizeof *F->calls);
+        F->deps_buf = fm_xcalloc(1, sizeof *F->deps_buf);
+    }
+    if (!F->calls[k])
+        F->calls[k] = fm_xcalloc(1, sizeof *F->calls[k]);
+    call_memo *m = F->calls[k];
+    call_deps *d = F->deps_buf;
+    d->n = d->nsum = 0;
+    d->over = 0;
+    if (++d->now == 0) { /* stamps wrapped: forget them all */
+        if (d->nslots)
+            memset(d->stamp, 0, d->nslots * sizeof *d->stamp);
+        d->now = 1;
+    }
+    F->deps = d;
+    for (uint32_t i = 0; i < m->n; i++) /* the same numbers as last time */
+        fm_fa_call_reads(F, m->loc[i]);
+    uint32_t wgen = F->wgen, vgen = F->vgen;
+    long w0 = F->A->work, c0 = F->copy_work;
+    apply_call(F, k, m, same == CALL_MEMORY);
+    F->deps = NULL;
+    m->wgen = wgen;
+    m->vgen = vgen;
+    m->work = (F->A->work - w0) - (F->copy_work - c0);
+    m->n = d->n;
+    m->nsum = d->nsum;
+    free(m->loc);
+    m->loc = fm_xmalloc((m->n + 2 * m->nsum + 1) * sizeof *m->loc);
+    if (m->n)
+        memcpy(m->loc, d->loc, m->n * sizeof *m->loc);
+    for (uint32_t i = 0; i < m->nsum; i++) {
+        m->loc[m->n + 2 * i] = d->sum[i];
+        m->loc[m->n + 2 * i + 1] = d->version[i];
+    }
+    m->valid = !d->over && !F->A->over_budget;
+}
+
+void fm_fa_calls_free(fa *F)
+{
+    if (!F->calls)
+        return;
+    for (uint32_t i = 0; i < F->f->nevents; i++) {
+        call_memo *m = F->calls[i];
+        if (!m)
+            continue;
+        free(m->loc);
+        free(m->rc);
+        fm_site_tables_free(F->A, &m->tables);
+        free(m);
+    }
+    free(F->calls);
+    free(F->deps_buf->loc);
+    free(F->deps_buf->slot);
+    free(F->deps_buf->stamp);
+    free(F->deps_buf);
 }

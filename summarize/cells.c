@@ -311,8 +311,10 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
     uint32_t n;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
     for (uint32_t i = 0; i < n; i++)
-        if (fm_vs_equal(&F->cells[at[i]].val, v))
+        if (fm_vs_equal(&F->cells[at[i]].val, v)) {
+            fm_fa_call_reads(F, loc); /* while those cells stay as they are */
             return 1;
+        }
     return 0;
 }
 
@@ -348,8 +350,10 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
         return;
     F->starred |= fm_loc_starred(F->A, loc);
     cell *c = cell_get(F, loc, site);
-    if (gen > c->gen)
+    if (gen > c->gen) {
         c->gen = gen;
+        c->regen = F->wgen + 1;
+    }
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
         c->grown = ++F->wgen;
@@ -421,13 +425,26 @@ int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since)
     return 0;
 }
 
+void fm_readset_set(fm_readset *r, uint32_t bit)
+{
+    if (bit < FM_READ_BITS)
+        r->w[bit / 64] |= 1ULL << (bit % 64);
+    else
+        r->over = 1;
+}
+
+void fm_readset_merge(fm_readset *into, const fm_readset *r)
+{
+    for (int i = 0; i < FM_READ_BITS / 64; i++)
+        into->w[i] |= r->w[i];
+    into->over |= r->over;
+}
+
 void fm_fa_read(fa *F, uint32_t loc, vset *out)
 {
-    fm_readset *r = F->reads;
-    if (r && r->n < FM_READSET_MAX)
-        r->loc[r->n++] = loc;
-    else if (r)
-        r->over = 1;
+    uint32_t bit = fm_fa_call_reads(F, loc);
+    if (F->reads)
+        fm_readset_set(F->reads, bit);
     if (fm_loc_starred(F->A, loc)) {
         F->starred = 1;
         read_starred(F, loc, out);
@@ -538,6 +555,7 @@ typedef struct copy_memo {
     uint64_t site;
     uint32_t wgen;            /* the generation after it, + 1 (0: never) */
     uint32_t before;          /* the generation before it, + 1 */
+    uint32_t recorded;        /* the same for its records (fm_fa_store_agg) */
 } copy_memo;
 
 /* The memo entry of a copy (wgen 0 if it was never made). */
@@ -564,7 +582,7 @@ static copy_memo *copy_slot(fa *F, uint32_t dst, uint32_t src, uint64_t site)
            !(F->copies[h].dst == dst && F->copies[h].src == src && F->copies[h].site == site))
         h = (h + 1) & (F->ncopies - 1);
     if (!F->copies[h].dst) {
-        F->copies[h] = (copy_memo){dst, src, site, 0, 0};
+        F->copies[h] = (copy_memo){dst, src, site, 0, 0, 0};
         F->ncopies_used++;
     }
     return &F->copies[h];
@@ -590,11 +608,24 @@ static int grown_before(const fa *F, const uint32_t *list, uint32_t n, uint32_t 
     return 1;
 }
 
-/* Aggregate copy: everything stored inside src, re-rooted at dst; and the
- * unknown initial content of src when it is visible to callers. */
+static int copy(fa *F, uint32_t dst, uint32_t src, uint64_t site);
+
 int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
+    long w0 = F->A->work;
+    int made = copy(F, dst, src, site);
+    F->copy_work += F->A->work - w0;
+    return made;
+}
+
+/* Aggregate copy: everything stored inside src, re-rooted at dst; and the
+ * unknown initial content of src when it is visible to callers.  Made
+ * again, it writes only the cells that grew (or went through one more
+ * copy) since it was last made: the others are there as they are. */
+static int copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
+{
     an *A = F->A;
+    fm_fa_call_reads(F, src);
     /* nothing grew since this very copy was made: it would add nothing */
     copy_memo *m = copy_slot(F, dst, src, site);
     if (m->wgen == F->wgen + 1)
@@ -607,6 +638,7 @@ int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         free(list);
         return 0;
     }
+    uint32_t since = m->wgen && A->reuse ? m->before : 0;
     m->before = F->wgen + 1;
     if (not_modelled(A, dst)) {
         copy_work(F, list, n, src);
@@ -620,6 +652,13 @@ int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
         uint32_t gen = F->cells[i].gen + 1;
         uint64_t s = site * 1000003u ^ F->cells[i].site;
+        if (gen <= FM_COPY_GENERATIONS && F->cells[i].grown < since &&
+            F->cells[i].regen < since && cell_find(F, d, s)) {
+            /* the last copy wrote it as it is into its own cell there:
+             * nothing to add (the budget still counts the write) */
+            A->work += 1 + F->cells[i].val.n;
+            continue;
+        }
         if (gen > FM_COPY_GENERATIONS) { /* one place per copy, blurred */
             vset tmp = {0};
             fm_vs_blur(&tmp, &F->cells[i].val);
@@ -659,10 +698,17 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
         fm_vs_free(&v);
         return;
     }
+    /* records only (the cells stay put), for the cells that grew since
+     * the last time: the others' records are there as they are */
+    copy_memo *m = copy_slot(F, dst, src, site);
+    uint32_t since = A->reuse ? m->recorded : 0;
+    m->recorded = F->wgen + 1;
     uint32_t n;
     uint32_t *list = fm_fa_cells_within(F, src, &n);
-    for (uint32_t j = 0; j < n; j++) { /* records only: the cells stay put */
+    for (uint32_t j = 0; j < n; j++) {
         uint32_t i = list[j];
+        if (F->cells[i].grown < since)
+            continue;
         uint32_t d = fm_loc_rebase(A, F->cells[i].loc, src, dst);
         fm_fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &F->cells[i].val, 0,
                     anchor, gd, ev);
@@ -672,6 +718,8 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
 
 void fm_fa_set_val(fa *F, uint32_t k, const vset *v)
 {
-    if (fm_vs_union(&F->val[k], v))
+    if (fm_vs_union(&F->val[k], v)) {
         F->changed = 1;
+        F->val_gen[k] = ++F->vgen;
+    }
 }

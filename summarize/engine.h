@@ -143,6 +143,7 @@ typedef struct sentry {
     int depth, low, used_partial;
     int cut;                  /* tentative because the budget ran out: never reused */
     uint32_t round;           /* id of its current (or last) fixpoint round */
+    uint32_t version;         /* bumped whenever its summary is replaced */
     uint32_t head, head_round; /* tentative: the cycle head, and its round then */
     summary s;
 } sentry;
@@ -220,6 +221,11 @@ struct an {
     long work;                /* work units spent on the current NF */
     double trace_slow;        /* FLOWMAGE_TRACE_SLOW seconds, or -1: off */
     int over_budget;          /* the current NF's analysis was cut short */
+    int32_t last_entry;       /* cache entry fm_an_summary last answered with (-1: none) */
+    int reuse;                /* calls, records and copies found unchanged are not
+                                 made again (FLOWMAGE_REUSE=0: they are, to
+                                 check that this changes nothing) */
+    long calls_reused, records_reused; /* statistics, for the current NF */
 };
 
 void fm_an_init(an *A, const fm_program *P, const fm_profile *prof);
@@ -232,7 +238,8 @@ unsigned fm_fn_traits(const an *A, const fm_func *g);
 void fm_an_free(an *A);
 
 /* Summary of f in the current context (computed on demand, cached); NULL
- * when calls are nested deeper than lim.call_depth. */
+ * when calls are nested deeper than lim.call_depth.  A->last_entry tells
+ * which cache entry answered. */
 const summary *fm_an_summary(an *A, const fm_func *f);
 /* Frees the summaries only NF class ctx can use (it is done); its entries
  * all come at or after cache index `from`. */
@@ -253,6 +260,7 @@ typedef struct cell {
     uint64_t site;
     uint32_t gen;             /* copies it went through (FM_COPY_GENERATIONS) */
     uint32_t grown;           /* fa wgen of its last growth */
+    uint32_t regen;           /* fa wgen + 1 when gen last rose */
     vset val;
 } cell;
 /* A value copied (memcpy, struct copies) more often than this keeps one
@@ -282,6 +290,15 @@ typedef struct fa {
     locidx store_ix, acc_ix, idx_ix, touch_ix; /* records by location */
     int changed;
     uint32_t wgen;            /* bumped whenever a cell's value grows */
+    uint32_t *val_gen;        /* per event: vgen when its value last grew */
+    uint32_t vgen;
+    struct call_memo **calls; /* per call event: what it last read (calls.c) */
+    struct call_deps *deps;   /* the call being applied: what it reads */
+    struct call_deps *deps_buf;
+    long copy_work;           /* work counted by aggregate copies (fm_fa_copy):
+                                 a call or record found unchanged counts what
+                                 it stands for but these, which it would not
+                                 make again */
     const fm_func **reached;  /* out->reach as a hash set (512 slots) */
     uint32_t **tres_map;      /* per call event: callee access -> ours */
     uint32_t *tres_n;
@@ -297,13 +314,20 @@ typedef struct fa {
     uint32_t nreads, nreads_used;
 } fa;
 
-/* The places some translation read (fm_fa_read), while it fits. */
-#define FM_READSET_MAX 8
+/* The places some translation read (fm_fa_read), as bits: bit i stands
+ * for the i-th place the call being applied reads (calls.c numbers them,
+ * the same in every application of that call); a place past the bits
+ * makes the set "over" (any change counts). */
+#define FM_READ_BITS 256
 typedef struct fm_readset {
-    uint32_t loc[FM_READSET_MAX];
-    uint32_t n;
-    int over;                 /* read more places than it keeps */
+    uint64_t w[FM_READ_BITS / 64];
+    int over;
 } fm_readset;
+void fm_readset_set(fm_readset *r, uint32_t bit);
+void fm_readset_merge(fm_readset *into, const fm_readset *r);
+/* Whether a place of r grew after generation since (calls.c: during an
+ * application of a call). */
+int fm_readset_changed(fa *F, const fm_readset *r, uint32_t since);
 
 /* cells.c, records.c */
 void fm_fa_operand(fa *F, const fm_opnd *o, vset *out);
@@ -365,7 +389,15 @@ void fm_fa_build_summary(fa *F);
 void fm_fa_free(fa *F);
 
 /* calls.c */
+/* Applies call event k, unless nothing it read (argument values, memory,
+ * summaries) changed since it was last applied: then it would add nothing. */
 void fm_fa_call(fa *F, uint32_t k);
+/* Notes that the call being applied reads loc; its bit in readsets
+ * (FM_READ_BITS or more: none, or outside a call). */
+uint32_t fm_fa_call_reads(fa *F, uint32_t loc);
+/* Notes that it applied the summary of cache entry i (A->last_entry). */
+void fm_fa_call_uses(fa *F, int32_t i);
+void fm_fa_calls_free(fa *F);
 /* primitives.c: g is one of the profile's argument parsers (Args::read*) */
 int fm_parser_call(an *A, const fm_func *g);
 

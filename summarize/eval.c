@@ -299,6 +299,7 @@ void fm_fa_analyse(an *A, const fm_func *f, summary *out)
     F.f = f;
     F.out = out;
     F.val = fm_xcalloc(f->nevents ? f->nevents : 1, sizeof *F.val);
+    F.val_gen = fm_xcalloc(f->nevents ? f->nevents : 1, sizeof *F.val_gen);
     if (f->flags & FM_FN_TRUNCATED)
         fm_strset_add(&out->notes, "facts incomplete (function too large)");
     fm_fa_reach(&F, f);

@@ -351,6 +351,16 @@ static void bases_of(const fm_program *P, int32_t t, fm_strset *out)
     }
 }
 
+/* FLOWMAGE_TRACE_WORK: what one NF's analysis cost, and what it reused
+ * (calls and callee records found unchanged since they were applied). */
+static void trace_work(an *A, const char *name)
+{
+    if (getenv("FLOWMAGE_TRACE_WORK"))
+        fprintf(stderr, "work %ld %s (reused: %ld calls, %ld records)\n", A->work, name,
+                A->calls_reused, A->records_reused);
+    A->calls_reused = A->records_reused = 0;
+}
+
 static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set *set)
 {
     const fm_program *P = A->P;
@@ -402,8 +412,7 @@ static void summarize_class(an *A, int32_t cls, const char *name, fm_summary_set
     o->file = fm_xstrdup(where ? where->file : "");
     o->line = where ? where->line_begin : 0;
     fm_strset_free(&S->incomplete);
-    if (getenv("FLOWMAGE_TRACE_WORK"))
-        fprintf(stderr, "work %ld %s\n", A->work, name);
+    trace_work(A, name);
     A->over_budget = 0;
     A->work = 0;
     A->ctx = -2;
@@ -430,6 +439,7 @@ static void summarize_function_nf(an *A, const fm_func *f, const char *name,
         fm_strset_add(&S->incomplete, "analysis budget exceeded: facts incomplete");
     conclude(S, -1);
     fm_strset_free(&S->incomplete);
+    trace_work(A, name);
     A->over_budget = 0;
     S->out->file = fm_xstrdup(f->file);
     S->out->line = f->line_begin;

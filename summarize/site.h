@@ -18,7 +18,7 @@ typedef struct tmemo {
     uint32_t wgen;           /* caller memory generation it was read at,
                                 or last found unchanged at (contents) */
     long work;               /* what reading it counted against the budget */
-    fm_readset reads;        /* the places a content read read */
+    fm_readset reads;        /* the places its translation read */
     vset out;
 } tmemo;
 
@@ -38,6 +38,22 @@ typedef struct mtab {
     void (*drop)(void *entry); /* frees what an entry holds */
 } mtab;
 
+/* What a call's record read when it was last applied (calls.c keeps one
+ * per record number of the call, across rounds). */
+typedef struct rec_cache {
+    fm_readset reads;
+    int valid;
+    long work;               /* what applying it counted against the budget */
+} rec_cache;
+
+/* A call's memo tables, kept from one application to the next. */
+typedef struct site_tables {
+    tmemo *memo;
+    uint32_t nmemo, usedmemo, epoch;
+    mtab gm, vm;
+    int kept;
+} site_tables;
+
 typedef struct site {
     fa *F;
     uint32_t k;              /* call event */
@@ -50,15 +66,25 @@ typedef struct site {
     mtab gm;                 /* the same for guards (gmemo) */
     mtab vm;                 /* and for whole value sets (vmemo) */
     guards scratch;          /* guards not kept */
+    rec_cache **rc;          /* the call's record caches (NULL: none) */
+    uint32_t *nrc;
+    int reuse;               /* same arguments and summaries as when they
+                                were made: a record that read nothing that
+                                grew since is not applied again */
+    fm_readset changed;      /* the places read then that grew since */
 } site;
 
-/* translate.c.  The memo tables of a site come from, and go back to, a
- * small pool: a site's slots are told from an earlier site's by an epoch,
- * so a table is reused without being cleared (nor its buffers freed). */
-void fm_site_memo_init(site *c);
+/* translate.c.  The memo tables of a site are its call's from the last
+ * application when only memory grew since (an entry is used again unless
+ * what it read grew), else come from a small pool: a site's slots are told
+ * from an earlier site's by an epoch, so a table is reused without being
+ * cleared (nor its buffers freed).  They stay with the call (keep) until
+ * the function's analysis ends (fm_site_tables_free). */
+void fm_site_memo_init(site *c, site_tables *keep);
 void fm_site_pool_free(an *A);
 void fm_site_apply_summary(site *c, const fm_func *g, const summary *S);
-void fm_site_memo_free(site *c);
+void fm_site_memo_free(site *c, site_tables *keep);
+void fm_site_tables_free(an *A, site_tables *keep);
 
 /* primitives.c */
 void fm_site_arg_locs(fa *F, const vset *v, uint32_t *out, uint32_t *n);

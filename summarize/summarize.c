@@ -105,6 +105,8 @@ void fm_an_init(an *A, const fm_program *P, const fm_profile *prof)
     A->lim = (fm_limits)FM_LIMITS_DEFAULT;
     const char *slow = getenv("FLOWMAGE_TRACE_SLOW");
     A->trace_slow = slow ? atof(slow) : -1;
+    const char *reuse = getenv("FLOWMAGE_REUSE");
+    A->reuse = !(reuse && !strcmp(reuse, "0"));
     A->framework_global = fm_xcalloc(fm_program_nglobals(P) + 1, 1);
     for (size_t i = 0; i < fm_program_nglobals(P); i++) {
         const fm_global *g = fm_program_global_at(P, i);

@@ -263,12 +263,50 @@ static void add_all(vset *out, const vset *s)
  * grows in many places at once, only those matter). */
 static int content_changed(fa *F, const tmemo *m)
 {
-    if (m->reads.over)
-        return 1;
-    for (uint32_t i = 0; i < m->reads.n; i++)
-        if (fm_fa_read_changed(F, m->reads.loc[i], m->wgen))
+    return fm_readset_changed(F, &m->reads, m->wgen);
+}
+
+static int reads_any(const fm_readset *r)
+{
+    for (int i = 0; i < FM_READ_BITS / 64; i++)
+        if (r->w[i])
             return 1;
     return 0;
+}
+
+/* Whether an entry computed at generation wgen that read r is stale. */
+static int stale(fa *F, const fm_readset *r, uint32_t *wgen)
+{
+    if (*wgen == F->wgen)
+        return 0;
+    if (fm_readset_changed(F, r, *wgen))
+        return 1;
+    *wgen = F->wgen; /* the memory grew elsewhere */
+    return 0;
+}
+
+/* Reads are noted in the innermost readset being gathered (a memo entry's,
+ * a callee record's); what it read, its enclosing ones read too. */
+static fm_readset *reads_begin(fa *F, fm_readset *r)
+{
+    fm_readset *outer = F->reads;
+    memset(r, 0, sizeof *r);
+    F->reads = r;
+    return outer;
+}
+
+static void reads_end(fa *F, fm_readset *outer)
+{
+    if (outer)
+        fm_readset_merge(outer, F->reads);
+    F->reads = outer;
+}
+
+/* A memo entry used as it is: the reads it stands for count as made. */
+static void reads_reused(fa *F, const fm_readset *r)
+{
+    if (F->reads)
+        fm_readset_merge(F->reads, r);
 }
 
 static void translate_each(site *c, const vset *in, vset *out)
@@ -283,10 +321,12 @@ static void translate_each(site *c, const vset *in, vset *out)
         }
         tmemo *m = memo_slot(c, a);
         int live = memo_live(c, m);
-        if (live && k == AK_CONTENT && m->wgen != F->wgen && !content_changed(F, m)) {
+        int reads = m->reads.over || reads_any(&m->reads);
+        if (live && reads && m->wgen != F->wgen && !content_changed(F, m)) {
             m->wgen = F->wgen; /* the memory grew elsewhere */
             F->A->work += m->work; /* the budget counts the reads it stands for */
-        } else if (!live || (k == AK_CONTENT && m->wgen != F->wgen)) {
+            reads_reused(F, &m->reads);
+        } else if (!live || (reads && m->wgen != F->wgen)) {
             if (!live)
                 c->usedmemo++;
             m->a = a;
@@ -294,11 +334,12 @@ static void translate_each(site *c, const vset *in, vset *out)
             m->wgen = F->wgen;
             fm_vs_clear(&m->out);
             long w0 = F->A->work;
-            m->reads = (fm_readset){{0}, 0, 0};
-            F->reads = k == AK_CONTENT ? &m->reads : NULL;
+            fm_readset *outer = reads_begin(F, &m->reads);
             translate_atom(c, a, &m->out);
-            F->reads = NULL;
+            reads_end(F, outer);
             m->work = F->A->work - w0;
+        } else {
+            reads_reused(F, &m->reads);
         }
         add_all(out, &m->out);
     }
@@ -353,7 +394,8 @@ static void *mtab_slot(mtab *t, const void *in, uint64_t h,
 typedef struct gmemo {
     mkey k;
     uint32_t wgen;
-    int content, dead;
+    int dead;
+    fm_readset reads;
     guards out;
 } gmemo;
 
@@ -362,7 +404,7 @@ typedef struct gmemo {
 typedef struct vmemo {
     mkey k;
     uint32_t wgen;
-    int content;
+    fm_readset reads;
     vset out;
 } vmemo;
 
@@ -377,24 +419,25 @@ static void translate_atoms(site *c, const vset *in, vset *out)
         return;
     }
     uint64_t h = 0xcbf29ce484222325ULL;
-    int content = 0;
     for (uint32_t i = 0; i < in->n; i++) {
         unsigned k = atom_kind(in->v[i]);
         if (k == AK_TRES) { /* lookups: their mapping is still being built */
             translate_each(c, in, out);
             return;
         }
-        content |= k == AK_CONTENT;
         h = (h ^ in->v[i]) * 0x100000001b3ULL;
         h = (h ^ (in->v[i] >> 32)) * 0x100000001b3ULL;
     }
     int fresh;
     vmemo *m = mtab_slot(&c->vm, in, h, same_vset, &fresh);
-    if (fresh || (m->content && m->wgen != F->wgen)) {
-        m->content = content;
+    if (fresh || stale(F, &m->reads, &m->wgen)) {
         m->wgen = F->wgen;
         fm_vs_clear(&m->out);
+        fm_readset *outer = reads_begin(F, &m->reads);
         translate_each(c, in, &m->out);
+        reads_end(F, outer);
+    } else {
+        reads_reused(F, &m->reads);
     }
     add_all(out, &m->out);
 }
@@ -446,9 +489,27 @@ static void mtab_give(mtab *pool, uint32_t *np, mtab *t)
         mtab_free(t);
 }
 
-void fm_site_memo_init(site *c)
+void fm_site_memo_init(site *c, site_tables *keep)
 {
     an *A = c->F->A;
+    if (keep && keep->kept) {
+        c->memo = keep->memo;
+        c->nmemo = keep->nmemo;
+        c->usedmemo = keep->usedmemo;
+        c->epoch = keep->epoch;
+        c->gm = keep->gm;
+        c->vm = keep->vm;
+        if (!c->reuse) { /* other arguments or summaries: all anew */
+            c->epoch++;
+            c->usedmemo = 0;
+            c->gm.epoch++;
+            c->gm.used = 0;
+            c->vm.epoch++;
+            c->vm.used = 0;
+        }
+        keep->kept = 0;
+        return;
+    }
     if (!A->site_pool)
         A->site_pool = fm_xcalloc(1, sizeof *A->site_pool);
     site_pool *p = A->site_pool;
@@ -467,19 +528,37 @@ void fm_site_memo_init(site *c)
     mtab_take(p->vm, &p->nvm, &c->vm, sizeof(vmemo), drop_vmemo);
 }
 
-void fm_site_memo_free(site *c)
+static void give_tables(an *A, tmemo *memo, uint32_t nmemo, uint32_t epoch, mtab *gm, mtab *vm)
 {
-    site_pool *p = c->F->A->site_pool;
-    if (c->memo && c->nmemo <= POOL_MAX_N && p->nm < POOL) {
-        p->memo[p->nm].e = c->memo;
-        p->memo[p->nm].n = c->nmemo;
-        p->memo[p->nm++].epoch = c->epoch;
+    if (!A->site_pool)
+        A->site_pool = fm_xcalloc(1, sizeof *A->site_pool);
+    site_pool *p = A->site_pool;
+    if (memo && nmemo <= POOL_MAX_N && p->nm < POOL) {
+        p->memo[p->nm].e = memo;
+        p->memo[p->nm].n = nmemo;
+        p->memo[p->nm++].epoch = epoch;
     } else {
-        memo_table_free(c->memo, c->nmemo);
+        memo_table_free(memo, nmemo);
     }
-    mtab_give(p->gm, &p->ngm, &c->gm);
-    mtab_give(p->vm, &p->nvm, &c->vm);
+    mtab_give(p->gm, &p->ngm, gm);
+    mtab_give(p->vm, &p->nvm, vm);
+}
+
+void fm_site_memo_free(site *c, site_tables *keep)
+{
     fm_guards_free(&c->scratch);
+    if (keep) {
+        *keep = (site_tables){c->memo, c->nmemo, c->usedmemo, c->epoch, c->gm, c->vm, 1};
+        return;
+    }
+    give_tables(c->F->A, c->memo, c->nmemo, c->epoch, &c->gm, &c->vm);
+}
+
+void fm_site_tables_free(an *A, site_tables *keep)
+{
+    if (keep->kept)
+        give_tables(A, keep->memo, keep->nmemo, keep->epoch, &keep->gm, &keep->vm);
+    keep->kept = 0;
 }
 
 void fm_site_pool_free(an *A)
@@ -531,7 +610,7 @@ static int translate_guards_now(site *c, const guards *in, guards *out)
     return dead;
 }
 
-static uint64_t guards_hash(const guards *g, int *content, int *tres)
+static uint64_t guards_hash(const guards *g, int *tres)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
 #define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
@@ -542,7 +621,6 @@ static uint64_t guards_hash(const guards *g, int *content, int *tres)
         for (int s = 0; s < 2; s++)
             for (uint32_t j = 0; j < sides[s]->n; j++) {
                 atom a = sides[s]->v[j];
-                *content |= atom_kind(a) == AK_CONTENT;
                 *tres |= atom_kind(a) == AK_TRES;
                 MIX(a);
                 MIX(a >> 32);
@@ -562,8 +640,8 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
         *dead = 0;
         return in;
     }
-    int content = 0, tres = 0;
-    uint64_t h = guards_hash(in, &content, &tres);
+    int tres = 0;
+    uint64_t h = guards_hash(in, &tres);
     if (tres) {
         fm_guards_free(&c->scratch);
         *dead = translate_guards_now(c, in, &c->scratch);
@@ -571,13 +649,15 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
     }
     int fresh;
     gmemo *m = mtab_slot(&c->gm, in, h, same_guards, &fresh);
-    if (fresh || (m->content && m->wgen != c->F->wgen)) {
+    if (fresh || stale(c->F, &m->reads, &m->wgen)) {
         fm_guards_free(&m->out);
-        m->content = content;
+        fm_readset *outer = reads_begin(c->F, &m->reads);
         m->dead = translate_guards_now(c, in, &m->out);
+        reads_end(c->F, outer);
         m->wgen = c->F->wgen;
     } else {
         c->F->A->work += in->n; /* the budget counts what it stands for */
+        reads_reused(c->F, &m->reads);
     }
     *dead = m->dead;
     return &m->out;
@@ -654,6 +734,80 @@ static void apply_accesses(site *c, const summary *S)
     }
 }
 
+/* The cache entry of this call's record number i (NULL: none kept). */
+static rec_cache *record_cache(site *c, uint32_t i)
+{
+    if (!c->rc)
+        return NULL;
+    if (i >= *c->nrc) {
+        uint32_t n = i + 1 > *c->nrc * 2 ? i + 1 : *c->nrc * 2;
+        *c->rc = fm_xrealloc(*c->rc, n * sizeof **c->rc);
+        memset(*c->rc + *c->nrc, 0, (n - *c->nrc) * sizeof **c->rc);
+        *c->nrc = n;
+    }
+    return *c->rc + i;
+}
+
+/* A callee record this call applied before, with the same arguments and
+ * summary, whose translation read nothing that grew since: its writes
+ * (and, for an aggregate copy, its sources) are as they were, so applying
+ * it again adds nothing; it counts what it stands for against the budget
+ * (but aggregate copies, which it would not make again). */
+static int record_unchanged(site *c, const rec_cache *rc)
+{
+    if (!rc || !c->reuse || !rc->valid || rc->reads.over)
+        return 0;
+    for (int i = 0; i < FM_READ_BITS / 64; i++)
+        if (rc->reads.w[i] & c->changed.w[i])
+            return 0;
+    c->F->A->work += rc->work;
+    c->F->A->records_reused++;
+    return 1;
+}
+
+/* One callee record being applied: what its translation reads goes to
+ * its cache (record_read), and what it counts against the budget. */
+typedef struct record_run {
+    rec_cache *rc;
+    fm_readset scratch, *outer;
+    long w0, c0;
+} record_run;
+
+/* Starts applying record number i; 0 if it is unchanged (nothing to do). */
+static int record_begin(site *c, uint32_t i, record_run *r)
+{
+    fa *F = c->F;
+    r->rc = record_cache(c, i);
+    if (record_unchanged(c, r->rc))
+        return 0;
+    r->w0 = F->A->work;
+    r->c0 = F->copy_work;
+    r->outer = reads_begin(F, r->rc ? &r->rc->reads : &r->scratch);
+    return 1;
+}
+
+/* Its translation is done: what it reads from now on is not its own. */
+static void record_translated(site *c, record_run *r)
+{
+    reads_end(c->F, r->outer);
+}
+
+/* It also depends on loc (the source of an aggregate copy). */
+static void record_read(site *c, record_run *r, uint32_t loc)
+{
+    if (r->rc)
+        fm_readset_set(&r->rc->reads, fm_fa_call_reads(c->F, loc));
+}
+
+static void record_end(site *c, record_run *r)
+{
+    fa *F = c->F;
+    if (r->rc) {
+        r->rc->valid = !r->rc->reads.over;
+        r->rc->work = (F->A->work - r->w0) - (F->copy_work - r->c0);
+    }
+}
+
 static void apply_stores(site *c, const summary *S)
 {
     fa *F = c->F;
@@ -663,17 +817,23 @@ static void apply_stores(site *c, const summary *S)
         unsigned rk = fm_loc_root_kind(A, st->loc);
         if (rk == LR_SLOT)
             continue;
+        record_run run;
+        if (!record_begin(c, c->off + i, &run))
+            continue;
         uint32_t ds[MAXL];
         vset v = {0};
         const guards *gd;
         uint32_t nd = translate_record(c, st->loc, &st->val, &st->gd, ds, &v, &gd);
+        record_translated(c, &run);
         uint64_t s = lifted_id(c->k, c->off + i);
         for (uint32_t d = 0; d < nd; d++) {
             if (st->agg) {
                 for (uint32_t j = 0; j < v.n; j++)
-                    if (atom_kind(v.v[j]) == AK_PTR)
-                        fm_fa_store_agg(F, s, ds[d], (uint32_t)atom_payload(v.v[j]), s, c->k, gd,
-                                     st->ev);
+                    if (atom_kind(v.v[j]) == AK_PTR) {
+                        uint32_t src = (uint32_t)atom_payload(v.v[j]);
+                        record_read(c, &run, src); /* what it copies */
+                        fm_fa_store_agg(F, s, ds[d], src, s, c->k, gd, st->ev);
+                    }
             } else {
                 rec_store *r = fm_fa_write_store(F, s, ds[d], s, &v, c->k, gd, st->ev);
                 if (r) {
@@ -682,6 +842,7 @@ static void apply_stores(site *c, const summary *S)
                 }
             }
         }
+        record_end(c, &run);
         fm_vs_free(&v);
     }
 }
@@ -690,15 +851,21 @@ static void apply_rest(site *c, const summary *S)
 {
     fa *F = c->F;
     summary *o = F->out;
+    uint32_t first_idx = c->off + (S->nacc > S->nstores ? S->nacc : S->nstores);
     for (uint32_t i = 0; i < S->nidx; i++) {
         const rec_index *x = &S->idx[i];
+        record_run run;
+        if (!record_begin(c, first_idx + i, &run))
+            continue;
         uint32_t ls[MAXL];
         vset v = {0};
         const guards *gd;
         uint32_t n = translate_record(c, x->loc, &x->idx, &x->gd, ls, &v, &gd);
+        record_translated(c, &run);
         for (uint32_t j = 0; j < n; j++)
             fm_fa_index(F, lifted_id(c->k, c->off + i), ls[j], &v, x->is_write, c->k,
                      gd, x->ev);
+        record_end(c, &run);
         fm_vs_free(&v);
     }
     for (uint32_t i = 0; i < S->nescape; i++) {
