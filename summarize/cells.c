@@ -302,19 +302,35 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     return c;
 }
 
+/* A cheap summary of a value set: equal sets hash equal. */
+static uint32_t val_hash(const vset *v)
+{
+    uint64_t h = v->n * 0x9E3779B97F4A7C15ULL ^ v->folded;
+    for (uint32_t i = 0; i < v->n; i++)
+        h = (h ^ v->v[i]) * 0x100000001b3ULL;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 /* Another store already holds exactly these values here: a new site adds
- * no alternative (and sites multiply through deep call trees). */
+ * no alternative (and sites multiply through deep call trees).  Cells are
+ * told apart by their sizes and hashes before their atoms. */
 static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
 {
     if (cell_find(F, loc, site))
         return 0;
-    uint32_t n;
+    uint32_t n, h = 0;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
-    for (uint32_t i = 0; i < n; i++)
-        if (fm_vs_equal(&F->cells[at[i]].val, v)) {
-            fm_fa_call_reads(F, loc); /* while those cells stay as they are */
-            return 1;
-        }
+    for (uint32_t i = 0; i < n; i++) {
+        const cell *c = &F->cells[at[i]];
+        if (c->val.n != v->n)
+            continue;
+        if (v->n && !h)
+            h = val_hash(v) | 1;
+        if ((v->n && c->vhash != h) || !fm_vs_equal(&c->val, v))
+            continue;
+        fm_fa_call_reads(F, loc); /* while those cells stay as they are */
+        return 1;
+    }
     return 0;
 }
 
@@ -357,6 +373,7 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
         c->grown = ++F->wgen;
+        c->vhash = val_hash(&c->val) | 1;
     }
 }
 
@@ -631,13 +648,12 @@ static int copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
     if (m->wgen == F->wgen + 1)
         return 0;
     uint32_t n;
-    uint32_t *list = fm_fa_cells_within(F, src, &n);
+    const uint32_t *in = fm_locidx_get(&F->within, src, &n);
     /* nor did anything it copies (its own writes count: a copy into
      * its source goes on) */
-    if (m->wgen && grown_before(F, list, n, m->before)) {
-        free(list);
+    if (m->wgen && grown_before(F, in, n, m->before))
         return 0;
-    }
+    uint32_t *list = fm_fa_cells_within(F, src, &n); /* (its writes may move the index) */
     uint32_t since = m->wgen && A->reuse ? m->before : 0;
     m->before = F->wgen + 1;
     if (not_modelled(A, dst)) {
@@ -704,7 +720,7 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
     uint32_t since = A->reuse ? m->recorded : 0;
     m->recorded = F->wgen + 1;
     uint32_t n;
-    uint32_t *list = fm_fa_cells_within(F, src, &n);
+    const uint32_t *list = fm_locidx_get(&F->within, src, &n); /* (records move no cell) */
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = list[j];
         if (F->cells[i].grown < since)
@@ -713,7 +729,6 @@ void fm_fa_store_agg(fa *F, uint64_t id, uint32_t dst, uint32_t src, uint64_t si
         fm_fa_store(F, id ^ (F->cells[i].site * 0x9E3779B97F4A7C15ULL), d, &F->cells[i].val, 0,
                     anchor, gd, ev);
     }
-    free(list);
 }
 
 void fm_fa_set_val(fa *F, uint32_t k, const vset *v)

@@ -65,12 +65,14 @@ static uint32_t hash_str(const char *s, size_t n)
 static void pool_grow(fm_strpool *sp)
 {
     uint32_t ns = sp->nslots ? sp->nslots * 2 : 4096;
-    uint32_t *slots = fm_xcalloc(ns, sizeof *slots);
-    for (uint32_t i = 0; i < sp->n; i++) {
-        uint32_t h = sp->hash[i] & (ns - 1);
+    uint64_t *slots = fm_xcalloc(ns, sizeof *slots);
+    for (uint32_t i = 0; i < sp->nslots; i++) {
+        if (!sp->slots[i])
+            continue;
+        uint32_t h = (uint32_t)(sp->slots[i] >> 32) & (ns - 1);
         while (slots[h])
             h = (h + 1) & (ns - 1);
-        slots[h] = i + 1;
+        slots[h] = sp->slots[i];
     }
     free(sp->slots);
     sp->slots = slots;
@@ -83,24 +85,23 @@ uint32_t fm_pool_id(fm_program *p, const char *s, size_t n)
     if ((sp->n + 1) * 2 > sp->nslots)
         pool_grow(sp);
     uint32_t full = hash_str(s, n), h = full & (sp->nslots - 1);
-    while (sp->slots[h]) {
-        uint32_t id = sp->slots[h] - 1;
+    for (uint64_t v; (v = sp->slots[h]); h = (h + 1) & (sp->nslots - 1)) {
+        if ((uint32_t)(v >> 32) != full)
+            continue;
+        uint32_t id = (uint32_t)v - 1;
         const char *c = sp->str[id];
-        if (sp->hash[id] == full && memcmp(c, s, n) == 0 && c[n] == 0)
+        if (memcmp(c, s, n) == 0 && c[n] == 0)
             return id;
-        h = (h + 1) & (sp->nslots - 1);
     }
     if (sp->n == sp->cap) {
         sp->cap = sp->cap ? sp->cap * 2 : 4096;
         sp->str = fm_xrealloc(sp->str, sp->cap * sizeof *sp->str);
-        sp->hash = fm_xrealloc(sp->hash, sp->cap * sizeof *sp->hash);
     }
     char *c = fm_arena_alloc(&p->arena, n + 1);
     memcpy(c, s, n);
     c[n] = 0;
     sp->str[sp->n] = c;
-    sp->hash[sp->n] = full;
-    sp->slots[h] = sp->n + 1;
+    sp->slots[h] = (uint64_t)full << 32 | (sp->n + 1);
     return sp->n++;
 }
 
@@ -196,7 +197,6 @@ void fm_program_free(fm_program *p)
     free(p->units);
     free(p->seen_units);
     free(p->pool.str);
-    free(p->pool.hash);
     free(p->pool.slots);
     fm_index_free(&p->type_ix);
     fm_index_free(&p->global_ix);

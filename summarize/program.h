@@ -20,9 +20,9 @@ void fm_arena_rewind(fm_arena *a);
 /* String -> id hash (open addressing). */
 typedef struct fm_strpool {
     const char **str;
-    uint32_t *hash;  /* per string: its full hash, compared before its bytes */
     uint32_t n, cap;
-    uint32_t *slots; /* id + 1 */
+    uint64_t *slots; /* full hash << 32 | (id + 1): the hash is compared
+                        before the bytes, in the slot itself */
     uint32_t nslots;
 } fm_strpool;
 
