@@ -321,11 +321,13 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
     uint32_t n, h = 0;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
     for (uint32_t i = 0; i < n; i++) {
-        const cell *c = &F->cells[at[i]];
+        cell *c = &F->cells[at[i]];
         if (c->val.n != v->n)
             continue;
         if (v->n && !h)
             h = val_hash(v) | 1;
+        if (v->n && !c->vhash)
+            c->vhash = val_hash(&c->val) | 1;
         if ((v->n && c->vhash != h) || !fm_vs_equal(&c->val, v))
             continue;
         fm_fa_call_reads(F, loc); /* while those cells stay as they are */
@@ -373,7 +375,7 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
     if (fm_vs_union(&c->val, v)) {
         F->changed = 1;
         c->grown = ++F->wgen;
-        c->vhash = val_hash(&c->val) | 1;
+        c->vhash = 0; /* (computed when compared) */
     }
 }
 
@@ -430,16 +432,13 @@ static uint32_t read_lists(fa *F, uint32_t loc, const uint32_t **list, uint32_t 
     return na ? na : 1;
 }
 
+typedef struct read_memo read_memo;
+static read_memo *read_entry(fa *F, uint32_t loc);
+static uint32_t last_growth(fa *F, read_memo *m, uint32_t loc);
+
 int fm_fa_read_changed(fa *F, uint32_t loc, uint32_t since)
 {
-    const uint32_t *list[READ_LISTS];
-    uint32_t n[READ_LISTS];
-    uint32_t nl = read_lists(F, loc, list, n);
-    for (uint32_t l = 0; l < nl; l++)
-        for (uint32_t i = 0; i < n[l]; i++)
-            if (F->cells[list[l][i]].grown > since)
-                return 1;
-    return 0;
+    return last_growth(F, read_entry(F, loc), loc) > since;
 }
 
 void fm_readset_set(fm_readset *r, uint32_t bit)
@@ -474,11 +473,14 @@ void fm_fa_read(fa *F, uint32_t loc, vset *out)
  * generation then: most reads in a function see a place again before
  * anything stored at or around it changed (each call site translates the
  * same callee terms). */
-typedef struct read_memo {
+struct read_memo {
     uint32_t key;             /* loc + 1; 0: empty */
-    uint32_t wgen;
+    uint32_t wgen;            /* val is what the cells held then */
+    int has_val;
+    uint32_t seen;            /* memory generation + 1 grown was found at (0: never) */
+    uint32_t grown;           /* the last growth of a cell a read of loc sees */
     vset val;
-} read_memo;
+};
 
 static read_memo *read_slot(fa *F, uint32_t loc)
 {
@@ -501,6 +503,34 @@ static read_memo *read_slot(fa *F, uint32_t loc)
     while (F->read_memo[h].key && F->read_memo[h].key != loc + 1)
         h = (h + 1) & (F->nreads - 1);
     return &F->read_memo[h];
+}
+
+static read_memo *read_entry(fa *F, uint32_t loc)
+{
+    read_memo *m = read_slot(F, loc);
+    if (!m->key) {
+        F->nreads_used++;
+        m->key = loc + 1;
+    }
+    return m;
+}
+
+/* Checked again only once the memory has grown: a fixpoint round that
+ * adds nothing asks the same places again and again. */
+static uint32_t last_growth(fa *F, read_memo *m, uint32_t loc)
+{
+    if (m->seen == F->wgen + 1)
+        return m->grown;
+    const uint32_t *list[READ_LISTS];
+    uint32_t n[READ_LISTS], g = 0;
+    uint32_t nl = read_lists(F, loc, list, n);
+    for (uint32_t l = 0; l < nl; l++)
+        for (uint32_t i = 0; i < n[l]; i++)
+            if (F->cells[list[l][i]].grown > g)
+                g = F->cells[list[l][i]].grown;
+    m->seen = F->wgen + 1;
+    m->grown = g;
+    return g;
 }
 
 void fm_fa_read_memo_free(fa *F)
@@ -551,11 +581,9 @@ static void read_cells(fa *F, uint32_t loc, vset *out)
         fm_vs_add(out, mk_atom(AK_LABEL, 0, fm_label_id(A, h)));
         return;
     }
-    read_memo *m = read_slot(F, loc);
-    if (!m->key || fm_fa_read_changed(F, loc, m->wgen)) {
-        if (!m->key)
-            F->nreads_used++;
-        m->key = loc + 1;
+    read_memo *m = read_entry(F, loc);
+    if (!m->has_val || last_growth(F, m, loc) > m->wgen) {
+        m->has_val = 1;
         m->wgen = F->wgen;
         fm_vs_clear(&m->val);
         collect_cells(F, loc, &m->val);

@@ -261,7 +261,7 @@ typedef struct cell {
     uint32_t gen;             /* copies it went through (FM_COPY_GENERATIONS) */
     uint32_t grown;           /* fa wgen of its last growth */
     uint32_t regen;           /* fa wgen + 1 when gen last rose */
-    uint32_t vhash;           /* of val when it last grew (val_hash) */
+    uint32_t vhash;           /* of val (val_hash), 0 until it is compared */
     vset val;
 } cell;
 /* A value copied (memcpy, struct copies) more often than this keeps one
