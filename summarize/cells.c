@@ -302,13 +302,17 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     return c;
 }
 
-/* A cheap summary of a value set: equal sets hash equal. */
+/* A cheap summary of a value set: equal sets hash equal (a sum of
+ * products, which the CPU overlaps, not a chain of them). */
 static uint32_t val_hash(const vset *v)
 {
-    uint64_t h = v->n * 0x9E3779B97F4A7C15ULL ^ v->folded;
-    for (uint32_t i = 0; i < v->n; i++)
-        h = (h ^ v->v[i]) * 0x100000001b3ULL;
-    return (uint32_t)(h ^ (h >> 32));
+    uint64_t a = v->n + ((uint64_t)v->folded << 32), b = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        a += v->v[i] * 0x9E3779B97F4A7C15ULL;
+        b += (v->v[i] ^ (v->v[i] >> 29)) * 0xC2B2AE3D27D4EB4FULL;
+    }
+    a ^= b + (a >> 31);
+    return (uint32_t)(a ^ (a >> 32));
 }
 
 /* Another store already holds exactly these values here: a new site adds
