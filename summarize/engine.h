@@ -44,8 +44,9 @@ typedef struct fm_limits {
 /* Parses "name=value,..." over *lim; -1 (message in err) on a bad item. */
 int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen);
 
+/* At most MAX_GUARDS, allocated as they come (most records have none). */
 typedef struct guards {
-    guard g[MAX_GUARDS];
+    guard *g;
     uint32_t n;
 } guards;
 

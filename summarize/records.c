@@ -57,19 +57,19 @@ void fm_guards_add(guards *gd, const guard *g)
 {
     if (gd->n >= MAX_GUARDS || !(g->zflags & (FM_CONDF_RHS_ZERO | FM_CONDF_LHS_ZERO)))
         return; /* only comparisons with zero/null say "absent" */
-    guard *d = &gd->g[gd->n];
-    memset(d, 0, sizeof *d);
-    guard_atoms(&d->lhs, &g->lhs);
-    guard_atoms(&d->rhs, &g->rhs);
-    if (!d->lhs.n && !d->rhs.n) {
-        fm_vs_free(&d->lhs);
-        fm_vs_free(&d->rhs);
+    guard d = {0};
+    guard_atoms(&d.lhs, &g->lhs);
+    guard_atoms(&d.rhs, &g->rhs);
+    if (!d.lhs.n && !d.rhs.n) {
+        fm_vs_free(&d.lhs);
+        fm_vs_free(&d.rhs);
         return;
     }
-    d->cmp = g->cmp;
-    d->zflags = g->zflags;
-    d->pol = g->pol;
-    gd->n++;
+    d.cmp = g->cmp;
+    d.zflags = g->zflags;
+    d.pol = g->pol;
+    gd->g = fm_xrealloc(gd->g, (gd->n + 1) * sizeof *gd->g);
+    gd->g[gd->n++] = d;
 }
 
 void fm_guards_free(guards *gd)
@@ -78,6 +78,8 @@ void fm_guards_free(guards *gd)
         fm_vs_free(&gd->g[i].lhs);
         fm_vs_free(&gd->g[i].rhs);
     }
+    free(gd->g);
+    gd->g = NULL;
     gd->n = 0;
 }
 
