@@ -262,7 +262,8 @@ typedef struct call_memo {
     uint32_t *loc;            /* n places, then nsum (entry, version) pairs */
     uint32_t n, nsum;
     uint32_t wgen, vgen;
-    long work;                /* what it counted against the budget */
+    long work;                /* what it counted against the budget, copies
+                                 aside (a skipped call would not make them) */
     int valid;
     rec_cache *rc;            /* per record number: what it read */
     uint32_t nrc;
