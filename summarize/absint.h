@@ -105,6 +105,8 @@ int fm_vs_has(const vset *s, atom a);
  * place or alternative is no longer known (never key fields). */
 void fm_vs_blur(vset *d, const vset *s);
 int fm_vs_equal(const vset *a, const vset *b);
+/* Equal sets hash equal. */
+uint64_t fm_vs_hash(const vset *s);
 void fm_vs_copy(vset *d, const vset *s);
 void fm_vs_free(vset *s);
 void fm_vs_reserve(vset *s, uint32_t n);   /* room for n atoms */

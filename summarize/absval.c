@@ -293,6 +293,17 @@ void fm_vs_blur(vset *d, const vset *s)
     fm_vs_free(&t);
 }
 
+uint64_t fm_vs_hash(const vset *s)
+{
+    /* a sum of products, which the CPU overlaps, not a chain of them */
+    uint64_t a = s->n + ((uint64_t)s->folded << 32), b = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        a += s->v[i] * 0x9E3779B97F4A7C15ULL;
+        b += (s->v[i] ^ (s->v[i] >> 29)) * 0xC2B2AE3D27D4EB4FULL;
+    }
+    return (a ^ (b + (a >> 31))) * 0xff51afd7ed558ccdULL;
+}
+
 int fm_vs_has(const vset *s, atom a)
 {
     int found;

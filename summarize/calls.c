@@ -193,15 +193,16 @@ static void call_body(site *c, const fm_func *g)
 }
 
 struct call_memo;
-static void site_records(site *c, struct call_memo *m, int reuse);
+static void site_records(site *c, struct call_memo *m, int reuse, const fm_readset *changed);
 static site_tables *call_tables(struct call_memo *m);
 
-static void apply_call(fa *F, uint32_t k, struct call_memo *m, int reuse)
+static void apply_call(fa *F, uint32_t k, struct call_memo *m, int reuse,
+                       const fm_readset *changed)
 {
     an *A = F->A;
     const fm_event *e = &F->f->events[k];
     site c = {.F = F, .k = k, .nargs = e->nargs};
-    site_records(&c, m, reuse);
+    site_records(&c, m, reuse, changed);
     site_tables *keep = A->reuse ? call_tables(m) : NULL;
     fm_site_memo_init(&c, keep);
     c.args = fm_xcalloc(e->nargs ? e->nargs : 1, sizeof *c.args);
@@ -259,8 +260,9 @@ typedef struct call_deps {
  * versions of the summaries it applied; the generations of memory and
  * values when it began. */
 typedef struct call_memo {
-    uint32_t *loc;            /* n places, then nsum (entry, version) pairs */
+    uint32_t *loc;            /* n places */
     uint32_t n, nsum;
+    uint32_t sum[CALL_SUMS_MAX], version[CALL_SUMS_MAX];
     uint32_t wgen, vgen;
     long work;                /* what it counted against the budget, copies
                                  aside (a skipped call would not make them) */
@@ -349,17 +351,17 @@ static int operand_grew(const fa *F, const fm_opnd *o, uint32_t since)
 
 /* What applying call k again would read, against its last time:
  * CALL_SAME (the same argument values, the same summaries, memory that
- * did not grow where it looked), CALL_MEMORY (only memory grew there), or
- * CALL_OTHER.  Its own writes count: a call that reads what it wrote goes
- * again. */
+ * did not grow where it looked), CALL_MEMORY (only memory grew there:
+ * *changed says which of its places), or CALL_OTHER.  Its own writes
+ * count: a call that reads what it wrote goes again. */
 enum { CALL_OTHER, CALL_MEMORY, CALL_SAME };
-static int call_unchanged(fa *F, uint32_t k)
+static int call_unchanged(fa *F, uint32_t k, fm_readset *changed)
 {
     const call_memo *m = F->calls ? F->calls[k] : NULL;
     if (!m || !m->valid || !F->A->reuse)
         return CALL_OTHER;
     for (uint32_t i = 0; i < m->nsum; i++)
-        if (F->A->cache[m->loc[m->n + 2 * i]].version != m->loc[m->n + 2 * i + 1])
+        if (F->A->cache[m->sum[i]].version != m->version[i])
             return CALL_OTHER;
     const fm_event *e = &F->f->events[k];
     if (operand_grew(F, &e->target, m->vgen))
@@ -367,28 +369,29 @@ static int call_unchanged(fa *F, uint32_t k)
     for (uint32_t i = 0; i < e->nargs; i++)
         if (operand_grew(F, &e->args[i], m->vgen))
             return CALL_OTHER;
+    int grew = 0;
     for (uint32_t i = 0; i < m->n; i++)
-        if (fm_fa_read_changed(F, m->loc[i], m->wgen))
-            return CALL_MEMORY;
-    return CALL_SAME;
+        if (fm_fa_read_changed(F, m->loc[i], m->wgen)) {
+            fm_readset_set(changed, i);
+            grew = 1;
+        }
+    return grew ? CALL_MEMORY : CALL_SAME;
 }
 
 /* The site's record caches: the call's, reused when only memory grew
- * (and which of the places it read then grew since). */
-static void site_records(site *c, call_memo *m, int reuse)
+ * (changed: which of the places it read then grew since). */
+static void site_records(site *c, call_memo *m, int reuse, const fm_readset *changed)
 {
     c->rc = &m->rc;
     c->nrc = &m->nrc;
     c->reuse = reuse;
-    memset(&c->changed, 0, sizeof c->changed);
-    for (uint32_t i = 0; reuse && i < m->n && i < FM_READ_BITS; i++)
-        if (fm_fa_read_changed(c->F, m->loc[i], m->wgen))
-            fm_readset_set(&c->changed, i);
+    c->changed = *changed;
 }
 
 void fm_fa_call(fa *F, uint32_t k)
 {
-    int same = call_unchanged(F, k);
+    fm_readset changed = {{0}, 0};
+    int same = call_unchanged(F, k, &changed);
     if (same == CALL_SAME) {
         F->A->work += F->calls[k]->work; /* the budget counts what it stands for */
         F->A->calls_reused++;
@@ -413,22 +416,20 @@ void fm_fa_call(fa *F, uint32_t k)
     for (uint32_t i = 0; i < m->n; i++) /* the same numbers as last time */
         fm_fa_call_reads(F, m->loc[i]);
     uint32_t wgen = F->wgen, vgen = F->vgen;
-    long w0 = F->A->work, c0 = F->copy_work;
-    apply_call(F, k, m, same == CALL_MEMORY);
+    long w0 = F->A->work, c0 = F->copy_charged;
+    apply_call(F, k, m, same == CALL_MEMORY, &changed);
     F->deps = NULL;
     m->wgen = wgen;
     m->vgen = vgen;
-    m->work = (F->A->work - w0) - (F->copy_work - c0);
+    m->work = (F->A->work - w0) - (F->copy_charged - c0);
     m->n = d->n;
-    m->nsum = d->nsum;
     free(m->loc);
-    m->loc = fm_xmalloc((m->n + 2 * m->nsum + 1) * sizeof *m->loc);
+    m->loc = fm_xmalloc((m->n ? m->n : 1) * sizeof *m->loc);
     if (m->n)
         memcpy(m->loc, d->loc, m->n * sizeof *m->loc);
-    for (uint32_t i = 0; i < m->nsum; i++) {
-        m->loc[m->n + 2 * i] = d->sum[i];
-        m->loc[m->n + 2 * i + 1] = d->version[i];
-    }
+    m->nsum = d->nsum;
+    memcpy(m->sum, d->sum, sizeof m->sum);
+    memcpy(m->version, d->version, sizeof m->version);
     m->valid = !d->over && !F->A->over_budget;
 }
 

@@ -302,17 +302,11 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     return c;
 }
 
-/* A cheap summary of a value set: equal sets hash equal (a sum of
- * products, which the CPU overlaps, not a chain of them). */
+/* A value set's hash in a cell (0: not computed). */
 static uint32_t val_hash(const vset *v)
 {
-    uint64_t a = v->n + ((uint64_t)v->folded << 32), b = 0;
-    for (uint32_t i = 0; i < v->n; i++) {
-        a += v->v[i] * 0x9E3779B97F4A7C15ULL;
-        b += (v->v[i] ^ (v->v[i] >> 29)) * 0xC2B2AE3D27D4EB4FULL;
-    }
-    a ^= b + (a >> 31);
-    return (uint32_t)(a ^ (a >> 32));
+    uint64_t h = fm_vs_hash(v);
+    return (uint32_t)(h ^ (h >> 32)) | 1;
 }
 
 /* Another store already holds exactly these values here: a new site adds
@@ -329,9 +323,9 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
         if (c->val.n != v->n)
             continue;
         if (v->n && !h)
-            h = val_hash(v) | 1;
+            h = val_hash(v);
         if (v->n && !c->vhash)
-            c->vhash = val_hash(&c->val) | 1;
+            c->vhash = val_hash(&c->val);
         if ((v->n && c->vhash != h) || !fm_vs_equal(&c->val, v))
             continue;
         fm_fa_call_reads(F, loc); /* while those cells stay as they are */
@@ -663,7 +657,7 @@ int fm_fa_copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
 {
     long w0 = F->A->work;
     int made = copy(F, dst, src, site);
-    F->copy_work += F->A->work - w0;
+    F->copy_charged += F->A->work - w0;
     return made;
 }
 

@@ -297,7 +297,7 @@ typedef struct fa {
     struct call_memo **calls; /* per call event: what it last read (calls.c) */
     struct call_deps *deps;   /* the call being applied: what it reads */
     struct call_deps *deps_buf;
-    long copy_work;           /* work counted by aggregate copies (fm_fa_copy):
+    long copy_charged;        /* work counted by aggregate copies (fm_fa_copy):
                                  a call or record found unchanged counts what
                                  it stands for but these, which it would not
                                  make again */

@@ -46,12 +46,14 @@ typedef struct rec_cache {
     long work;               /* what applying it counted against the budget */
 } rec_cache;
 
-/* A call's memo tables, kept from one application to the next. */
+/* A site's memo tables (a call keeps them from one application to the
+ * next). */
 typedef struct site_tables {
-    tmemo *memo;
+    tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
     uint32_t nmemo, usedmemo, epoch;
-    mtab gm, vm;
-    int kept;
+    mtab gm;                 /* the same for guards (gmemo) */
+    mtab vm;                 /* and for whole value sets (vmemo) */
+    int kept;                /* (a call's: it holds tables) */
 } site_tables;
 
 typedef struct site {
@@ -61,10 +63,7 @@ typedef struct site {
                                 reaching several bodies numbers them apart) */
     vset *args;
     uint32_t nargs;
-    tmemo *memo;             /* open addressing, nmemo slots (power of 2) */
-    uint32_t nmemo, usedmemo, epoch;
-    mtab gm;                 /* the same for guards (gmemo) */
-    mtab vm;                 /* and for whole value sets (vmemo) */
+    site_tables t;           /* its memo tables */
     guards scratch;          /* guards not kept */
     rec_cache **rc;          /* the call's record caches (NULL: none) */
     uint32_t *nrc;

@@ -222,32 +222,32 @@ static void translate_atom(site *c, atom a, vset *out)
 
 static int memo_live(const site *c, const tmemo *m)
 {
-    return m->a && m->epoch == c->epoch;
+    return m->a && m->epoch == c->t.epoch;
 }
 
 static tmemo *memo_slot(site *c, atom a)
 {
-    if ((c->usedmemo + 1) * 2 > c->nmemo) {
-        uint32_t ns = c->nmemo ? c->nmemo * 2 : 16;
+    if ((c->t.usedmemo + 1) * 2 > c->t.nmemo) {
+        uint32_t ns = c->t.nmemo ? c->t.nmemo * 2 : 16;
         tmemo *m = fm_xcalloc(ns, sizeof *m);
-        for (uint32_t i = 0; i < c->nmemo; i++) {
-            if (!memo_live(c, &c->memo[i])) {
-                fm_vs_free(&c->memo[i].out); /* an earlier site's */
+        for (uint32_t i = 0; i < c->t.nmemo; i++) {
+            if (!memo_live(c, &c->t.memo[i])) {
+                fm_vs_free(&c->t.memo[i].out); /* an earlier site's */
                 continue;
             }
-            uint32_t h = (uint32_t)((c->memo[i].a * 0x9E3779B97F4A7C15ULL) >> 32) & (ns - 1);
+            uint32_t h = (uint32_t)((c->t.memo[i].a * 0x9E3779B97F4A7C15ULL) >> 32) & (ns - 1);
             while (m[h].a)
                 h = (h + 1) & (ns - 1);
-            m[h] = c->memo[i];
+            m[h] = c->t.memo[i];
         }
-        free(c->memo);
-        c->memo = m;
-        c->nmemo = ns;
+        free(c->t.memo);
+        c->t.memo = m;
+        c->t.nmemo = ns;
     }
-    uint32_t h = (uint32_t)((a * 0x9E3779B97F4A7C15ULL) >> 32) & (c->nmemo - 1);
-    while (memo_live(c, &c->memo[h]) && c->memo[h].a != a)
-        h = (h + 1) & (c->nmemo - 1);
-    return &c->memo[h];
+    uint32_t h = (uint32_t)((a * 0x9E3779B97F4A7C15ULL) >> 32) & (c->t.nmemo - 1);
+    while (memo_live(c, &c->t.memo[h]) && c->t.memo[h].a != a)
+        h = (h + 1) & (c->t.nmemo - 1);
+    return &c->t.memo[h];
 }
 
 static void add_all(vset *out, const vset *s)
@@ -258,14 +258,8 @@ static void add_all(vset *out, const vset *s)
         fm_vs_union(out, s);
 }
 
-/* Whether a content read for m would now see more: a place it read
- * changed since it was read or last found unchanged (m->wgen; the memory
- * grows in many places at once, only those matter). */
-static int content_changed(fa *F, const tmemo *m)
-{
-    return fm_readset_changed(F, &m->reads, m->wgen);
-}
-
+/* Whether a translation read any place (one that read none stays valid
+ * while the call's arguments do). */
 static int reads_any(const fm_readset *r)
 {
     for (int i = 0; i < FM_READ_BITS / 64; i++)
@@ -274,7 +268,9 @@ static int reads_any(const fm_readset *r)
     return 0;
 }
 
-/* Whether an entry computed at generation wgen that read r is stale. */
+/* Whether an entry computed at generation wgen that read r is stale: a
+ * place it read grew since (the memory grows in many places at once, only
+ * those matter); if not, it is as good as computed now. */
 static int stale(fa *F, const fm_readset *r, uint32_t *wgen)
 {
     if (*wgen == F->wgen)
@@ -322,15 +318,15 @@ static void translate_each(site *c, const vset *in, vset *out)
         tmemo *m = memo_slot(c, a);
         int live = memo_live(c, m);
         int reads = m->reads.over || reads_any(&m->reads);
-        if (live && reads && m->wgen != F->wgen && !content_changed(F, m)) {
+        if (live && reads && m->wgen != F->wgen && !fm_readset_changed(F, &m->reads, m->wgen)) {
             m->wgen = F->wgen; /* the memory grew elsewhere */
             F->A->work += m->work; /* the budget counts the reads it stands for */
             reads_reused(F, &m->reads);
         } else if (!live || (reads && m->wgen != F->wgen)) {
             if (!live)
-                c->usedmemo++;
+                c->t.usedmemo++;
             m->a = a;
-            m->epoch = c->epoch;
+            m->epoch = c->t.epoch;
             m->wgen = F->wgen;
             fm_vs_clear(&m->out);
             long w0 = F->A->work;
@@ -418,18 +414,13 @@ static void translate_atoms(site *c, const vset *in, vset *out)
         translate_each(c, in, out);
         return;
     }
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (uint32_t i = 0; i < in->n; i++) {
-        unsigned k = atom_kind(in->v[i]);
-        if (k == AK_TRES) { /* lookups: their mapping is still being built */
+    for (uint32_t i = 0; i < in->n; i++)
+        if (atom_kind(in->v[i]) == AK_TRES) { /* lookups: their mapping is still being built */
             translate_each(c, in, out);
             return;
         }
-        h = (h ^ in->v[i]) * 0x100000001b3ULL;
-        h = (h ^ (in->v[i] >> 32)) * 0x100000001b3ULL;
-    }
     int fresh;
-    vmemo *m = mtab_slot(&c->vm, in, h, same_vset, &fresh);
+    vmemo *m = mtab_slot(&c->t.vm, in, fm_vs_hash(in), same_vset, &fresh);
     if (fresh || stale(F, &m->reads, &m->wgen)) {
         m->wgen = F->wgen;
         fm_vs_clear(&m->out);
@@ -469,13 +460,19 @@ static void mtab_free(mtab *t)
     free(t->e);
 }
 
-/* A pooled table (used 0, a new epoch), else an empty one. */
+/* Every entry of t dropped at once: a new epoch. */
+static void mtab_clear(mtab *t)
+{
+    t->used = 0;
+    t->epoch++;
+}
+
+/* A pooled table (cleared), else an empty one. */
 static void mtab_take(mtab *pool, uint32_t *np, mtab *t, size_t size, void (*drop)(void *))
 {
     if (*np) {
         *t = pool[--*np];
-        t->used = 0;
-        t->epoch++;
+        mtab_clear(t);
     } else {
         *t = (mtab){NULL, 0, 0, 1, size, drop};
     }
@@ -493,71 +490,63 @@ void fm_site_memo_init(site *c, site_tables *keep)
 {
     an *A = c->F->A;
     if (keep && keep->kept) {
-        c->memo = keep->memo;
-        c->nmemo = keep->nmemo;
-        c->usedmemo = keep->usedmemo;
-        c->epoch = keep->epoch;
-        c->gm = keep->gm;
-        c->vm = keep->vm;
-        if (!c->reuse) { /* other arguments or summaries: all anew */
-            c->epoch++;
-            c->usedmemo = 0;
-            c->gm.epoch++;
-            c->gm.used = 0;
-            c->vm.epoch++;
-            c->vm.used = 0;
-        }
+        c->t = *keep;
         keep->kept = 0;
+        if (!c->reuse) { /* other arguments or summaries: all anew */
+            c->t.epoch++;
+            c->t.usedmemo = 0;
+            mtab_clear(&c->t.gm);
+            mtab_clear(&c->t.vm);
+        }
         return;
     }
     if (!A->site_pool)
         A->site_pool = fm_xcalloc(1, sizeof *A->site_pool);
     site_pool *p = A->site_pool;
+    c->t = (site_tables){0};
+    c->t.epoch = 1;
     if (p->nm) {
         p->nm--;
-        c->memo = p->memo[p->nm].e;
-        c->nmemo = p->memo[p->nm].n;
-        c->epoch = p->memo[p->nm].epoch + 1;
-    } else {
-        c->memo = NULL;
-        c->nmemo = 0;
-        c->epoch = 1;
+        c->t.memo = p->memo[p->nm].e;
+        c->t.nmemo = p->memo[p->nm].n;
+        c->t.epoch = p->memo[p->nm].epoch + 1;
     }
-    c->usedmemo = 0;
-    mtab_take(p->gm, &p->ngm, &c->gm, sizeof(gmemo), drop_gmemo);
-    mtab_take(p->vm, &p->nvm, &c->vm, sizeof(vmemo), drop_vmemo);
+    mtab_take(p->gm, &p->ngm, &c->t.gm, sizeof(gmemo), drop_gmemo);
+    mtab_take(p->vm, &p->nvm, &c->t.vm, sizeof(vmemo), drop_vmemo);
 }
 
-static void give_tables(an *A, tmemo *memo, uint32_t nmemo, uint32_t epoch, mtab *gm, mtab *vm)
+/* Tables back to the pool (or freed, past what it keeps). */
+static void give_tables(an *A, site_tables *t)
 {
     if (!A->site_pool)
         A->site_pool = fm_xcalloc(1, sizeof *A->site_pool);
     site_pool *p = A->site_pool;
-    if (memo && nmemo <= POOL_MAX_N && p->nm < POOL) {
-        p->memo[p->nm].e = memo;
-        p->memo[p->nm].n = nmemo;
-        p->memo[p->nm++].epoch = epoch;
+    if (t->memo && t->nmemo <= POOL_MAX_N && p->nm < POOL) {
+        p->memo[p->nm].e = t->memo;
+        p->memo[p->nm].n = t->nmemo;
+        p->memo[p->nm++].epoch = t->epoch;
     } else {
-        memo_table_free(memo, nmemo);
+        memo_table_free(t->memo, t->nmemo);
     }
-    mtab_give(p->gm, &p->ngm, gm);
-    mtab_give(p->vm, &p->nvm, vm);
+    mtab_give(p->gm, &p->ngm, &t->gm);
+    mtab_give(p->vm, &p->nvm, &t->vm);
 }
 
 void fm_site_memo_free(site *c, site_tables *keep)
 {
     fm_guards_free(&c->scratch);
     if (keep) {
-        *keep = (site_tables){c->memo, c->nmemo, c->usedmemo, c->epoch, c->gm, c->vm, 1};
-        return;
+        *keep = c->t;
+        keep->kept = 1;
+    } else {
+        give_tables(c->F->A, &c->t);
     }
-    give_tables(c->F->A, c->memo, c->nmemo, c->epoch, &c->gm, &c->vm);
 }
 
 void fm_site_tables_free(an *A, site_tables *keep)
 {
     if (keep->kept)
-        give_tables(A, keep->memo, keep->nmemo, keep->epoch, &keep->gm, &keep->vm);
+        give_tables(A, keep);
     keep->kept = 0;
 }
 
@@ -648,7 +637,7 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
         return &c->scratch;
     }
     int fresh;
-    gmemo *m = mtab_slot(&c->gm, in, h, same_guards, &fresh);
+    gmemo *m = mtab_slot(&c->t.gm, in, h, same_guards, &fresh);
     if (fresh || stale(c->F, &m->reads, &m->wgen)) {
         fm_guards_free(&m->out);
         fm_readset *outer = reads_begin(c->F, &m->reads);
@@ -781,7 +770,7 @@ static int record_begin(site *c, uint32_t i, record_run *r)
     if (record_unchanged(c, r->rc))
         return 0;
     r->w0 = F->A->work;
-    r->c0 = F->copy_work;
+    r->c0 = F->copy_charged;
     r->outer = reads_begin(F, r->rc ? &r->rc->reads : &r->scratch);
     return 1;
 }
@@ -804,7 +793,7 @@ static void record_end(site *c, record_run *r)
     fa *F = c->F;
     if (r->rc) {
         r->rc->valid = !r->rc->reads.over;
-        r->rc->work = (F->A->work - r->w0) - (F->copy_work - r->c0);
+        r->rc->work = (F->A->work - r->w0) - (F->copy_charged - r->c0);
     }
 }
 
