@@ -22,9 +22,10 @@ static struct plugin_info fm_info = {
     FM_VERSION,
     "flowmage: records per-function facts into a .flowmage ELF section\n"
     "  -fplugin-arg-flowmage-dump-dir=DIR  -fplugin-arg-flowmage-exclude=P1:P2\n"
-    "  -fplugin-arg-flowmage-max-events=N  -fplugin-arg-flowmage-verbose"};
+    "  -fplugin-arg-flowmage-max-events=N  -fplugin-arg-flowmage-verbose\n"
+    "  -fplugin-arg-flowmage-compress"};
 
-fm_options fm_opt = {NULL, NULL, 0, 0, 20000};
+fm_options fm_opt = {NULL, NULL, 0, 0, 0, 20000};
 
 bool fm_excluded_path(const char *file)
 {
@@ -65,17 +66,22 @@ static void say(bool verbose, const char *fmt, ...)
 
 static void parse_option(const char *k, const char *v, bool verbose)
 {
-    static const char *const known[] = {"dump-dir", "exclude", "max-events", "verbose"};
+    static const char *const known[] = {"compress", "dump-dir", "exclude", "max-events",
+                                        "verbose"};
     bool is_known = false;
     for (size_t i = 0; i < sizeof known / sizeof *known; i++)
         is_known |= !strcmp(k, known[i]);
     if (!is_known) {
-        say(verbose, "unknown option -fplugin-arg-flowmage-%s ignored (known: dump-dir, "
-            "exclude, max-events, verbose)", k);
+        say(verbose, "unknown option -fplugin-arg-flowmage-%s ignored (known: compress, "
+            "dump-dir, exclude, max-events, verbose)", k);
         return;
     }
     if (!strcmp(k, "verbose")) {
         fm_opt.verbose = 1;
+        return;
+    }
+    if (!strcmp(k, "compress")) {
+        fm_opt.compress = 1;
         return;
     }
     if (!v || !*v) {

@@ -28,6 +28,7 @@ struct fm_options {
     const char **exclude;      /* path prefixes: functions recorded by name only */
     int nexclude;
     int verbose;               /* statistics and problems on stderr */
+    int compress;              /* store units deflated (smaller, slower to read) */
     unsigned max_events;       /* per function */
 };
 extern fm_options fm_opt;

@@ -1,7 +1,7 @@
 /* Finding .flowmage sections in files: ELF objects, archives, executables
  * and shared objects through libelf, raw .fmg dumps, and directories
- * searched recursively; each section's bytes go to fm_program_load_bytes
- * (reader.c). */
+ * searched recursively; each section goes to the reader (reader.c), unit
+ * by unit from the file. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +38,9 @@ static int check_header_extent(Elf *elf, const char *source, uint64_t size, fm_e
     return 0;
 }
 
-static int load_elf(fm_program *p, Elf *elf, const char *source, long member_offset,
-                    uint64_t size, fm_error *err)
+/* base: where the ELF starts in the file fd (an archive member's data). */
+static int load_elf(fm_program *p, Elf *elf, int fd, uint64_t base, const char *source,
+                    long member_offset, uint64_t size, fm_error *err)
 {
     size_t shstrndx;
     if (check_header_extent(elf, source, size, err) != 0)
@@ -64,7 +65,16 @@ static int load_elf(fm_program *p, Elf *elf, const char *source, long member_off
             continue;
         if (sh.sh_type == SHT_NOBITS)
             continue;
-        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+        found = 1;
+        if (!(sh.sh_flags & SHF_COMPRESSED)) {
+            /* unit by unit from the file: a build holds each unit in
+             * several files, and its copies are skipped at their header */
+            if (fm_program_load_fd(p, fd, base + sh.sh_offset, sh.sh_size, source,
+                                   member_offset + (long)sh.sh_offset, err) != 0)
+                return -1;
+            continue;
+        }
+        if (elf_compress(scn, 0, 0) < 0)
             return fm_fail(err, FM_ERR_INPUT, source, 0, 0,
                            "cannot decompress .flowmage: %s", elf_errmsg(-1));
         Elf_Data *d = elf_getdata(scn, NULL);
@@ -111,7 +121,7 @@ static int load_archive(fm_program *p, int fd, Elf *elf, const char *path, uint6
             rc = fm_fail(err, FM_ERR_INPUT, src, 0, 0, "truncated archive: the member ends "
                          "past the end of the archive (%llu bytes)", (unsigned long long)size);
         else if (ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF)
-            rc = load_elf(p, m, src, 0, (uint64_t)n, err);
+            rc = load_elf(p, m, fd, (uint64_t)base, src, 0, (uint64_t)n, err);
         if (rc == 0)
             end = (uint64_t)base + (uint64_t)n;
         cmd = elf_next(m);
@@ -145,7 +155,7 @@ static int load_elf_file(fm_program *p, const char *path, fm_error *err)
     } else if (elf_kind(elf) == ELF_K_AR) {
         rc = load_archive(p, fd, elf, path, (uint64_t)st.st_size, err);
     } else if (elf_kind(elf) == ELF_K_ELF) {
-        rc = load_elf(p, elf, path, 0, (uint64_t)st.st_size, err);
+        rc = load_elf(p, elf, fd, 0, path, 0, (uint64_t)st.st_size, err);
     } else {
         /* the magic said ELF or archive (sniff): what follows is cut off */
         rc = fm_fail(err, FM_ERR_INPUT, path, 0, 0, "truncated or corrupt ELF file or archive "

@@ -34,17 +34,6 @@ void fm_arena_free(fm_arena *a)
     memset(a, 0, sizeof *a);
 }
 
-void fm_arena_rewind(fm_arena *a)
-{
-    if (a->nchunks > 1) {
-        for (size_t i = 0; i + 1 < a->nchunks; i++)
-            free(a->chunks[i]);
-        a->chunks[0] = a->chunk;
-        a->nchunks = 1;
-    }
-    a->used = 0;
-}
-
 /* Eight bytes a step: a build interns a few hundred thousand names, most
  * of them long mangled C++ ones. */
 static uint32_t hash_str(const char *s, size_t n)
@@ -179,10 +168,18 @@ void fm_index_free(fm_index *ix)
     memset(ix, 0, sizeof *ix);
 }
 
+static void callees_clear(fm_callee_memo *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->of[i]);
+    free(m->of);
+    memset(m, 0, sizeof *m);
+}
+
 fm_program *fm_program_new(void)
 {
     fm_program *p = fm_xcalloc(1, sizeof(fm_program));
-    p->func_memo = fm_xcalloc(FM_FUNC_MEMO, sizeof *p->func_memo);
+    p->callees = fm_xcalloc(1, sizeof *p->callees);
     p->gen = 1;
     return p;
 }
@@ -202,9 +199,10 @@ void fm_program_free(fm_program *p)
     fm_index_free(&p->global_ix);
     fm_index_free(&p->func_ix);
     fm_index_free(&p->static_ix);
+    fm_index_free(&p->static_names);
     fm_arena_free(&p->arena);
-    fm_arena_free(&p->scratch);
-    free(p->func_memo);
+    callees_clear(p->callees);
+    free(p->callees);
     free(p);
 }
 
@@ -228,7 +226,8 @@ static const fm_func *lookup_one(const fm_program *p, const char *mangled, uint3
 {
     uint32_t v;
     char buf[512];
-    if (strlen(mangled) < sizeof buf - 16) {
+    /* (most names no unit defines non-public: no key to make for them) */
+    if (fm_index_get(&p->static_names, mangled, &v) && strlen(mangled) < sizeof buf - 16) {
         snprintf(buf, sizeof buf, "%u#%s", from_unit, mangled);
         if (fm_index_get(&p->static_ix, buf, &v))
             return &p->funcs[v];
@@ -274,11 +273,23 @@ const fm_func *fm_program_func(const fm_program *p, const char *mangled,
  * site, every NF, every round): each call's name is looked up once. */
 const fm_func *fm_program_callee(const fm_program *p, const fm_func *f, const fm_event *e)
 {
-    uint64_t h = (uint64_t)(uintptr_t)e * 0x9E3779B97F4A7C15ULL;
-    fm_func_memo *m = &p->func_memo[(h >> 40) & (FM_FUNC_MEMO - 1)];
-    if (m->e == e && m->gen == p->gen)
-        return m->f;
-    const fm_func *g = fm_program_func(p, e->callee, f->unit);
-    *m = (fm_func_memo){e, p->gen, g};
-    return g;
+    static const fm_func none; /* "looked up: no such function" */
+    fm_callee_memo *m = p->callees;
+    size_t fi = (size_t)(f - p->funcs);
+    if (f < p->funcs || fi >= p->nfuncs || e < f->events || e >= f->events + f->nevents)
+        return fm_program_func(p, e->callee, f->unit);
+    if (m->gen != p->gen || m->n != p->nfuncs) {
+        callees_clear(m);
+        m->of = fm_xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof *m->of);
+        m->n = p->nfuncs;
+        m->gen = p->gen;
+    }
+    if (!m->of[fi])
+        m->of[fi] = fm_xcalloc(f->nevents, sizeof *m->of[fi]);
+    const fm_func **slot = &m->of[fi][e - f->events];
+    if (!*slot) {
+        const fm_func *g = fm_program_func(p, e->callee, f->unit);
+        *slot = g ? g : &none;
+    }
+    return *slot == &none ? NULL : *slot;
 }

@@ -15,7 +15,6 @@ typedef struct fm_arena {
 void *fm_arena_alloc(fm_arena *a, size_t n);
 void fm_arena_free(fm_arena *a);
 /* Empties a for reuse, keeping its newest chunk. */
-void fm_arena_rewind(fm_arena *a);
 
 /* String -> id hash (open addressing). */
 typedef struct fm_strpool {
@@ -36,18 +35,17 @@ int fm_index_get(const fm_index *ix, const char *key, uint32_t *val);
 void fm_index_put(fm_index *ix, const char *key, uint32_t val);
 void fm_index_free(fm_index *ix);
 
-/* A direct-mapped memo of fm_program_callee; an entry holds while gen is
- * the program's. */
-typedef struct fm_func_memo {
-    const fm_event *e;
+/* fm_program_callee's answers: per function (by index), one per event,
+ * made when its calls are first resolved; they hold while gen is the
+ * program's. */
+typedef struct fm_callee_memo {
+    const fm_func ***of;      /* NULL: none asked yet */
+    size_t n;
     uint32_t gen;
-    const fm_func *f;
-} fm_func_memo;
-#define FM_FUNC_MEMO 65536
+} fm_callee_memo;
 
 struct fm_program {
     fm_arena arena;
-    fm_arena scratch;   /* bodies decoded only to be checked (reader.c) */
     fm_strpool pool;
     fm_type *types;
     size_t ntypes, captypes;
@@ -59,10 +57,11 @@ struct fm_program {
     size_t nfuncs, capfuncs;
     fm_index func_ix;   /* public definitions and declarations */
     fm_index static_ix; /* "unit#mangled" for non-public definitions */
+    fm_index static_names; /* the mangled names some unit defines non-public */
     fm_unit_info *units;
     size_t nunits, capunits;
     fm_program_stats stats;
-    fm_func_memo *func_memo;  /* FM_FUNC_MEMO entries */
+    fm_callee_memo *callees;
     uint32_t gen;             /* bumped whenever a function is added or replaced */
     uint64_t *seen_units;     /* (crc << 32 | size) of units already read */
     size_t nseen, capseen;

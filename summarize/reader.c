@@ -1,7 +1,9 @@
 /* Decoding .flowmage units (include/flowmage/section.h) into the program
  * model; elf.c finds the sections in files. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "program.h"
@@ -75,7 +77,7 @@ typedef struct unit_ctx {
     uint32_t ntypes;
     uint32_t *global_map;
     uint32_t nglobals;
-    fm_arena *body;       /* where the current function's body is decoded */
+    int skim;             /* a second definition: checked, not kept */
 } unit_ctx;
 
 static const char *get_s(unit_ctx *u)
@@ -234,11 +236,11 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
     cursor *c = u->c;
     uint32_t n = get_u32(c, (uint32_t)(c->end - c->p), "operand too large");
     o->n = n;
-    o->v = n ? fm_arena_alloc(u->body, n * sizeof *o->v) : NULL;
+    o->v = n && !u->skim ? fm_arena_alloc(&u->p->arena, n * sizeof *o->v) : NULL;
     for (uint32_t i = 0; i < n && !c->failed; i++) {
         uint32_t kf = get_u32(c, 0x1ff, "bad origin");
         uint32_t idx = get_u32(c, 0xffffffu, "origin index too large");
-        fm_origin *x = &o->v[i];
+        fm_origin skimmed, *x = u->skim ? &skimmed : &o->v[i];
         x->kind = kf & 0xf;
         x->flags = (uint8_t)(kf >> 4);
         x->index = idx;
@@ -293,10 +295,14 @@ static void read_access(unit_ctx *u, fm_event *e, fm_func *f)
     cursor *c = u->c;
     read_opnd(u, &e->base, f->nevents, f->nparams, f->nlocals);
     e->npath = get_u32(c, 64, "access path too long");
-    e->path = e->npath ? fm_arena_alloc(u->body, e->npath * sizeof *e->path) : NULL;
+    e->path = e->npath && !u->skim ? fm_arena_alloc(&u->p->arena, e->npath * sizeof *e->path)
+                                   : NULL;
     for (uint32_t i = 0; i < e->npath && !c->failed; i++) {
-        e->path[i].rec = get_s(u);
-        e->path[i].field = get_s(u);
+        const char *rec = get_s(u), *field = get_s(u);
+        if (e->path) {
+            e->path[i].rec = rec;
+            e->path[i].field = field;
+        }
     }
     read_opnd(u, &e->index, f->nevents, f->nparams, f->nlocals);
 }
@@ -304,16 +310,27 @@ static void read_access(unit_ctx *u, fm_event *e, fm_func *f)
 static void read_event(unit_ctx *u, fm_event *e, fm_func *f)
 {
     cursor *c = u->c;
-    fm_arena *a = u->body;
+    fm_arena *a = &u->p->arena;
     e->kind = (uint8_t)get_u32(c, FM_EV_COND, "unknown event kind");
     if (e->kind == 0)
         cur_fail(c, "unknown event kind");
     e->line = get_u32(c, 0xffffffu, "bad line");
     e->nguards = get_u32(c, 64, "too many guards");
-    e->guards = e->nguards ? fm_arena_alloc(a, e->nguards * sizeof *e->guards) : NULL;
+    fm_guard g[64];
+    memset(g, 0, e->nguards * sizeof *g); /* (padding, compared below) */
     for (uint32_t i = 0; i < e->nguards && !c->failed; i++) {
-        e->guards[i].cond = get_u32(c, f->nevents ? f->nevents - 1 : 0, "guard out of range");
-        e->guards[i].polarity = (uint8_t)get_u32(c, 1, "bad guard polarity");
+        g[i].cond = get_u32(c, f->nevents ? f->nevents - 1 : 0, "guard out of range");
+        g[i].polarity = (uint8_t)get_u32(c, 1, "bad guard polarity");
+    }
+    /* the events of a block share its conditions: one copy of them */
+    if (!e->nguards || u->skim) {
+        e->guards = NULL;
+    } else if (e > f->events && e[-1].nguards == e->nguards &&
+               !memcmp(e[-1].guards, g, e->nguards * sizeof *g)) {
+        e->guards = e[-1].guards;
+    } else {
+        e->guards = fm_arena_alloc(a, e->nguards * sizeof *g);
+        memcpy(e->guards, g, e->nguards * sizeof *g);
     }
     uint32_t ne = f->nevents, np = f->nparams, nl = f->nlocals;
     switch (e->kind) {
@@ -348,9 +365,11 @@ static void read_event(unit_ctx *u, fm_event *e, fm_func *f)
         }
         e->call_flags = get_u32(c, 0xffff, "bad call flags");
         e->nargs = get_u32(c, 1024, "too many call arguments");
-        e->args = e->nargs ? fm_arena_alloc(a, e->nargs * sizeof *e->args) : NULL;
-        for (uint32_t i = 0; i < e->nargs && !c->failed; i++)
-            read_opnd(u, &e->args[i], ne, np, nl);
+        e->args = e->nargs && !u->skim ? fm_arena_alloc(a, e->nargs * sizeof *e->args) : NULL;
+        for (uint32_t i = 0; i < e->nargs && !c->failed; i++) {
+            fm_opnd skimmed;
+            read_opnd(u, e->args ? &e->args[i] : &skimmed, ne, np, nl);
+        }
         break;
     case FM_EV_RET:
         read_opnd(u, &e->a, ne, np, nl);
@@ -376,6 +395,7 @@ static void add_function(unit_ctx *u, fm_func *f)
         if (fm_index_get(&p->static_ix, key, &v))
             return;
         fm_index_put(&p->static_ix, key, (uint32_t)p->nfuncs);
+        fm_index_put(&p->static_names, f->mangled, 1);
     } else if (fm_index_get(&p->func_ix, f->mangled, &v)) {
         fm_func *old = &p->funcs[v];
         /* a definition replaces a declaration; the first definition wins */
@@ -432,29 +452,32 @@ static void read_functions(unit_ctx *u)
         f.line_begin = get_u32(c, 0xffffffu, "bad line");
         f.line_end = get_u32(c, 0xffffffu, "bad line");
         /* a second definition of a public function (an inline function of
-         * a header, an object and the binary holding it) is decoded, to be
-         * checked, but into scratch memory: add_function keeps the first */
-        u->body = redefinition(u, &f) ? &u->p->scratch : &u->p->arena;
+         * a header, an object and the binary holding it) is checked, but
+         * not kept: add_function keeps the first */
+        u->skim = redefinition(u, &f);
         if (!(f.flags & FM_FN_DECL)) {
             f.nparams = get_u32(c, 4096, "too many parameters");
             f.nstmts = get_u32(c, 0xffffffu, "bad statement count");
             f.nloops = get_u32(c, 0xffffffu, "bad loop count");
             f.nlocals = get_u32(c, 1u << 20, "too many locals");
-            f.locals = f.nlocals ? fm_arena_alloc(u->body, f.nlocals * sizeof *f.locals) : NULL;
+            f.locals = f.nlocals && !u->skim
+                           ? fm_arena_alloc(&u->p->arena, f.nlocals * sizeof *f.locals) : NULL;
             for (uint32_t k = 0; k < f.nlocals && !c->failed; k++) {
-                f.locals[k].name = get_s_nonnull(u);
-                f.locals[k].type = get_type1(u);
-                f.locals[k].flags = get_u32(c, 0xff, "bad local flags");
+                fm_local skimmed, *l = f.locals ? &f.locals[k] : &skimmed;
+                l->name = get_s_nonnull(u);
+                l->type = get_type1(u);
+                l->flags = get_u32(c, 0xff, "bad local flags");
             }
             f.nevents = get_u32(c, (uint32_t)(c->end - c->p), "too many events");
-            f.events = f.nevents ? fm_arena_alloc(u->body, f.nevents * sizeof *f.events) : NULL;
-            for (uint32_t k = 0; k < f.nevents && !c->failed; k++)
-                read_event(u, &f.events[k], &f);
+            f.events = f.nevents && !u->skim
+                           ? fm_arena_alloc(&u->p->arena, f.nevents * sizeof *f.events) : NULL;
+            for (uint32_t k = 0; k < f.nevents && !c->failed; k++) {
+                fm_event skimmed;
+                read_event(u, f.events ? &f.events[k] : &skimmed, &f);
+            }
         }
         if (!c->failed)
             add_function(u, &f);
-        if (u->body == &u->p->scratch)
-            fm_arena_rewind(&u->p->scratch);
     }
 }
 
@@ -497,9 +520,101 @@ static int read_unit(fm_program *p, const unsigned char *pay, size_t len,
     return c.failed ? -1 : 0;
 }
 
+/* A zlib stream (RFC 1950) of exactly raw bytes into buf.  Its Adler-32
+ * is not checked: the unit's CRC-32 already covered every stored byte. */
+static int inflate_payload(unsigned char *buf, uint32_t raw, const unsigned char *z, uint32_t n)
+{
+    if (n < 6 || (z[0] & 0x0f) != Z_DEFLATED || (z[0] >> 4) > 7 || (z[1] & 0x20) ||
+        ((unsigned)z[0] << 8 | z[1]) % 31 != 0)
+        return -1; /* not a zlib header, or one that needs a dictionary */
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit2(&s, -MAX_WBITS) != Z_OK)
+        return -1;
+    s.next_in = (unsigned char *)z + 2;
+    s.avail_in = n - 2;
+    s.next_out = buf;
+    s.avail_out = raw;
+    int rc = inflate(&s, Z_FINISH);
+    int ok = rc == Z_STREAM_END && s.total_out == raw;
+    inflateEnd(&s);
+    return ok ? 0 : -1;
+}
+
 static uint32_t le32(const unsigned char *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* A unit's header at b, avail bytes before the section ends: its stored
+ * payload's size, checksum and flags. */
+static int unit_header(const unsigned char *b, size_t avail, const char *source, long at,
+                       uint32_t *plen, uint32_t *crc, unsigned *flags, fm_error *err)
+{
+    if (avail < FM_SECTION_HEADER_SIZE)
+        return fm_fail_at_offset(err, source, at, "truncated .flowmage unit header");
+    if (memcmp(b, FM_SECTION_MAGIC, 4) != 0)
+        return fm_fail_at_offset(err, source, at, "corrupt .flowmage section: bad magic");
+    if (b[4] < FM_SECTION_MAJOR_OLDEST || b[4] > FM_SECTION_MAJOR)
+        return fm_fail_at_offset(err, source, at,
+                                 ".flowmage unit of format version %u.%u; this flowmage "
+                                 "reads versions %d to %d (rebuild with a matching plugin)",
+                                 b[4], b[5], FM_SECTION_MAJOR_OLDEST, FM_SECTION_MAJOR);
+    *plen = le32(b + 8);
+    *crc = le32(b + 12);
+    if (*plen > avail - FM_SECTION_HEADER_SIZE)
+        return fm_fail_at_offset(err, source, at,
+                                 "truncated .flowmage unit: %u payload bytes announced, "
+                                 "%zu present", *plen, avail - FM_SECTION_HEADER_SIZE);
+    *flags = (unsigned)b[6] | (unsigned)b[7] << 8;
+    if (*flags & ~(unsigned)FM_HDR_DEFLATE)
+        return fm_fail_at_offset(err, source, at,
+                                 ".flowmage unit with unknown flags 0x%x (newer plugin?)", *flags);
+    return 0;
+}
+
+/* A directory holds the objects and the archives and binaries made of
+ * them: each unit is read once.  A unit is known by its checksum and
+ * size, so a copy of one already read and checked is skipped unchecked:
+ * its bytes would not be used either way. */
+static int seen_unit(fm_program *p, uint32_t crc, uint32_t plen)
+{
+    uint64_t id = (uint64_t)crc << 32 | plen;
+    for (size_t i = 0; i < p->nseen; i++)
+        if (p->seen_units[i] == id) {
+            p->stats.duplicate_units++;
+            return 1;
+        }
+    return 0;
+}
+
+/* A unit not seen before: its stored payload checked, inflated if it is
+ * deflated, and decoded. */
+static int load_unit(fm_program *p, const unsigned char *pay, uint32_t plen, uint32_t crc,
+                     unsigned flags, const char *source, long at, fm_error *err)
+{
+    if ((uint32_t)crc32(0L, pay, plen) != crc)
+        return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
+    if (p->nseen == p->capseen) {
+        p->capseen = p->capseen ? p->capseen * 2 : 256;
+        p->seen_units = fm_xrealloc(p->seen_units, p->capseen * sizeof *p->seen_units);
+    }
+    p->seen_units[p->nseen++] = (uint64_t)crc << 32 | plen;
+    if (!(flags & FM_HDR_DEFLATE))
+        return read_unit(p, pay, plen, source, at + FM_SECTION_HEADER_SIZE, err);
+    /* offsets in errors then point into the inflated payload, counted
+     * from the unit's start */
+    uint32_t raw = plen >= 4 ? le32(pay) : 0;
+    unsigned char *buf = raw && raw <= FM_SECTION_MAX_RAW ? malloc(raw) : NULL;
+    if (!buf || inflate_payload(buf, raw, pay + 4, plen - 4) != 0) {
+        free(buf);
+        return fm_fail_at_offset(err, source, at,
+                                 "corrupt .flowmage unit: compressed payload does not inflate");
+    }
+    int rc = read_unit(p, buf, raw, source, at + FM_SECTION_HEADER_SIZE, err);
+    p->stats.bytes = p->stats.bytes - raw + plen; /* count what is stored */
+    free(buf);
+    return rc;
 }
 
 int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
@@ -513,67 +628,70 @@ int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
             continue;
         }
         long at = file_offset + (long)off;
-        if (len - off < FM_SECTION_HEADER_SIZE)
-            return fm_fail_at_offset(err, source, at, "truncated .flowmage unit header");
-        if (memcmp(b + off, FM_SECTION_MAGIC, 4) != 0)
-            return fm_fail_at_offset(err, source, at, "corrupt .flowmage section: bad magic");
-        if (b[off + 4] < FM_SECTION_MAJOR_OLDEST || b[off + 4] > FM_SECTION_MAJOR)
-            return fm_fail_at_offset(err, source, at,
-                                     ".flowmage unit of format version %u.%u; this flowmage "
-                                     "reads versions %d to %d (rebuild with a matching plugin)",
-                                     b[off + 4], b[off + 5], FM_SECTION_MAJOR_OLDEST,
-                                     FM_SECTION_MAJOR);
-        uint32_t plen = le32(b + off + 8), crc = le32(b + off + 12);
-        if (plen > len - off - FM_SECTION_HEADER_SIZE)
-            return fm_fail_at_offset(err, source, at,
-                                     "truncated .flowmage unit: %u payload bytes announced, "
-                                     "%zu present", plen, len - off - FM_SECTION_HEADER_SIZE);
-        const unsigned char *pay = b + off + FM_SECTION_HEADER_SIZE;
-        unsigned flags = (unsigned)b[off + 6] | (unsigned)b[off + 7] << 8;
-        if (flags & ~(unsigned)FM_HDR_DEFLATE)
-            return fm_fail_at_offset(err, source, at,
-                                     ".flowmage unit with unknown flags 0x%x (newer plugin?)", flags);
-        /* a directory holds the objects and the archives and binaries made
-         * of them: read each unit once.  A unit is known by its checksum
-         * and size, so a copy of one already read and checked is skipped
-         * unchecked: its bytes would not be used either way */
-        uint64_t id = (uint64_t)crc << 32 | plen;
-        int dup = 0;
-        for (size_t i = 0; i < p->nseen && !dup; i++)
-            dup = p->seen_units[i] == id;
-        if (dup) {
-            p->stats.duplicate_units++;
-            off += FM_SECTION_HEADER_SIZE + plen;
-            continue;
-        }
-        if ((uint32_t)crc32(0L, pay, plen) != crc)
-            return fm_fail_at_offset(err, source, at, "corrupt .flowmage unit: checksum mismatch");
-        if (p->nseen == p->capseen) {
-            p->capseen = p->capseen ? p->capseen * 2 : 256;
-            p->seen_units = fm_xrealloc(p->seen_units, p->capseen * sizeof *p->seen_units);
-        }
-        p->seen_units[p->nseen++] = id;
-        int rc;
-        if (flags & FM_HDR_DEFLATE) {
-            /* offsets in errors then point into the inflated payload,
-             * counted from the unit's start */
-            uint32_t raw = plen >= 4 ? le32(pay) : 0;
-            uLongf got = raw;
-            unsigned char *buf = raw && raw <= FM_SECTION_MAX_RAW ? malloc(raw) : NULL;
-            if (!buf || uncompress(buf, &got, pay + 4, plen - 4) != Z_OK || got != raw) {
-                free(buf);
-                return fm_fail_at_offset(err, source, at,
-                                         "corrupt .flowmage unit: compressed payload does not inflate");
-            }
-            rc = read_unit(p, buf, raw, source, at + FM_SECTION_HEADER_SIZE, err);
-            p->stats.bytes = p->stats.bytes - raw + plen; /* count what is stored */
-            free(buf);
-        } else {
-            rc = read_unit(p, pay, plen, source, at + FM_SECTION_HEADER_SIZE, err);
-        }
-        if (rc != 0)
+        uint32_t plen, crc;
+        unsigned flags;
+        if (unit_header(b + off, len - off, source, at, &plen, &crc, &flags, err) != 0)
+            return -1;
+        if (!seen_unit(p, crc, plen) &&
+            load_unit(p, b + off + FM_SECTION_HEADER_SIZE, plen, crc, flags, source, at, err) != 0)
             return -1;
         off += FM_SECTION_HEADER_SIZE + plen;
     }
     return 0;
+}
+
+static int read_at(int fd, void *buf, size_t n, uint64_t pos)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(pos + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            errno = 0; /* the file ends sooner */
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+int fm_program_load_fd(fm_program *p, int fd, uint64_t pos, uint64_t len,
+                       const char *source, long file_offset, fm_error *err)
+{
+    unsigned char hdr[FM_SECTION_HEADER_SIZE], *pay = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (uint64_t off = 0; off < len && rc == 0;) {
+        long at = file_offset + (long)off;
+        size_t want = len - off < sizeof hdr ? (size_t)(len - off) : sizeof hdr, z = 0;
+        if (read_at(fd, hdr, want, pos + off) != 0) {
+            rc = fm_fail_at_offset(err, source, at, "cannot read .flowmage section: %s",
+                                   errno ? strerror(errno) : "end of file");
+            break;
+        }
+        while (z < want && hdr[z] == 0) /* alignment padding between units */
+            z++;
+        if (z) {
+            off += z;
+            continue;
+        }
+        uint32_t plen, crc;
+        unsigned flags;
+        rc = unit_header(hdr, (size_t)(len - off), source, at, &plen, &crc, &flags, err);
+        if (rc == 0 && !seen_unit(p, crc, plen)) {
+            if (plen > cap) {
+                cap = plen;
+                free(pay);
+                pay = fm_xmalloc(cap);
+            }
+            if (read_at(fd, pay, plen, pos + off + FM_SECTION_HEADER_SIZE) != 0)
+                rc = fm_fail_at_offset(err, source, at, "cannot read .flowmage unit: %s",
+                                       errno ? strerror(errno) : "end of file");
+            else
+                rc = load_unit(p, pay, plen, crc, flags, source, at, err);
+        }
+        off += FM_SECTION_HEADER_SIZE + plen;
+    }
+    free(pay);
+    return rc;
 }

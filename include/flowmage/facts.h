@@ -142,6 +142,10 @@ int fm_program_load(fm_program *p, const char *path, fm_error *err);
 /* Parse one section's bytes (several units back to back). */
 int fm_program_load_bytes(fm_program *p, const void *data, size_t len,
                           const char *source, long file_offset, fm_error *err);
+/* The same, for the len bytes at pos of file fd: a unit already read is
+ * skipped at its header, unread (file_offset: pos as errors show it). */
+int fm_program_load_fd(fm_program *p, int fd, uint64_t pos, uint64_t len,
+                       const char *source, long file_offset, fm_error *err);
 
 size_t fm_program_nfuncs(const fm_program *p);
 const fm_func *fm_program_func_at(const fm_program *p, size_t i);

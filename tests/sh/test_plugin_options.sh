@@ -21,7 +21,7 @@ check_option() { # option expected-verbose-text what
     assert_contains "$(cat loud.txt)" "$2" "$3: said with verbose"
 }
 check_option -fplugin-arg-flowmage-bogus=1 \
-    "flowmage: unknown option -fplugin-arg-flowmage-bogus ignored (known: dump-dir, exclude, max-events, verbose)" \
+    "flowmage: unknown option -fplugin-arg-flowmage-bogus ignored (known: compress, dump-dir, exclude, max-events, verbose)" \
     "unknown option"
 check_option -fplugin-arg-flowmage-colour \
     "flowmage: unknown option -fplugin-arg-flowmage-colour ignored" "unknown option without value"
@@ -44,4 +44,20 @@ mkdir dumps
 gcc -c $P -fplugin-arg-flowmage-dump-dir="$T/dumps" a.c -o a.o 2>quiet.txt
 assert_eq "$(cat quiet.txt)" "" "good dump-dir: silent"
 assert_eq "$(ls dumps | grep -c '^a\.c\.[0-9]*\.fmg$')" 1 "good dump-dir: one dump"
-t_done "unknown options, missing and bad values, unwritable dump-dir: one line with verbose, silence without"
+# units are stored as they are unless compress asks for them deflated
+# (header flags, byte 6 of the section); both read back as the same facts
+i=0
+while [ $i -lt 40 ]; do
+    echo "struct s$i { int a, b; }; int g$i(struct s$i *p, int k) { if (k) p->a += k; return p->b; }"
+    i=$((i + 1))
+done >big.c
+gcc -c $P big.c -o raw.o && gcc -c $P -fplugin-arg-flowmage-compress big.c -o z.o
+assert_eq "$?" 0 "compress: compiles"
+flags() { objcopy --dump-section .flowmage="$1.sec" "$1" /dev/null && od -An -tu1 -j6 -N1 "$1.sec" | tr -d ' '; }
+assert_eq "$(flags raw.o)" 0 "default: stored as is"
+assert_eq "$(flags z.o)" 1 "compress: deflated"
+assert [ "$(stat -c %s z.o.sec)" -lt "$(stat -c %s raw.o.sec)" ]
+"$FM_BIN" dump raw.o >raw.txt && "$FM_BIN" dump z.o >z.txt
+assert_eq "$?" 0 "both read"
+assert_eq "$(cmp raw.txt z.txt && echo same)" same "same facts either way"
+t_done "unknown options, missing and bad values, unwritable dump-dir: one line with verbose, silence without; units stored as is, or deflated with compress, read back the same"

@@ -30,8 +30,9 @@ patched future 4 '\011'
 expect_error "$T/future.o" "format version 9.0" "future version"
 patched magic 1 'Q'
 expect_error "$T/magic.o" "offset $off: corrupt .flowmage section: bad magic" "bad magic"
+low=$(od -An -tu1 -j6 -N1 "$T/good.bin" | tr -d ' ') # 0 stored as is, 1 deflated
 patched flags 7 '\200'
-expect_error "$T/flags.o" "offset $off: .flowmage unit with unknown flags 0x8001" "unknown header flags"
+expect_error "$T/flags.o" "offset $off: .flowmage unit with unknown flags 0x800$low" "unknown header flags"
 head -c 200 "$T/good.bin" >"$T/short.bin"
 cp "$src" "$T/short.o"
 objcopy --update-section .flowmage="$T/short.bin" "$T/short.o"
@@ -54,6 +55,15 @@ st=$("$FM_BIN" dump --stats "$T/dup.fmg")
 assert_contains "$st" "units 1" "repeated unit read once"
 assert_contains "$st" "duplicate_units 1" "repeated unit counted"
 assert_contains "$st" "bytes $(($(stat -c %s "$T/good.bin") - 16))" "stored payload bytes (16-byte header)"
+# the same in objects, read unit by unit from the file: a relocatable link
+# pads between units; an archive holding an object twice has each unit twice
+ld -r "$src" "$FM_BUILD/fixtures/O0/symconnmarker.o" -o "$T/two.o"
+assert_contains "$("$FM_BIN" dump --stats "$T/two.o")" "units 2" "padded units in an object"
+cp "$src" "$T/again.o"
+ar rc "$T/twice.a" "$src" "$T/again.o"
+st=$("$FM_BIN" dump --stats "$T/twice.a")
+assert_contains "$st" "units 1" "archive: repeated unit read once"
+assert_contains "$st" "duplicate_units 1" "archive: repeated unit counted"
 # a unit is known by its checksum and size: a copy of one already read is
 # skipped unchecked (never used either way), but a corrupt unit read first
 # is still an error
@@ -65,4 +75,23 @@ assert_contains "$st" "duplicate_units 1" "copy of a read unit: counted"
 { cat "$T/corrupt.bin"; printf '\0'; cat "$T/good.bin"; } >"$T/baddup.fmg"
 expect_error "$T/baddup.fmg" "baddup.fmg: offset 0: corrupt .flowmage unit: checksum mismatch" \
     "corrupt unit before its copy"
-t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding; copies of a unit"
+# a deflated unit (the plugin's compress option) whose stream is cut short,
+# its size and checksum made right again: it does not inflate
+i=0
+while [ $i -lt 30 ]; do
+    echo "struct s$i { int a, b; }; int g$i(struct s$i *p, int k) { if (k) p->a += k; return p->b; }"
+    i=$((i + 1))
+done >"$T/z.c"
+gcc -c -fplugin="$FM_PLUGIN" -fplugin-arg-flowmage-compress "$T/z.c" -o "$T/z.o"
+objcopy --dump-section .flowmage="$T/z.bin" "$T/z.o" "$T/scratch.o"
+assert_eq "$(od -An -tu1 -j6 -N1 "$T/z.bin" | tr -d ' ')" 1 "compress: a deflated unit"
+assert_contains "$("$FM_BIN" dump --stats "$T/z.o")" "units 1" "deflated unit read"
+plen=$(($(stat -c %s "$T/z.bin") - 16 - 20))
+tail -c +17 "$T/z.bin" | head -c $plen >"$T/zpay.bin"
+le32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+    $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
+crc=$(gzip -c "$T/zpay.bin" | tail -c 8 | od -An -tu4 -N4 | tr -d ' ')
+{ head -c 8 "$T/z.bin"; le32 $plen; le32 "$crc"; cat "$T/zpay.bin"; } >"$T/zcut.fmg"
+expect_error "$T/zcut.fmg" "zcut.fmg: offset 0: corrupt .flowmage unit: compressed payload does not inflate" \
+    "deflated stream cut short"
+t_done "corrupt, future-version, bad-magic, truncated (ELF and raw), non-object and missing inputs; padding; copies of a unit; a deflated unit, and one that does not inflate"

@@ -38,12 +38,12 @@ static int read_section(char **data, size_t *len)
     return rc;
 }
 
-/* Mutate the decoder's input, not the compressed stream: the unit stored
- * uncompressed (flags 0), with its size and checksum fixed. */
+/* Mutate the decoder's input, not a compressed stream: the unit stored
+ * uncompressed (flags 0, as the plugin stores it unless asked to deflate),
+ * with its size and checksum fixed. */
 static void store_uncompressed(char **data, size_t *len)
 {
     unsigned char *d = (unsigned char *)*data;
-    CHECK(d[6] & FM_HDR_DEFLATE, "the plugin compresses units");
     if (!(d[6] & FM_HDR_DEFLATE))
         return;
     uLongf raw = (uLongf)d[16] | (uLongf)d[17] << 8 | (uLongf)d[18] << 16 | (uLongf)d[19] << 24;
