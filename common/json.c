@@ -85,12 +85,16 @@ char *fm_json_print(const cJSON *o)
         return NULL;
     fm_buf b;
     fm_buf_init(&b);
+    fm_buf_reserve(&b, strlen(raw) + 2);
     int in_str = 0, esc = 0, line_start = 1;
+    const char *run = raw; /* text not yet copied: copied a run at a time */
     for (const char *p = raw; *p; p++) {
         char c = *p;
         if (c == '\t' && !in_str) {
             /* cJSON escapes tabs inside strings: a raw tab is layout */
+            fm_buf_append(&b, run, (size_t)(p - run));
             fm_buf_append(&b, line_start ? "  " : " ", line_start ? 2 : 1);
+            run = p + 1;
             continue;
         }
         line_start = 0;
@@ -106,8 +110,8 @@ char *fm_json_print(const cJSON *o)
         } else if (c == '\n') {
             line_start = 1;
         }
-        fm_buf_append(&b, &c, 1);
     }
+    fm_buf_append(&b, run, strlen(run));
     fm_buf_append(&b, "\n", 1);
     cJSON_free(raw);
     return b.data;

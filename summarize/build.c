@@ -332,6 +332,13 @@ static void *fit(void *a, uint32_t n, uint32_t *cap, size_t size)
     return fm_xrealloc(a, *cap * size);
 }
 
+static void keep_hash(guards *g)
+{
+    int tres = 0;
+    uint64_t h = fm_guards_hash(g, &tres);
+    g->hash = ((uint32_t)(h ^ (h >> 32)) & ~3u) | 1 | (tres ? 2 : 0);
+}
+
 void fm_fa_build_summary(fa *F)
 {
     an *A = F->A;
@@ -373,7 +380,14 @@ void fm_fa_build_summary(fa *F)
     compact_records(F);
     drop_unreachable_heap(F);
     coarsen_records(F);
-    /* the summary is final: its record arrays lose their spare room */
+    /* the summary is final: its record arrays lose their spare room, and
+     * their guards keep their hashes (translated at every call site) */
+    for (uint32_t i = 0; i < s->nstores; i++)
+        keep_hash(&s->stores[i].gd);
+    for (uint32_t i = 0; i < s->nacc; i++)
+        keep_hash(&s->acc[i].gd);
+    for (uint32_t i = 0; i < s->nidx; i++)
+        keep_hash(&s->idx[i].gd);
     s->stores = fit(s->stores, s->nstores, &s->capstores, sizeof *s->stores);
     s->acc = fit(s->acc, s->nacc, &s->capacc, sizeof *s->acc);
     s->idx = fit(s->idx, s->nidx, &s->capidx, sizeof *s->idx);

@@ -141,6 +141,7 @@ static void locidx_grow(locidx *x)
     x->cells = fm_xcalloc(ns, sizeof *x->cells);
     x->n = fm_xcalloc(ns, sizeof *x->n);
     x->cap = fm_xcalloc(ns, sizeof *x->cap);
+    x->grown = fm_xcalloc(ns, sizeof *x->grown);
     x->nslots = ns;
     for (uint32_t i = 0; i < old.nslots; i++) {
         if (!old.key[i])
@@ -152,11 +153,13 @@ static void locidx_grow(locidx *x)
         x->cells[h] = old.cells[i];
         x->n[h] = old.n[i];
         x->cap[h] = old.cap[i];
+        x->grown[h] = old.grown[i];
     }
     free(old.key);
     free(old.cells);
     free(old.n);
     free(old.cap);
+    free(old.grown);
 }
 
 /* Slot of loc, or -1 if absent and not created. */
@@ -178,12 +181,56 @@ static long locidx_slot(locidx *x, uint32_t loc, int create)
     return (long)h;
 }
 
+/* Every function analysed makes and drops thousands of these lists, most
+ * of a few entries: their buffers (4, 8, ... 512 entries) are kept on free
+ * lists instead of going back to malloc (not under AddressSanitizer, so
+ * that it still sees every use of a dropped list). */
+#if defined(__SANITIZE_ADDRESS__)
+#define IX_POOLED 0
+#else
+#define IX_POOLED 8
+#endif
+static _Thread_local uint32_t *ix_free_list[8];
+
+static int ix_class(uint32_t cap)
+{
+    int k = __builtin_ctz(cap) - 2;
+    return k < IX_POOLED ? k : -1;
+}
+
+static void ix_buf_put(uint32_t *b, uint32_t cap)
+{
+    int k = b ? ix_class(cap) : -1;
+    if (k < 0) {
+        free(b);
+        return;
+    }
+    memcpy(b, &ix_free_list[k], sizeof(uint32_t *)); /* (4 entries: room for it) */
+    ix_free_list[k] = b;
+}
+
+static uint32_t *ix_buf_get(uint32_t cap)
+{
+    int k = ix_class(cap);
+    if (k >= 0 && ix_free_list[k]) {
+        uint32_t *b = ix_free_list[k];
+        memcpy(&ix_free_list[k], b, sizeof(uint32_t *));
+        return b;
+    }
+    return fm_xmalloc(cap * sizeof(uint32_t));
+}
+
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
 {
     long h = locidx_slot(x, loc, 1);
     if (x->n[h] == x->cap[h]) {
-        x->cap[h] = x->cap[h] ? x->cap[h] * 2 : 4;
-        x->cells[h] = fm_xrealloc(x->cells[h], x->cap[h] * sizeof **x->cells);
+        uint32_t cap = x->cap[h] ? x->cap[h] * 2 : 4;
+        uint32_t *b = ix_buf_get(cap);
+        if (x->n[h])
+            memcpy(b, x->cells[h], x->n[h] * sizeof *b);
+        ix_buf_put(x->cells[h], x->cap[h]);
+        x->cells[h] = b;
+        x->cap[h] = cap;
     }
     x->cells[h][x->n[h]++] = cell;
 }
@@ -198,11 +245,12 @@ const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count)
 void fm_locidx_free(locidx *x)
 {
     for (uint32_t i = 0; i < x->nslots; i++)
-        free(x->cells[i]);
+        ix_buf_put(x->cells[i], x->cap[i]);
     free(x->key);
     free(x->cells);
     free(x->n);
     free(x->cap);
+    free(x->grown);
     memset(x, 0, sizeof *x);
 }
 
@@ -302,6 +350,16 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     return c;
 }
 
+/* Cell c grew, at generation g: so did the lists that hold it. */
+static void cell_grew(fa *F, const cell *c, uint32_t g)
+{
+    F->exact.grown[locidx_slot(&F->exact, c->loc, 0)] = g;
+    uint32_t anc[FM_LOC_MAX_DEPTH + 2];
+    uint32_t na = object_ancestors(F->A, c->loc, anc, FM_LOC_MAX_DEPTH + 2);
+    for (uint32_t i = 0; i < na; i++)
+        F->within.grown[locidx_slot(&F->within, anc[i], 0)] = g;
+}
+
 /* A value set's hash in a cell (0: not computed). */
 static uint32_t val_hash(const vset *v)
 {
@@ -311,19 +369,23 @@ static uint32_t val_hash(const vset *v)
 
 /* Another store already holds exactly these values here: a new site adds
  * no alternative (and sites multiply through deep call trees).  Cells are
- * told apart by their sizes and hashes before their atoms. */
-static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
+ * told apart by their sizes and hashes before their atoms; vh, if not
+ * NULL, keeps v's hash (a copied cell's: copied again and again). */
+static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t *vh)
 {
     if (cell_find(F, loc, site))
         return 0;
-    uint32_t n, h = 0;
+    uint32_t n, h = vh ? *vh : 0;
     const uint32_t *at = fm_locidx_get(&F->exact, loc, &n);
     for (uint32_t i = 0; i < n; i++) {
         cell *c = &F->cells[at[i]];
         if (c->val.n != v->n)
             continue;
-        if (v->n && !h)
+        if (v->n && !h) {
             h = val_hash(v);
+            if (vh)
+                *vh = h;
+        }
         if (v->n && !c->vhash)
             c->vhash = val_hash(&c->val);
         if ((v->n && c->vhash != h) || !fm_vs_equal(&c->val, v))
@@ -334,11 +396,12 @@ static int same_values_stored(fa *F, uint32_t loc, uint64_t site, const vset *v)
     return 0;
 }
 
-static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen);
+static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t *vh,
+                      uint32_t gen);
 
 void fm_fa_write(fa *F, uint32_t loc, uint64_t site, const vset *v)
 {
-    write_gen(F, loc, site, v, 0);
+    write_gen(F, loc, site, v, NULL, 0);
 }
 
 /* Memory whose cells are not kept.  Memory reached through pointers of
@@ -357,12 +420,13 @@ int fm_fa_framework_mem(const an *A, uint32_t loc)
     return r->kind == LR_GLOBAL && A->framework_global[r->arg];
 }
 
-static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t gen)
+static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_t *vh,
+                      uint32_t gen)
 {
     F->A->work += 1 + v->n; /* the budget counts writes too */
     if (not_modelled(F->A, loc))
         return;
-    if (same_values_stored(F, loc, site, v))
+    if (same_values_stored(F, loc, site, v, vh))
         return;
     F->starred |= fm_loc_starred(F->A, loc);
     cell *c = cell_get(F, loc, site);
@@ -374,6 +438,7 @@ static void write_gen(fa *F, uint32_t loc, uint64_t site, const vset *v, uint32_
         F->changed = 1;
         c->grown = ++F->wgen;
         c->vhash = 0; /* (computed when compared) */
+        cell_grew(F, c, c->grown);
     }
 }
 
@@ -519,13 +584,17 @@ static uint32_t last_growth(fa *F, read_memo *m, uint32_t loc)
 {
     if (m->seen == F->wgen + 1)
         return m->grown;
-    const uint32_t *list[READ_LISTS];
-    uint32_t n[READ_LISTS], g = 0;
-    uint32_t nl = read_lists(F, loc, list, n);
-    for (uint32_t l = 0; l < nl; l++)
-        for (uint32_t i = 0; i < n[l]; i++)
-            if (F->cells[list[l][i]].grown > g)
-                g = F->cells[list[l][i]].grown;
+    /* the lists read_lists() gives: their last growths */
+    uint32_t anc[READ_LISTS], g = 0;
+    uint32_t na = object_ancestors(F->A, loc, anc, READ_LISTS);
+    long h = locidx_slot(&F->within, loc, 0);
+    if (h >= 0)
+        g = F->within.grown[h];
+    for (uint32_t a = 1; a < na; a++) {
+        h = locidx_slot(&F->exact, anc[a], 0);
+        if (h >= 0 && F->exact.grown[h] > g)
+            g = F->exact.grown[h];
+    }
     m->seen = F->wgen + 1;
     m->grown = g;
     return g;
@@ -704,10 +773,10 @@ static int copy(fa *F, uint32_t dst, uint32_t src, uint64_t site)
         if (gen > FM_COPY_GENERATIONS) { /* one place per copy, blurred */
             vset tmp = {0};
             fm_vs_blur(&tmp, &F->cells[i].val);
-            write_gen(F, d, site * 1000003u ^ 0xC0B1ULL, &tmp, FM_COPY_GENERATIONS);
+            write_gen(F, d, site * 1000003u ^ 0xC0B1ULL, &tmp, NULL, FM_COPY_GENERATIONS);
             fm_vs_free(&tmp);
         } else {
-            write_gen(F, d, s, &F->cells[i].val, gen);
+            write_gen(F, d, s, &F->cells[i].val, &F->cells[i].vhash, gen); /* (no cell moves) */
         }
     }
     free(list);

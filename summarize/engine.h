@@ -48,6 +48,8 @@ int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen);
 typedef struct guards {
     guard *g;
     uint32_t n;
+    uint32_t hash;            /* a final summary's: fm_guards_hash() | 1, and 2 if
+                                 a side holds a lookup result; 0: not kept */
 } guards;
 
 /* A key position: where inside the key object, which store wrote it. */
@@ -105,6 +107,8 @@ typedef struct rec_touch {    /* a load through a pointer (pointer chasing) */
     evid ev;
 } rec_touch;
 
+#define FM_LABEL_EVS 32
+
 typedef struct summary {
     vset ret;
     rec_store *stores;
@@ -119,7 +123,8 @@ typedef struct summary {
                                  cannot see (it may be written later through
                                  a pointer of unknown origin) */
     uint32_t nescape;
-    evid label_ev[32];        /* where each label was first read */
+    evid *label_ev;           /* where each label was first read: NULL until
+                                 one is, then FM_LABEL_EVS entries */
     const fm_func **reach;    /* functions on the path (not system headers) */
     uint32_t nreach;
     fm_strset notes;          /* reasons for uncertainty: facts incomplete */
@@ -275,6 +280,7 @@ typedef struct locidx {
     uint32_t *key;            /* loc + 1, 0 = empty */
     uint32_t **cells;
     uint32_t *n, *cap;
+    uint32_t *grown;          /* the last growth of a cell listed (cell index) */
     uint32_t nslots, used;
 } locidx;
 
@@ -377,6 +383,9 @@ void fm_guards_add(guards *gd, const guard *g);
 int fm_guard_false_by(const guard *g, int (*known)(atom a, const void *ctx), const void *ctx);
 int fm_guards_equal(const guards *a, const guards *b);
 void fm_guards_free(guards *gd);
+void fm_guards_copy(guards *d, const guards *s);
+/* Equal guards hash equal; *tres set if a side holds a lookup result. */
+uint64_t fm_guards_hash(const guards *g, int *tres);
 
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell);
 const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count);

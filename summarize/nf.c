@@ -278,8 +278,8 @@ static void conclude(nfstate *S, int32_t cls)
         if (!(o->a.key_fields & (1u << i)))
             continue;
         uint32_t lab = fm_label_id(A, fm_field_name(i));
-        for (uint32_t e = 0; e < S->nentries && lab < 32; e++)
-            if (S->sum[e]->label_ev[lab].fn) {
+        for (uint32_t e = 0; e < S->nentries && lab < FM_LABEL_EVS; e++)
+            if (S->sum[e]->label_ev && S->sum[e]->label_ev[lab].fn) {
                 char what[64];
                 snprintf(what, sizeof what, "key field %s read", fm_field_name(i));
                 add_ev(o, what, S->sum[e]->label_ev[lab]);

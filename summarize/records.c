@@ -70,6 +70,7 @@ void fm_guards_add(guards *gd, const guard *g)
     d.pol = g->pol;
     gd->g = fm_xrealloc(gd->g, (gd->n + 1) * sizeof *gd->g);
     gd->g[gd->n++] = d;
+    gd->hash = 0;
 }
 
 void fm_guards_free(guards *gd)
@@ -81,6 +82,42 @@ void fm_guards_free(guards *gd)
     free(gd->g);
     gd->g = NULL;
     gd->n = 0;
+    gd->hash = 0;
+}
+
+void fm_guards_copy(guards *d, const guards *s)
+{
+    fm_guards_free(d);
+    d->g = s->n ? fm_xcalloc(s->n, sizeof *d->g) : NULL;
+    for (uint32_t i = 0; i < s->n; i++) {
+        d->g[i].cmp = s->g[i].cmp;
+        d->g[i].zflags = s->g[i].zflags;
+        d->g[i].pol = s->g[i].pol;
+        fm_vs_copy(&d->g[i].lhs, &s->g[i].lhs);
+        fm_vs_copy(&d->g[i].rhs, &s->g[i].rhs);
+    }
+    d->n = s->n;
+    d->hash = s->hash;
+}
+
+uint64_t fm_guards_hash(const guards *g, int *tres)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
+    for (uint32_t i = 0; i < g->n; i++) {
+        const guard *x = &g->g[i];
+        MIX(x->cmp | x->zflags << 8 | x->pol << 16 | (uint64_t)x->lhs.n << 24);
+        const vset *sides[2] = {&x->lhs, &x->rhs};
+        for (int s = 0; s < 2; s++)
+            for (uint32_t j = 0; j < sides[s]->n; j++) {
+                atom a = sides[s]->v[j];
+                *tres |= atom_kind(a) == AK_TRES;
+                MIX(a);
+                MIX(a >> 32);
+            }
+    }
+#undef MIX
+    return h;
 }
 
 static void key_free(key *k)
@@ -115,6 +152,7 @@ void fm_fsum_free(summary *s)
     free(s->reach);
     fm_strset_free(&s->notes);
     fm_strset_free(&s->coarse);
+    free(s->label_ev);
     memset(s, 0, sizeof *s);
 }
 
@@ -335,7 +373,11 @@ void fm_fa_touch(fa *F, uint64_t id, uint32_t loc, evid ev)
 
 void fm_fa_label_ev(fa *F, uint32_t label, evid ev)
 {
-    if (label < 32 && !F->out->label_ev[label].fn)
+    if (label >= FM_LABEL_EVS)
+        return;
+    if (!F->out->label_ev)
+        F->out->label_ev = fm_xcalloc(FM_LABEL_EVS, sizeof *F->out->label_ev);
+    if (!F->out->label_ev[label].fn)
         F->out->label_ev[label] = ev;
 }
 

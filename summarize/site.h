@@ -22,12 +22,13 @@ typedef struct tmemo {
     vset out;
 } tmemo;
 
-/* Memo tables keyed by a callee's set (its address, a hash of its
- * content): entries start with an mkey; open addressing. */
+/* Memo tables keyed by a callee's set (a hash of its content, and a copy
+ * of it in the entry: the callee's summary may be replaced while the
+ * table is kept): entries start with an mkey; open addressing. */
 typedef struct mkey {
-    const void *src;         /* NULL: empty slot */
     uint64_t h;
     uint32_t epoch;          /* the slot is empty unless it is the table's */
+    uint32_t full;           /* 0: never used */
 } mkey;
 
 typedef struct mtab {

@@ -65,14 +65,16 @@ static int follow_kind(const an *A, atom a)
     }
 }
 
-/* One step of a callee's path below the caller's own memory at cur: a
- * pointer followed (DEREF), or everything reachable (STAR, a limit or
- * merged writes), is what was stored there, read now. */
-static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next, uint32_t *m)
+/* One step (kind, arg) of a callee's path below the caller's own memory
+ * at cur: a pointer followed (DEREF), or everything reachable (STAR, a
+ * limit or merged writes), is what was stored there, read now.  (The
+ * step by value: new locations move the table it is in.) */
+static void step_resolved(site *c, uint32_t cur, unsigned kind, uint32_t arg, uint32_t *next,
+                          uint32_t *m)
 {
     an *A = c->F->A;
-    uint32_t self = fm_loc_child(A, cur, st->kind, st->arg);
-    if ((st->kind != LS_DEREF && st->kind != LS_STAR) || !holds_only_stored(A, cur)) {
+    uint32_t self = fm_loc_child(A, cur, kind, arg);
+    if ((kind != LS_DEREF && kind != LS_STAR) || !holds_only_stored(A, cur)) {
         fm_fa_add_target(c->F, next, m, MAXL, self);
         return;
     }
@@ -87,11 +89,11 @@ static void step_resolved(site *c, uint32_t cur, const aloc *st, uint32_t *next,
             fm_fa_atom_locs(c->F, v.v[t], ls, &nl, MAXL);
     fm_vs_free(&v);
     /* a STAR also covers the caller's memory below cur */
-    if (other || nl == 0 || st->kind == LS_STAR)
+    if (other || nl == 0 || kind == LS_STAR)
         fm_fa_add_target(c->F, next, m, MAXL, self);
     for (uint32_t t = 0; t < nl; t++)
         fm_fa_add_target(c->F, next, m, MAXL,
-                st->kind == LS_STAR ? fm_loc_child(A, ls[t], LS_STAR, 0) : ls[t]);
+                kind == LS_STAR ? fm_loc_child(A, ls[t], LS_STAR, 0) : ls[t]);
 }
 
 /* The callee's path L (below root) taken from the caller's base.  A
@@ -113,9 +115,10 @@ static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t bas
     cur[0] = base;
     while (nc-- > 0 && n > 0) {
         const aloc *st = fm_loc_get(A, chain[nc]);
-        uint32_t next[MAXL], m = 0;
+        unsigned kind = st->kind;
+        uint32_t arg = st->arg, next[MAXL], m = 0;
         for (uint32_t i = 0; i < n; i++)
-            step_resolved(c, cur[i], st, next, &m);
+            step_resolved(c, cur[i], kind, arg, next, &m);
         memcpy(cur, next, m * sizeof *cur);
         n = m;
     }
@@ -130,33 +133,33 @@ static uint32_t rebase_resolved(site *c, uint32_t L, uint32_t root, uint32_t bas
 static uint32_t translate_loc(site *c, uint32_t L, uint32_t *out, uint32_t max)
 {
     an *A = c->F->A;
-    const aloc *l = fm_loc_get(A, L);
-    uint32_t root = l->root;
-    const aloc *r = fm_loc_get(A, root);
-    uint32_t n = 0;
-    switch (r->kind) {
+    uint32_t root = fm_loc_get(A, L)->root;
+    /* (by value: new locations move the table) */
+    unsigned kind = fm_loc_get(A, root)->kind;
+    uint32_t arg = fm_loc_get(A, root)->arg, n = 0;
+    switch (kind) {
     case LR_PARAM:
     case LR_SLOT: {
         uint32_t bases[MAXL], nb = 0;
-        if (r->arg < c->nargs)
-            for (uint32_t i = 0; i < c->args[r->arg].n; i++) {
-                unsigned k = atom_kind(c->args[r->arg].v[i]);
+        if (arg < c->nargs)
+            for (uint32_t i = 0; i < c->args[arg].n; i++) {
+                unsigned k = atom_kind(c->args[arg].v[i]);
                 /* a scalar (a header value passed as a by-value struct)
                  * designates no memory of the caller */
                 if (k != AK_LABEL && k != AK_STR && k != AK_TRES)
-                    fm_fa_atom_locs(c->F, c->args[r->arg].v[i], bases, &nb, MAXL);
+                    fm_fa_atom_locs(c->F, c->args[arg].v[i], bases, &nb, MAXL);
             }
         else
             bases[nb++] = fm_loc_root(A, LR_UNKNOWN, 0);
-        if (r->kind == LR_SLOT && r->arg < c->nargs && !slot_is_memory(c, r->arg))
-            nb = arg_copy(c, r->arg, bases); /* the callee took a scalar's address */
+        if (kind == LR_SLOT && arg < c->nargs && !slot_is_memory(c, arg))
+            nb = arg_copy(c, arg, bases); /* the callee took a scalar's address */
         for (uint32_t i = 0; i < nb && n < max; i++)
             n += rebase_resolved(c, L, root, bases[i], out + n, max - n);
         return n;
     }
     case LR_TABLE: {
         uint32_t ts[MAXL];
-        uint32_t nt = translate_loc(c, r->arg, ts, MAXL);
+        uint32_t nt = translate_loc(c, arg, ts, MAXL);
         for (uint32_t i = 0; i < nt && n < max; i++)
             out[n++] = fm_loc_rebase(A, L, root, fm_loc_root(A, LR_TABLE, ts[i]));
         return n;
@@ -343,10 +346,12 @@ static void translate_each(site *c, const vset *in, vset *out)
 
 static int mtab_live(const mtab *t, const mkey *k)
 {
-    return k->src && k->epoch == t->epoch;
+    return k->full && k->epoch == t->epoch;
 }
 
-/* The entry for `in` (claimed, *fresh set, if it has none yet). */
+/* The entry for `in` (claimed, *fresh set, if it has none yet: the
+ * caller then copies `in` into it); same(entry, in) compares with the
+ * entry's copy. */
 static void *mtab_slot(mtab *t, const void *in, uint64_t h,
                        int (*same)(const void *, const void *), int *fresh)
 {
@@ -360,7 +365,7 @@ static void *mtab_slot(mtab *t, const void *in, uint64_t h,
                 continue;
             }
             uint32_t p = (uint32_t)(k->h >> 32) & (ns - 1);
-            while (((const mkey *)(e + p * t->size))->src) /* all live here */
+            while (((const mkey *)(e + p * t->size))->full) /* all live here */
                 p = (p + 1) & (ns - 1);
             memcpy(e + p * t->size, k, t->size);
         }
@@ -372,13 +377,13 @@ static void *mtab_slot(mtab *t, const void *in, uint64_t h,
         mkey *k = (mkey *)(t->e + p * t->size);
         *fresh = !mtab_live(t, k);
         if (*fresh) {
-            k->src = in;
+            k->full = 1;
             k->h = h;
             k->epoch = t->epoch;
             t->used++;
             return k;
         }
-        if (k->h == h && same(k->src, in))
+        if (k->h == h && same(k, in))
             return k;
     }
 }
@@ -392,7 +397,7 @@ typedef struct gmemo {
     uint32_t wgen;
     int dead;
     fm_readset reads;
-    guards out;
+    guards key, out;
 } gmemo;
 
 /* A whole value set translated at this site: the records of a callee
@@ -401,10 +406,13 @@ typedef struct vmemo {
     mkey k;
     uint32_t wgen;
     fm_readset reads;
-    vset out;
+    vset key, out;
 } vmemo;
 
-static int same_vset(const void *a, const void *b) { return fm_vs_equal(a, b); }
+static int same_vset(const void *m, const void *in)
+{
+    return fm_vs_equal(&((const vmemo *)m)->key, in);
+}
 
 static void translate_atoms(site *c, const vset *in, vset *out)
 {
@@ -421,6 +429,8 @@ static void translate_atoms(site *c, const vset *in, vset *out)
         }
     int fresh;
     vmemo *m = mtab_slot(&c->t.vm, in, fm_vs_hash(in), same_vset, &fresh);
+    if (fresh)
+        fm_vs_copy(&m->key, in);
     if (fresh || stale(F, &m->reads, &m->wgen)) {
         m->wgen = F->wgen;
         fm_vs_clear(&m->out);
@@ -433,8 +443,17 @@ static void translate_atoms(site *c, const vset *in, vset *out)
     add_all(out, &m->out);
 }
 
-static void drop_gmemo(void *e) { fm_guards_free(&((gmemo *)e)->out); }
-static void drop_vmemo(void *e) { fm_vs_free(&((vmemo *)e)->out); }
+static void drop_gmemo(void *e)
+{
+    fm_guards_free(&((gmemo *)e)->key);
+    fm_guards_free(&((gmemo *)e)->out);
+}
+
+static void drop_vmemo(void *e)
+{
+    fm_vs_free(&((vmemo *)e)->key);
+    fm_vs_free(&((vmemo *)e)->out);
+}
 
 #define POOL 4            /* tables kept per kind */
 #define POOL_MAX_N 512    /* larger tables are freed, not kept */
@@ -599,27 +618,10 @@ static int translate_guards_now(site *c, const guards *in, guards *out)
     return dead;
 }
 
-static uint64_t guards_hash(const guards *g, int *tres)
+static int same_guards(const void *m, const void *in)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
-    for (uint32_t i = 0; i < g->n; i++) {
-        const guard *x = &g->g[i];
-        MIX(x->cmp | x->zflags << 8 | x->pol << 16 | (uint64_t)x->lhs.n << 24);
-        const vset *sides[2] = {&x->lhs, &x->rhs};
-        for (int s = 0; s < 2; s++)
-            for (uint32_t j = 0; j < sides[s]->n; j++) {
-                atom a = sides[s]->v[j];
-                *tres |= atom_kind(a) == AK_TRES;
-                MIX(a);
-                MIX(a >> 32);
-            }
-    }
-#undef MIX
-    return h;
+    return fm_guards_equal(&((const gmemo *)m)->key, in);
 }
-
-static int same_guards(const void *a, const void *b) { return fm_guards_equal(a, b); }
 
 /* The callee guards `in` at this call site (valid until the next call);
  * *dead: the effect cannot happen here. */
@@ -630,7 +632,13 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
         return in;
     }
     int tres = 0;
-    uint64_t h = guards_hash(in, &tres);
+    uint64_t h;
+    if (in->hash) { /* a final summary's records keep theirs */
+        tres = (in->hash & 2) != 0;
+        h = (uint64_t)in->hash * 0x9E3779B97F4A7C15ULL;
+    } else {
+        h = fm_guards_hash(in, &tres);
+    }
     if (tres) {
         fm_guards_free(&c->scratch);
         *dead = translate_guards_now(c, in, &c->scratch);
@@ -638,6 +646,8 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
     }
     int fresh;
     gmemo *m = mtab_slot(&c->t.gm, in, h, same_guards, &fresh);
+    if (fresh)
+        fm_guards_copy(&m->key, in);
     if (fresh || stale(c->F, &m->reads, &m->wgen)) {
         fm_guards_free(&m->out);
         fm_readset *outer = reads_begin(c->F, &m->reads);
@@ -682,8 +692,12 @@ static void apply_accesses(site *c, const summary *S)
         F->tres_n = fm_xcalloc(F->f->nevents, sizeof *F->tres_n);
     }
     if (F->tres_n[c->k] < c->off + S->nacc) {
+        /* a lookup not mapped yet (one the callee's earlier records test)
+         * is no record: unknown, until a later round maps it */
         F->tres_map[c->k] = fm_xrealloc(F->tres_map[c->k],
                                         (c->off + S->nacc) * sizeof **F->tres_map);
+        for (uint32_t i = F->tres_n[c->k]; i < c->off + S->nacc; i++)
+            F->tres_map[c->k][i] = UINT32_MAX;
         F->tres_n[c->k] = c->off + S->nacc;
     }
     for (uint32_t i = 0; i < S->nacc; i++) {
@@ -871,7 +885,7 @@ static void apply_rest(site *c, const summary *S)
             if (fm_fa_liftable_root(F->A, ls[j]))
                 fm_fa_touch(F, S->touch[i].id, ls[j], S->touch[i].ev);
     }
-    for (uint32_t l = 0; l < 32; l++)
+    for (uint32_t l = 0; S->label_ev && l < FM_LABEL_EVS; l++)
         if (S->label_ev[l].fn)
             fm_fa_label_ev(F, l, S->label_ev[l]);
     for (uint32_t i = 0; i < S->nreach; i++)
