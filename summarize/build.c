@@ -8,10 +8,9 @@
 
 /* ---- building the summary ---- */
 
-static void materialize_guards(fa *F, uint32_t anchor, guards *gd)
+/* The guards of event `anchor`, from the function's final values. */
+static void anchor_guards(fa *F, uint32_t anchor, guards *gd)
 {
-    if (anchor == NO_ANCHOR || anchor >= F->f->nevents)
-        return;
     const fm_event *e = &F->f->events[anchor];
     for (uint32_t i = 0; i < e->nguards && gd->n < MAX_GUARDS; i++) {
         const fm_event *c = &F->f->events[e->guards[i].cond];
@@ -26,6 +25,36 @@ static void materialize_guards(fa *F, uint32_t anchor, guards *gd)
         fm_guards_add(gd, &g);
         fm_vs_free(&g.lhs);
         fm_vs_free(&g.rhs);
+    }
+}
+
+/* The guards of each anchor, made once (the records of a block share
+ * their anchor): nevents entries. */
+typedef struct anchor_memo {
+    guards *g;
+    uint8_t *made;
+} anchor_memo;
+
+/* A record's anchor's guards added to its own. */
+static void materialize_guards(fa *F, uint32_t anchor, guards *gd, anchor_memo *memo)
+{
+    if (anchor == NO_ANCHOR || anchor >= F->f->nevents)
+        return;
+    guards *m = &memo->g[anchor];
+    if (!memo->made[anchor]) {
+        anchor_guards(F, anchor, m);
+        memo->made[anchor] = 1;
+    }
+    for (uint32_t i = 0; i < m->n && gd->n < MAX_GUARDS; i++) {
+        guard d = {0};
+        fm_vs_copy(&d.lhs, &m->g[i].lhs);
+        fm_vs_copy(&d.rhs, &m->g[i].rhs);
+        d.cmp = m->g[i].cmp;
+        d.zflags = m->g[i].zflags;
+        d.pol = m->g[i].pol;
+        gd->g = fm_xrealloc(gd->g, (gd->n + 1) * sizeof *gd->g);
+        gd->g[gd->n++] = d;
+        gd->hash = 0;
     }
 }
 
@@ -343,19 +372,25 @@ void fm_fa_build_summary(fa *F)
 {
     an *A = F->A;
     summary *s = F->out;
+    uint32_t ne = F->f->nevents ? F->f->nevents : 1;
+    anchor_memo memo = {fm_xcalloc(ne, sizeof *memo.g), fm_xcalloc(ne, 1)};
     for (uint32_t i = 0; i < s->nstores; i++) {
-        materialize_guards(F, s->stores[i].anchor, &s->stores[i].gd);
+        materialize_guards(F, s->stores[i].anchor, &s->stores[i].gd, &memo);
         s->stores[i].anchor = NO_ANCHOR;
     }
     for (uint32_t i = 0; i < s->nacc; i++) {
-        materialize_guards(F, s->acc[i].anchor, &s->acc[i].gd);
+        materialize_guards(F, s->acc[i].anchor, &s->acc[i].gd, &memo);
         s->acc[i].anchor = NO_ANCHOR;
         resolve_key(F, &s->acc[i].k, 0);
     }
     for (uint32_t i = 0; i < s->nidx; i++) {
-        materialize_guards(F, s->idx[i].anchor, &s->idx[i].gd);
+        materialize_guards(F, s->idx[i].anchor, &s->idx[i].gd, &memo);
         s->idx[i].anchor = NO_ANCHOR;
     }
+    for (uint32_t i = 0; i < F->f->nevents; i++)
+        fm_guards_free(&memo.g[i]);
+    free(memo.g);
+    free(memo.made);
     /* an aggregate returned by value (in memory or from a local object)
      * becomes the RET root for callers: its members become stores there */
     uint32_t ret = fm_loc_root(A, LR_RET, 0);
