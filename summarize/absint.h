@@ -89,6 +89,16 @@ static inline atom atom_with_flags(atom a, unsigned f)
     return (a & ~(uint64_t)0xff0) | ((uint64_t)(f & 0xff) << 4);
 }
 
+/* ---- free lists of buffers whose capacity (in elements) is a power of
+ * two from 4: nclasses of them (4, 8, ...); larger ones are malloc's ---- */
+typedef struct fm_bufpool {
+    void *free[8];
+    int nclasses;             /* at most 8 */
+    size_t elsize;            /* at least 2 bytes: a buffer of 4 holds a pointer */
+} fm_bufpool;
+void *fm_bufpool_get(fm_bufpool *p, uint32_t cap);
+void fm_bufpool_put(fm_bufpool *p, void *b, uint32_t cap);
+
 /* ---- value sets: sorted, unique ---- */
 typedef struct vset {
     atom *v;

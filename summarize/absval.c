@@ -45,47 +45,48 @@ static unsigned merge_flags(unsigned a, unsigned b)
     return f;
 }
 
-/* Value sets are made and dropped by the million, most of a few atoms:
- * their buffers (4, 8, ... 128 atoms) are kept on free lists instead of
- * going back to malloc.  Under AddressSanitizer they do go back, so that
- * it still sees every use of a dropped set. */
-#if defined(__SANITIZE_ADDRESS__)
-#define VS_POOLED 0
-#else
-#define VS_POOLED 6
-#endif
-static _Thread_local atom *vs_free_list[6];
-
-/* The free list of a buffer of cap atoms (a power of two from 4), or -1. */
-static int vs_class(uint32_t cap)
+/* Buffers made and dropped by the million, most of a few elements, are
+ * kept on free lists instead of going back to malloc.  Under
+ * AddressSanitizer they do go back, so that it still sees every use of a
+ * dropped buffer. */
+static int bufpool_class(const fm_bufpool *p, uint32_t cap)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    (void)p;
+    (void)cap;
+    return -1;
+#else
     int k = __builtin_ctz(cap) - 2;
-    return k < VS_POOLED ? k : -1;
+    return k < p->nclasses ? k : -1;
+#endif
 }
 
-static atom *vs_buf_get(uint32_t cap)
+void *fm_bufpool_get(fm_bufpool *p, uint32_t cap)
 {
-    int k = vs_class(cap);
-    if (k >= 0 && vs_free_list[k]) {
-        atom *b = vs_free_list[k];
-        memcpy(&vs_free_list[k], b, sizeof(atom *));
+    int k = bufpool_class(p, cap);
+    if (k >= 0 && p->free[k]) {
+        void *b = p->free[k];
+        memcpy(&p->free[k], b, sizeof(void *)); /* (the next one, kept in it) */
         return b;
     }
-    return fm_xmalloc(cap * sizeof(atom));
+    return fm_xmalloc(cap * p->elsize);
 }
 
-static void vs_buf_put(atom *b, uint32_t cap)
+void fm_bufpool_put(fm_bufpool *p, void *b, uint32_t cap)
 {
     if (!b)
         return;
-    int k = vs_class(cap);
-    if (k >= 0) {
-        memcpy(b, &vs_free_list[k], sizeof(atom *));
-        vs_free_list[k] = b;
+    int k = bufpool_class(p, cap);
+    if (k < 0) {
+        free(b);
         return;
     }
-    free(b);
+    memcpy(b, &p->free[k], sizeof(void *));
+    p->free[k] = b;
 }
+
+/* Value sets' buffers: 4, 8, ... 128 atoms. */
+static _Thread_local fm_bufpool vs_pool = {{0}, 6, sizeof(atom)};
 
 void fm_vs_reserve(vset *s, uint32_t n)
 {
@@ -94,10 +95,10 @@ void fm_vs_reserve(vset *s, uint32_t n)
     uint32_t cap = s->cap ? s->cap : 4;
     while (cap < n)
         cap *= 2;
-    atom *b = vs_buf_get(cap);
+    atom *b = fm_bufpool_get(&vs_pool, cap);
     if (s->n)
         memcpy(b, s->v, s->n * sizeof *b);
-    vs_buf_put(s->v, s->cap);
+    fm_bufpool_put(&vs_pool, s->v, s->cap);
     s->v = b;
     s->cap = cap;
 }
@@ -335,7 +336,7 @@ void fm_vs_clear(vset *s)
 
 void fm_vs_free(vset *s)
 {
-    vs_buf_put(s->v, s->cap);
+    fm_bufpool_put(&vs_pool, s->v, s->cap);
     s->v = NULL;
     s->n = s->cap = 0;
     s->folded = 0;

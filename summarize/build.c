@@ -45,17 +45,7 @@ static void materialize_guards(fa *F, uint32_t anchor, guards *gd, anchor_memo *
         anchor_guards(F, anchor, m);
         memo->made[anchor] = 1;
     }
-    for (uint32_t i = 0; i < m->n && gd->n < MAX_GUARDS; i++) {
-        guard d = {0};
-        fm_vs_copy(&d.lhs, &m->g[i].lhs);
-        fm_vs_copy(&d.rhs, &m->g[i].rhs);
-        d.cmp = m->g[i].cmp;
-        d.zflags = m->g[i].zflags;
-        d.pol = m->g[i].pol;
-        gd->g = fm_xrealloc(gd->g, (gd->n + 1) * sizeof *gd->g);
-        gd->g[gd->n++] = d;
-        gd->hash = 0;
-    }
+    fm_guards_append(gd, m);
 }
 
 static uint32_t result_local(const fm_func *f)

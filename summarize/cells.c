@@ -181,54 +181,19 @@ static long locidx_slot(locidx *x, uint32_t loc, int create)
     return (long)h;
 }
 
-/* Every function analysed makes and drops thousands of these lists, most
- * of a few entries: their buffers (4, 8, ... 512 entries) are kept on free
- * lists instead of going back to malloc (not under AddressSanitizer, so
- * that it still sees every use of a dropped list). */
-#if defined(__SANITIZE_ADDRESS__)
-#define IX_POOLED 0
-#else
-#define IX_POOLED 8
-#endif
-static _Thread_local uint32_t *ix_free_list[8];
-
-static int ix_class(uint32_t cap)
-{
-    int k = __builtin_ctz(cap) - 2;
-    return k < IX_POOLED ? k : -1;
-}
-
-static void ix_buf_put(uint32_t *b, uint32_t cap)
-{
-    int k = b ? ix_class(cap) : -1;
-    if (k < 0) {
-        free(b);
-        return;
-    }
-    memcpy(b, &ix_free_list[k], sizeof(uint32_t *)); /* (4 entries: room for it) */
-    ix_free_list[k] = b;
-}
-
-static uint32_t *ix_buf_get(uint32_t cap)
-{
-    int k = ix_class(cap);
-    if (k >= 0 && ix_free_list[k]) {
-        uint32_t *b = ix_free_list[k];
-        memcpy(&ix_free_list[k], b, sizeof(uint32_t *));
-        return b;
-    }
-    return fm_xmalloc(cap * sizeof(uint32_t));
-}
+/* Every function analysed makes and drops thousands of index lists, most
+ * of a few entries: 4, 8, ... 512 of them are kept (absint.h). */
+static _Thread_local fm_bufpool ix_pool = {{0}, 8, sizeof(uint32_t)};
 
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
 {
     long h = locidx_slot(x, loc, 1);
     if (x->n[h] == x->cap[h]) {
         uint32_t cap = x->cap[h] ? x->cap[h] * 2 : 4;
-        uint32_t *b = ix_buf_get(cap);
+        uint32_t *b = fm_bufpool_get(&ix_pool, cap);
         if (x->n[h])
             memcpy(b, x->cells[h], x->n[h] * sizeof *b);
-        ix_buf_put(x->cells[h], x->cap[h]);
+        fm_bufpool_put(&ix_pool, x->cells[h], x->cap[h]);
         x->cells[h] = b;
         x->cap[h] = cap;
     }
@@ -245,7 +210,7 @@ const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count)
 void fm_locidx_free(locidx *x)
 {
     for (uint32_t i = 0; i < x->nslots; i++)
-        ix_buf_put(x->cells[i], x->cap[i]);
+        fm_bufpool_put(&ix_pool, x->cells[i], x->cap[i]);
     free(x->key);
     free(x->cells);
     free(x->n);
@@ -350,7 +315,8 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
     return c;
 }
 
-/* Cell c grew, at generation g: so did the lists that hold it. */
+/* Cell c grew, at generation g: so did the lists that hold it (made with
+ * it by cell_get(): their slots exist). */
 static void cell_grew(fa *F, const cell *c, uint32_t g)
 {
     F->exact.grown[locidx_slot(&F->exact, c->loc, 0)] = g;

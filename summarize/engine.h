@@ -383,6 +383,8 @@ void fm_guards_add(guards *gd, const guard *g);
 int fm_guard_false_by(const guard *g, int (*known)(atom a, const void *ctx), const void *ctx);
 int fm_guards_equal(const guards *a, const guards *b);
 void fm_guards_free(guards *gd);
+/* s's guards added to d's (up to MAX_GUARDS), or d made a copy of s. */
+void fm_guards_append(guards *d, const guards *s);
 void fm_guards_copy(guards *d, const guards *s);
 /* Equal guards hash equal; *tres set if a side holds a lookup result. */
 uint64_t fm_guards_hash(const guards *g, int *tres);

@@ -85,18 +85,22 @@ void fm_guards_free(guards *gd)
     gd->hash = 0;
 }
 
+void fm_guards_append(guards *d, const guards *s)
+{
+    for (uint32_t i = 0; i < s->n && d->n < MAX_GUARDS; i++) {
+        guard g = {.cmp = s->g[i].cmp, .zflags = s->g[i].zflags, .pol = s->g[i].pol};
+        fm_vs_copy(&g.lhs, &s->g[i].lhs);
+        fm_vs_copy(&g.rhs, &s->g[i].rhs);
+        d->g = fm_xrealloc(d->g, (d->n + 1) * sizeof *d->g);
+        d->g[d->n++] = g;
+    }
+    d->hash = 0;
+}
+
 void fm_guards_copy(guards *d, const guards *s)
 {
     fm_guards_free(d);
-    d->g = s->n ? fm_xcalloc(s->n, sizeof *d->g) : NULL;
-    for (uint32_t i = 0; i < s->n; i++) {
-        d->g[i].cmp = s->g[i].cmp;
-        d->g[i].zflags = s->g[i].zflags;
-        d->g[i].pol = s->g[i].pol;
-        fm_vs_copy(&d->g[i].lhs, &s->g[i].lhs);
-        fm_vs_copy(&d->g[i].rhs, &s->g[i].rhs);
-    }
-    d->n = s->n;
+    fm_guards_append(d, s);
     d->hash = s->hash;
 }
 
