@@ -14,12 +14,22 @@ set -u
 export FLOWMAGE_DATADIR="${FLOWMAGE_DATADIR:-$FM_ROOT}"
 # Best of FM_BENCH_RUNS runs (default 3), by CPU time: timings on shared
 # machines vary by a quarter from run to run.  Prints wall, peak KB, user,
-# system.
+# system.  t DIR CMD...: with a DIR, each run writes its own new directory
+# DIR/runN (-o DIR/runN appended), as a first run does: replacing the
+# previous run's few hundred files a second later costs up to a tenth of a
+# second of system time on a file system that does not reuse just-freed
+# inodes at once (ext4 without a journal), which would be the bench's own
+# doing, not summarize's.
 runs=${FM_BENCH_RUNS:-3}
 t() {
-    best="" i=0
+    dir=$1 best="" i=0
+    shift
     while [ "$i" -lt "$runs" ]; do
-        r=$(/usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1)
+        if [ -n "$dir" ]; then
+            r=$(/usr/bin/time -f "%e %M %U %S" "$@" -o "$dir/run$i" 2>&1 >/dev/null | tail -1)
+        else
+            r=$(/usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1)
+        fi
         best=$(printf '%s\n%s\n' "$best" "$r" |
                awk 'NF == 4 { c = $3 + $4; if (b == "" || c < bc) { b = $0; bc = c } } END { print b }')
         i=$((i + 1))
@@ -38,9 +48,9 @@ report() {
 if [ -n "${FM_BENCH_CORPUS:-}" ]; then
     [ -e "$FM_BENCH_CORPUS" ] || { echo "bench_summarize: no $FM_BENCH_CORPUS"; exit 1; }
     out=$(mktemp -d "${TMPDIR:-/tmp}/fm-bench-sum.XXXXXX") || exit 1
-    read_only=$(t "$FM_BIN" dump --stats "$FM_BENCH_CORPUS")
-    full=$(t "$FM_BIN" summarize -q "$FM_BENCH_CORPUS" -o "$out/sum")
-    nsum=$(ls "$out/sum" | grep -c '\.json$')
+    read_only=$(t "" "$FM_BIN" dump --stats "$FM_BENCH_CORPUS")
+    full=$(t "$out" "$FM_BIN" summarize -q "$FM_BENCH_CORPUS")
+    nsum=$(ls "$out/run0" | grep -c '\.json$')
     rm -rf "$out"
     echo "summarize: $FM_BENCH_CORPUS, $((nsum - 1)) elements (best of $runs runs)"
     report "$read_only" "$full"
@@ -75,8 +85,10 @@ if [ ! -f "$corpus/.done" ]; then
 fi
 nobj=$(ls "$corpus/obj" | wc -l)
 bytes=$(cat "$corpus"/obj/*.o | wc -c)
-read_only=$(t "$FM_BIN" dump --stats "$corpus/obj")
-full=$(t "$FM_BIN" summarize -q "$corpus/obj" -o "$corpus/sum")
-nsum=$(ls "$corpus/sum" | grep -c '\.json$')
+out=$(mktemp -d "${TMPDIR:-/tmp}/fm-bench-sum.XXXXXX") || exit 1
+read_only=$(t "" "$FM_BIN" dump --stats "$corpus/obj")
+full=$(t "$out" "$FM_BIN" summarize -q "$corpus/obj")
+nsum=$(ls "$out/run0" | grep -c '\.json$')
+rm -rf "$out"
 echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements (best of $runs runs)"
 report "$read_only" "$full"
