@@ -135,50 +135,38 @@ void fm_fa_add_target(fa *F, uint32_t *locs, uint32_t *n, uint32_t max, uint32_t
 
 static void locidx_grow(locidx *x)
 {
-    locidx old = *x;
     uint32_t ns = x->nslots ? x->nslots * 2 : 64;
-    x->key = fm_xcalloc(ns, sizeof *x->key);
-    x->cells = fm_xcalloc(ns, sizeof *x->cells);
-    x->n = fm_xcalloc(ns, sizeof *x->n);
-    x->cap = fm_xcalloc(ns, sizeof *x->cap);
-    x->grown = fm_xcalloc(ns, sizeof *x->grown);
-    x->nslots = ns;
-    for (uint32_t i = 0; i < old.nslots; i++) {
-        if (!old.key[i])
+    locslot *s = fm_xcalloc(ns, sizeof *s);
+    for (uint32_t i = 0; i < x->nslots; i++) {
+        if (!x->s[i].key)
             continue;
-        uint32_t h = (old.key[i] * 2654435761u) & (ns - 1);
-        while (x->key[h])
+        uint32_t h = (x->s[i].key * 2654435761u) & (ns - 1);
+        while (s[h].key)
             h = (h + 1) & (ns - 1);
-        x->key[h] = old.key[i];
-        x->cells[h] = old.cells[i];
-        x->n[h] = old.n[i];
-        x->cap[h] = old.cap[i];
-        x->grown[h] = old.grown[i];
+        s[h] = x->s[i];
     }
-    free(old.key);
-    free(old.cells);
-    free(old.n);
-    free(old.cap);
-    free(old.grown);
+    free(x->s);
+    x->s = s;
+    x->nslots = ns;
 }
 
-/* Slot of loc, or -1 if absent and not created. */
-static long locidx_slot(locidx *x, uint32_t loc, int create)
+/* Slot of loc, or NULL if absent and not created. */
+static locslot *locidx_slot(locidx *x, uint32_t loc, int create)
 {
     if (create && (x->used + 1) * 2 > x->nslots)
         locidx_grow(x);
     if (!x->nslots)
-        return -1;
+        return NULL;
     uint32_t h = ((loc + 1) * 2654435761u) & (x->nslots - 1);
-    while (x->key[h] && x->key[h] != loc + 1)
+    while (x->s[h].key && x->s[h].key != loc + 1)
         h = (h + 1) & (x->nslots - 1);
-    if (!x->key[h]) {
+    if (!x->s[h].key) {
         if (!create)
-            return -1;
-        x->key[h] = loc + 1;
+            return NULL;
+        x->s[h].key = loc + 1;
         x->used++;
     }
-    return (long)h;
+    return &x->s[h];
 }
 
 /* Every function analysed makes and drops thousands of index lists, most
@@ -187,35 +175,31 @@ static _Thread_local fm_bufpool ix_pool = {{0}, 8, sizeof(uint32_t)};
 
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
 {
-    long h = locidx_slot(x, loc, 1);
-    if (x->n[h] == x->cap[h]) {
-        uint32_t cap = x->cap[h] ? x->cap[h] * 2 : 4;
+    locslot *s = locidx_slot(x, loc, 1);
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 4;
         uint32_t *b = fm_bufpool_get(&ix_pool, cap);
-        if (x->n[h])
-            memcpy(b, x->cells[h], x->n[h] * sizeof *b);
-        fm_bufpool_put(&ix_pool, x->cells[h], x->cap[h]);
-        x->cells[h] = b;
-        x->cap[h] = cap;
+        if (s->n)
+            memcpy(b, s->cells, s->n * sizeof *b);
+        fm_bufpool_put(&ix_pool, s->cells, s->cap);
+        s->cells = b;
+        s->cap = cap;
     }
-    x->cells[h][x->n[h]++] = cell;
+    s->cells[s->n++] = cell;
 }
 
 const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count)
 {
-    long h = locidx_slot(x, loc, 0);
-    *count = h < 0 ? 0 : x->n[h];
-    return h < 0 ? NULL : x->cells[h];
+    const locslot *s = locidx_slot(x, loc, 0);
+    *count = s ? s->n : 0;
+    return s ? s->cells : NULL;
 }
 
 void fm_locidx_free(locidx *x)
 {
     for (uint32_t i = 0; i < x->nslots; i++)
-        fm_bufpool_put(&ix_pool, x->cells[i], x->cap[i]);
-    free(x->key);
-    free(x->cells);
-    free(x->n);
-    free(x->cap);
-    free(x->grown);
+        fm_bufpool_put(&ix_pool, x->s[i].cells, x->s[i].cap);
+    free(x->s);
     memset(x, 0, sizeof *x);
 }
 
@@ -319,11 +303,11 @@ static cell *cell_get(fa *F, uint32_t loc, uint64_t site)
  * it by cell_get(): their slots exist). */
 static void cell_grew(fa *F, const cell *c, uint32_t g)
 {
-    F->exact.grown[locidx_slot(&F->exact, c->loc, 0)] = g;
+    locidx_slot(&F->exact, c->loc, 0)->grown = g;
     uint32_t anc[FM_LOC_MAX_DEPTH + 2];
     uint32_t na = object_ancestors(F->A, c->loc, anc, FM_LOC_MAX_DEPTH + 2);
     for (uint32_t i = 0; i < na; i++)
-        F->within.grown[locidx_slot(&F->within, anc[i], 0)] = g;
+        locidx_slot(&F->within, anc[i], 0)->grown = g;
 }
 
 /* A value set's hash in a cell (0: not computed). */
@@ -553,13 +537,13 @@ static uint32_t last_growth(fa *F, read_memo *m, uint32_t loc)
     /* the lists read_lists() gives: their last growths */
     uint32_t anc[READ_LISTS], g = 0;
     uint32_t na = object_ancestors(F->A, loc, anc, READ_LISTS);
-    long h = locidx_slot(&F->within, loc, 0);
-    if (h >= 0)
-        g = F->within.grown[h];
+    const locslot *s = locidx_slot(&F->within, loc, 0);
+    if (s)
+        g = s->grown;
     for (uint32_t a = 1; a < na; a++) {
-        h = locidx_slot(&F->exact, anc[a], 0);
-        if (h >= 0 && F->exact.grown[h] > g)
-            g = F->exact.grown[h];
+        s = locidx_slot(&F->exact, anc[a], 0);
+        if (s && s->grown > g)
+            g = s->grown;
     }
     m->seen = F->wgen + 1;
     m->grown = g;

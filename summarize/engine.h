@@ -275,12 +275,16 @@ typedef struct cell {
  * copies in loops (a buffer grown again and again) then converge. */
 #define FM_COPY_GENERATIONS 4
 
-/* loc -> cell indices */
+/* loc -> cell indices (a slot's fields side by side: a probe reads one
+ * line) */
+typedef struct locslot {
+    uint32_t key;             /* loc + 1, 0 = empty */
+    uint32_t n, cap;
+    uint32_t grown;           /* the last growth of a cell listed (cell index) */
+    uint32_t *cells;
+} locslot;
 typedef struct locidx {
-    uint32_t *key;            /* loc + 1, 0 = empty */
-    uint32_t **cells;
-    uint32_t *n, *cap;
-    uint32_t *grown;          /* the last growth of a cell listed (cell index) */
+    locslot *s;
     uint32_t nslots, used;
 } locidx;
 
