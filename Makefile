@@ -31,7 +31,9 @@ LTO      ?= $(if $(filter 1,$(SAN)),,-flto=auto)
 # -I. : a header of another folder is named from the top, "common/json.h".
 CPPFLAGS_FM := -Iinclude -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS_FM   := -std=c11 $(OPT) $(LTO) $(WARN) $(SANFLAGS) -MMD -MP
-LDLIBS_FM   := -lelf -lcjson -lcurl -lpcap -lz -lm -lpthread
+# libcurl and libpcap are opened when first used (common/dynlib.h); tests
+# that write traces call libpcap themselves.
+LDLIBS_FM   := -lelf -lcjson -lz -lm -lpthread
 
 LIB_SRC    := $(sort $(wildcard common/*.c summarize/*.c llm/*.c solver/*.c solver/click/*.c solver/rss/*.c check/*.c simulate/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
@@ -117,7 +119,7 @@ $(PLUGIN): $(PLUGIN_OBJ)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBFM)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_FM) $(CFLAGS) $(LDFLAGS) $< $(TSUP_OBJ) $(LIBFM) $(LDLIBS_FM) -o $@
+	$(CC) $(CFLAGS_FM) $(CFLAGS) $(LDFLAGS) $< $(TSUP_OBJ) $(LIBFM) $(LDLIBS_FM) -lpcap -o $@
 
 # The fixtures compiled with the plugin, once per level, shared by tests.
 FIXTURE_LEVELS := O0 O2 O3

@@ -1,6 +1,6 @@
 /* fm_analyze: static attributes, then (with an endpoint) the questions,
  * the cache, the requests, the votes and the merge. */
-#include <curl/curl.h>
+#include "curl_dl.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -330,7 +330,7 @@ static int ask(const fm_analyze_opts *o, fm_llm_task *tasks, size_t nt,
         r.hooks.total += tasks[i].nsamples;
     lookup_cache(&r, tasks, nt);
     int rc = 0;
-    if (r.hooks.done < r.hooks.total) {
+    if (r.hooks.done < r.hooks.total && (rc = fm_curl_open(err)) == 0) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         rc = fm_llm_run(c, &caps, tasks, nt, &r.hooks, st, err);
         curl_global_cleanup();

@@ -15,7 +15,7 @@
  *   - 401/403/404 and other client errors fail the run at once;
  *   - 400/413/422 otherwise fail only that job's samples (e.g. one prompt
  *     too long for the model's context). */
-#include <curl/curl.h>
+#include "curl_dl.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,7 +95,8 @@ double fm_llm_parse_retry_after(const char *v, long now)
             end++;
         return *end ? -1 : s;
     }
-    time_t t = curl_getdate(v, NULL);
+    fm_error err = {0}; /* (without libcurl, an HTTP date is not understood) */
+    time_t t = fm_curl_open(&err) == 0 ? curl_getdate(v, NULL) : (time_t)-1;
     if (t == (time_t)-1)
         return -1;
     return t > now ? (double)(t - now) : 0;

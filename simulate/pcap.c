@@ -12,6 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dynlib.h"
+
+/* libpcap, opened when the first trace is read (common/dynlib.h). */
+#define FM_PCAP_FUNCS(X)                                                                \
+    X(pcap_fopen_offline) X(pcap_datalink) X(pcap_datalink_val_to_name) X(pcap_close)   \
+    X(pcap_next_ex) X(pcap_geterr)
+FM_PCAP_FUNCS(FM_DYNLIB_PTR)
+FM_PCAP_FUNCS(FM_DYNLIB_DEF)
+
+static int pcap_open_lib(fm_error *err)
+{
+    static int opened;
+    static const char *const names[] = {FM_PCAP_FUNCS(FM_DYNLIB_NAME)};
+    static void **const ptrs[] = {FM_PCAP_FUNCS(FM_DYNLIB_ADDR)};
+    return fm_dynlib_open("libpcap.so.0.8", "libpcap0.8", names, ptrs,
+                          sizeof names / sizeof *names, &opened, err);
+}
+
+#define pcap_fopen_offline (*fm_dl_pcap_fopen_offline)
+#define pcap_datalink (*fm_dl_pcap_datalink)
+#define pcap_datalink_val_to_name (*fm_dl_pcap_datalink_val_to_name)
+#define pcap_close (*fm_dl_pcap_close)
+#define pcap_next_ex (*fm_dl_pcap_next_ex)
+#define pcap_geterr (*fm_dl_pcap_geterr)
+
 enum { ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_VLAN = 0x8100,
        ETH_QINQ = 0x88a8, ETH_QINQ_OLD = 0x9100 };
 enum { PROTO_TCP = 6, PROTO_UDP = 17 };
@@ -224,6 +249,10 @@ static int is_truncation(const char *msg)
 int fm_trace_read_pcap(const char *path, fm_trace *out, fm_error *err)
 {
     fm_trace_init(out, path);
+    if (pcap_open_lib(err) != 0) {
+        fm_trace_free(out);
+        return -1;
+    }
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         fm_trace_free(out);
