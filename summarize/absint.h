@@ -12,6 +12,7 @@
 #define FM_SUMMARIZE_ABSINT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "flowmage/facts.h"
 #include "flowmage/profile.h"
@@ -90,13 +91,41 @@ static inline atom atom_with_flags(atom a, unsigned f)
 }
 
 /* ---- free lists of buffers whose capacity (in elements) is a power of
- * two from 4: nclasses of them (4, 8, ...); larger ones are malloc's ---- */
+ * two from 4: nclasses of them (4, 8, ...), cut from 64 KB slabs; larger
+ * ones are malloc's ---- */
 typedef struct fm_bufpool {
     void *free[8];
     int nclasses;             /* at most 8 */
     size_t elsize;            /* at least 2 bytes: a buffer of 4 holds a pointer */
+    char *slab;               /* the newest slab (each starts with the previous's address) */
+    size_t slab_used;
 } fm_bufpool;
-void *fm_bufpool_get(fm_bufpool *p, uint32_t cap);
+/* Buffers made and dropped by the million, most of a few elements, are
+ * kept on free lists instead of going back to malloc.  Under
+ * AddressSanitizer they do go back, so that it still sees every use of a
+ * dropped buffer. */
+static inline int fm_bufpool_class(const fm_bufpool *p, uint32_t cap)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)p;
+    (void)cap;
+    return -1;
+#else
+    int k = __builtin_ctz(cap) - 2;
+    return k < p->nclasses ? k : -1;
+#endif
+}
+void *fm_bufpool_new(fm_bufpool *p, uint32_t cap, int k);
+static inline void *fm_bufpool_get(fm_bufpool *p, uint32_t cap)
+{
+    int k = fm_bufpool_class(p, cap);
+    if (k >= 0 && p->free[k]) {
+        void *b = p->free[k];
+        memcpy(&p->free[k], b, sizeof(void *)); /* (the next one, kept in it) */
+        return b;
+    }
+    return fm_bufpool_new(p, cap, k);
+}
 void fm_bufpool_put(fm_bufpool *p, void *b, uint32_t cap);
 
 /* ---- value sets: sorted, unique ---- */

@@ -171,7 +171,7 @@ static locslot *locidx_slot(locidx *x, uint32_t loc, int create)
 
 /* Every function analysed makes and drops thousands of index lists, most
  * of a few entries: 4, 8, ... 512 of them are kept (absint.h). */
-static _Thread_local fm_bufpool ix_pool = {{0}, 8, sizeof(uint32_t)};
+static _Thread_local fm_bufpool ix_pool = {.nclasses = 8, .elsize = sizeof(uint32_t)};
 
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
 {
