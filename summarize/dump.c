@@ -176,6 +176,7 @@ static cJSON *event_json(const fm_program *p, const fm_func *f, uint32_t i)
 
 static cJSON *func_json(const fm_program *p, const fm_func *f)
 {
+    fm_program_decode(p, f);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", f->printable);
     cJSON_AddStringToObject(o, "mangled", f->mangled);

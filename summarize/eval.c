@@ -295,6 +295,7 @@ void fm_fa_analyse(an *A, const fm_func *f, summary *out)
 {
     fa F;
     memset(&F, 0, sizeof F);
+    fm_program_decode(A->P, f);
     F.A = A;
     F.f = f;
     F.out = out;

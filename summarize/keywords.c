@@ -45,6 +45,7 @@ static void add_literals(walk *w, const fm_opnd *o)
 static uint64_t parser_params_from(an *A, const fm_func *g, uint32_t base)
 {
     uint64_t m = 0;
+    fm_program_decode(A->P, g);
     for (uint32_t k = 0; k < g->nevents; k++) {
         const fm_event *e = &g->events[k];
         if (e->kind != FM_EV_CALL || e->call_kind != FM_CALL_DIRECT)
@@ -94,6 +95,7 @@ static void visit(walk *w, const fm_func *f, int depth)
     if (w->nseen == FM_KEYWORD_FUNCS)
         return;
     w->seen[w->nseen++] = f;
+    fm_program_decode(w->A->P, f);
     for (uint32_t k = 0; k < f->nevents; k++) {
         const fm_event *e = &f->events[k];
         if (e->kind != FM_EV_CALL)

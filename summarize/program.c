@@ -191,7 +191,9 @@ void fm_program_free(fm_program *p)
     free(p->types);
     free(p->globals);
     free(p->funcs);
+    free(p->bodies);
     free(p->units);
+    free(p->umaps);
     free(p->seen_units);
     free(p->pool.str);
     free(p->pool.slots);

@@ -1,6 +1,7 @@
 /* Decoding .flowmage units (include/flowmage/section.h) into the program
  * model; elf.c finds the sections in files. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,25 +66,26 @@ static uint32_t get_u32(cursor *c, uint32_t limit, const char *what)
     return (uint32_t)v;
 }
 
-/* Per-unit decoding state: unit-local indices to program-wide ones. */
+/* Per-unit decoding state: unit-local indices to program-wide ones (the
+ * maps outlive the unit's reading: bodies are decoded later). */
 typedef struct unit_ctx {
     fm_program *p;
     cursor *c;
     uint32_t unit;
-    const char **str;     /* unit string table (pool strings) */
-    uint32_t *str_id;     /* pool ids */
+    uint32_t *str_id;     /* unit string table: pool ids */
     uint32_t nstr;
     int32_t *type_map;
     uint32_t ntypes;
     uint32_t *global_map;
     uint32_t nglobals;
-    int skim;             /* a second definition: checked, not kept */
+    int skim;             /* checked, not kept: a second definition, or a body */
+    int names_func;       /* a function's address was read */
 } unit_ctx;
 
 static const char *get_s(unit_ctx *u)
 {
     uint32_t i = get_u32(u->c, u->nstr ? u->nstr - 1 : 0, "string index out of range");
-    return i ? u->str[i] : NULL;
+    return i ? u->p->pool.str[u->str_id[i]] : NULL;
 }
 
 static const char *get_s_nonnull(unit_ctx *u)
@@ -103,8 +105,7 @@ static void read_strtab(unit_ctx *u)
     cursor *c = u->c;
     uint32_t n = get_u32(c, (uint32_t)(c->end - c->p), "string count too large");
     u->nstr = n;
-    u->str = fm_xcalloc(n ? n : 1, sizeof *u->str);
-    u->str_id = fm_xcalloc(n ? n : 1, sizeof *u->str_id);
+    u->str_id = fm_arena_alloc(&u->p->arena, (n ? n : 1) * sizeof *u->str_id);
     for (uint32_t i = 0; i < n && !c->failed; i++) {
         uint64_t len = get_u(c);
         if (len > (uint64_t)(c->end - c->p)) {
@@ -112,7 +113,6 @@ static void read_strtab(unit_ctx *u)
             return;
         }
         u->str_id[i] = fm_pool_id(u->p, (const char *)c->p, (size_t)len);
-        u->str[i] = fm_program_str(u->p, u->str_id[i]);
         c->p += len;
     }
 }
@@ -124,7 +124,7 @@ static void read_types(unit_ctx *u)
     cursor *c = u->c;
     fm_program *p = u->p;
     u->ntypes = get_u32(c, (uint32_t)(c->end - c->p), "type count too large");
-    u->type_map = fm_xcalloc(u->ntypes ? u->ntypes : 1, sizeof *u->type_map);
+    u->type_map = fm_arena_alloc(&p->arena, (u->ntypes ? u->ntypes : 1) * sizeof *u->type_map);
     const unsigned char *save = c->p;
     for (int pass = 0; pass < 2 && !c->failed; pass++) {
         c->p = save;
@@ -202,7 +202,8 @@ static void read_globals(unit_ctx *u)
     cursor *c = u->c;
     fm_program *p = u->p;
     u->nglobals = get_u32(c, (uint32_t)(c->end - c->p), "global count too large");
-    u->global_map = fm_xcalloc(u->nglobals ? u->nglobals : 1, sizeof *u->global_map);
+    u->global_map = fm_arena_alloc(&p->arena,
+                                   (u->nglobals ? u->nglobals : 1) * sizeof *u->global_map);
     for (uint32_t i = 0; i < u->nglobals && !c->failed; i++) {
         const char *m = get_s_nonnull(u);
         const char *pr = get_s_nonnull(u);
@@ -277,6 +278,7 @@ static void read_opnd(unit_ctx *u, fm_opnd *o, uint32_t nevents, uint32_t nparam
                 cur_fail(c, "string index out of range");
             else
                 x->index = u->str_id[idx];
+            u->names_func = 1;
             break;
         case FM_OR_STR:
             if (idx >= u->nstr)
@@ -383,7 +385,8 @@ static void read_event(unit_ctx *u, fm_event *e, fm_func *f)
     }
 }
 
-static void add_function(unit_ctx *u, fm_func *f)
+/* Adds f (its body b) unless the program has it already. */
+static void add_function(unit_ctx *u, fm_func *f, const fm_body *b)
 {
     fm_program *p = u->p;
     int is_decl = (f->flags & FM_FN_DECL) != 0;
@@ -406,6 +409,7 @@ static void add_function(unit_ctx *u, fm_func *f)
         }
         p->stats.decls--;
         *old = *f;
+        p->bodies[v] = *b;
         p->gen++;
         p->stats.funcs++;
         return;
@@ -415,7 +419,9 @@ static void add_function(unit_ctx *u, fm_func *f)
     if (p->nfuncs == p->capfuncs) {
         p->capfuncs = p->capfuncs ? p->capfuncs * 2 : 1024;
         p->funcs = fm_xrealloc(p->funcs, p->capfuncs * sizeof *p->funcs);
+        p->bodies = fm_xrealloc(p->bodies, p->capfuncs * sizeof *p->bodies);
     }
+    p->bodies[p->nfuncs] = *b;
     p->funcs[p->nfuncs++] = *f;
     p->gen++;
     if (is_decl)
@@ -441,6 +447,7 @@ static void read_functions(unit_ctx *u)
         fm_func f;
         memset(&f, 0, sizeof f);
         f.unit = u->unit;
+        fm_body body = {NULL, 0, u->unit, 0};
         f.mangled = get_s_nonnull(u);
         f.printable = get_s_nonnull(u);
         f.simple = get_s_nonnull(u);
@@ -469,16 +476,57 @@ static void read_functions(unit_ctx *u)
                 l->flags = get_u32(c, 0xff, "bad local flags");
             }
             f.nevents = get_u32(c, (uint32_t)(c->end - c->p), "too many events");
-            f.events = f.nevents && !u->skim
-                           ? fm_arena_alloc(&u->p->arena, f.nevents * sizeof *f.events) : NULL;
+            /* the events are checked now and kept as they are stored,
+             * for fm_program_decode */
+            const unsigned char *ev = c->p;
+            int keep = !u->skim;
+            u->skim = 1;
+            u->names_func = 0;
             for (uint32_t k = 0; k < f.nevents && !c->failed; k++) {
                 fm_event skimmed;
-                read_event(u, f.events ? &f.events[k] : &skimmed, &f);
+                read_event(u, &skimmed, &f);
+            }
+            if (keep && f.nevents && !c->failed) {
+                body.len = (uint32_t)(c->p - ev);
+                unsigned char *enc = fm_arena_alloc(&u->p->arena, body.len);
+                memcpy(enc, ev, body.len);
+                body.enc = enc;
+                body.names_func = (uint8_t)u->names_func;
             }
         }
         if (!c->failed)
-            add_function(u, &f);
+            add_function(u, &f, &body);
     }
+}
+
+void fm_program_decode(const fm_program *cp, const fm_func *cf)
+{
+    size_t fi = (size_t)(cf - cp->funcs);
+    if (cf->events || cf < cp->funcs || fi >= cp->nfuncs || !cp->bodies[fi].enc)
+        return;
+    /* the program is the same once decoded: only its storage changes */
+    fm_program *p = (fm_program *)cp;
+    fm_func *f = &p->funcs[fi];
+    fm_body *b = &p->bodies[fi];
+    const fm_unit_maps *m = &p->umaps[b->unit];
+    fm_error err;
+    cursor c = {b->enc, b->enc + b->len, b->enc, p->units[b->unit].source, 0, &err, 0};
+    unit_ctx u = {p, &c, b->unit, m->str_id, m->nstr, m->type_map, m->ntypes, m->global_map,
+                  m->nglobals, 0, 0};
+    f->events = fm_arena_alloc(&p->arena, f->nevents * sizeof *f->events);
+    for (uint32_t k = 0; k < f->nevents && !c.failed; k++)
+        read_event(&u, &f->events[k], f);
+    if (c.failed || c.p != c.end) { /* checked when it was read: cannot be */
+        fprintf(stderr, "flowmage: internal error: decoding %s again failed\n", f->printable);
+        abort();
+    }
+    b->enc = NULL;
+}
+
+void fm_program_decode_all(const fm_program *p)
+{
+    for (size_t i = 0; i < p->nfuncs; i++)
+        fm_program_decode(p, &p->funcs[i]);
 }
 
 static int read_unit(fm_program *p, const unsigned char *pay, size_t len,
@@ -488,6 +536,7 @@ static int read_unit(fm_program *p, const unsigned char *pay, size_t len,
     if (p->nunits == p->capunits) {
         p->capunits = p->capunits ? p->capunits * 2 : 64;
         p->units = fm_xrealloc(p->units, p->capunits * sizeof *p->units);
+        p->umaps = fm_xrealloc(p->umaps, p->capunits * sizeof *p->umaps);
     }
     unit_ctx u = {.p = p, .c = &c, .unit = (uint32_t)p->nunits};
     fm_unit_info *ui = &p->units[p->nunits];
@@ -511,10 +560,8 @@ static int read_unit(fm_program *p, const unsigned char *pay, size_t len,
         read_functions(&u);
     if (!c.failed && c.p != c.end)
         cur_fail(&c, "trailing bytes in unit");
-    free(u.str);
-    free(u.str_id);
-    free(u.type_map);
-    free(u.global_map);
+    p->umaps[u.unit] = (fm_unit_maps){u.str_id, u.nstr, u.type_map, u.ntypes,
+                                      u.global_map, u.nglobals};
     p->stats.units++;
     p->stats.bytes += len;
     return c.failed ? -1 : 0;

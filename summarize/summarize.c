@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "program.h"
 #include "site.h"
 
 int fm_nf_find_and_summarize(an *A, fm_summary_set *set, fm_error *err);
@@ -46,6 +47,7 @@ static void fptr_through_call(an *A, const fm_func *f, const fm_event *call, uin
     const fm_func *h = fm_program_callee(P, f, call);
     if (!h || (h->flags & FM_FN_DECL))
         return;
+    fm_program_decode(P, h);
     for (uint32_t a = 0; a < call->nargs; a++)
         for (uint32_t o = 0; o < call->args[a].n; o++) {
             const fm_origin *x = &call->args[a].v[o];
@@ -64,13 +66,17 @@ static void fptr_through_call(an *A, const fm_func *f, const fm_event *call, uin
 /* Every member some function stores a function's address into, itself or
  * through the callee it passed the address to: calls through that member
  * reach those functions (whatever stores them, at configuration time or
- * per packet). */
+ * per packet).  Only the functions that name a function are looked at
+ * (the reader marked them). */
 static void fptr_init(an *A)
 {
     const fm_program *P = A->P;
     uint32_t cap = 0;
     for (size_t i = 0; i < fm_program_nfuncs(P); i++) {
+        if (!P->bodies[i].names_func)
+            continue;
         const fm_func *f = fm_program_func_at(P, i);
+        fm_program_decode(P, f);
         for (uint32_t k = 0; k < f->nevents; k++) {
             const fm_event *e = &f->events[k];
             if (e->kind == FM_EV_CALL && e->call_kind == FM_CALL_DIRECT)

@@ -75,6 +75,8 @@ typedef struct fm_local {
     uint32_t flags;    /* FM_LOCAL_* */
 } fm_local;
 
+/* A defined function's events are decoded the first time they are asked
+ * for: events is NULL (nevents is their count) until fm_program_decode. */
 typedef struct fm_func {
     const char *mangled, *printable, *simple;
     int32_t cls;       /* program type index or -1 */
@@ -149,6 +151,10 @@ int fm_program_load_fd(fm_program *p, int fd, uint64_t pos, uint64_t len,
 
 size_t fm_program_nfuncs(const fm_program *p);
 const fm_func *fm_program_func_at(const fm_program *p, size_t i);
+/* Sets f->events (a function of p: checked when it was read, decoded now,
+ * once); the same for every function. */
+void fm_program_decode(const fm_program *p, const fm_func *f);
+void fm_program_decode_all(const fm_program *p);
 /* The definition a call from unit `from_unit` reaches (its own static
  * function first, else the public one), or a declaration, or NULL. */
 const fm_func *fm_program_func(const fm_program *p, const char *mangled,
