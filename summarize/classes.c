@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "program.h"
 
 int fm_type_derives(const fm_program *P, int32_t t, int32_t base)
 {
@@ -54,7 +55,8 @@ static const fm_func *slot_func(const an *A, int32_t t, uint32_t s)
     if (!A->slot_fn[t]) {
         A->slot_fn[t] = fm_xcalloc(ty->nslots ? ty->nslots : 1, sizeof **A->slot_fn);
         for (uint32_t k = 0; k < ty->nslots; k++)
-            A->slot_fn[t][k] = ty->slots[k] ? fm_program_func(A->P, ty->slots[k], 0) : NULL;
+            A->slot_fn[t][k] = ty->slots[k] ? fm_program_func_pooled(A->P, ty->slots[k], 0)
+                                            : NULL;
     }
     return A->slot_fn[t][s];
 }

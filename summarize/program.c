@@ -173,6 +173,8 @@ static void callees_clear(fm_callee_memo *m)
     for (size_t i = 0; i < m->n; i++)
         free(m->of[i]);
     free(m->of);
+    free(m->name);
+    free(m->def);
     memset(m, 0, sizeof *m);
 }
 
@@ -271,6 +273,67 @@ const fm_func *fm_program_func(const fm_program *p, const char *mangled,
     return alt ? alt : f;
 }
 
+/* The memo is for the program as it is (gen): cleared when it grows. */
+static void callees_fresh(const fm_program *p, fm_callee_memo *m)
+{
+    if (m->gen != p->gen || m->n != p->nfuncs) {
+        callees_clear(m);
+        m->of = fm_xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof *m->of);
+        m->n = p->nfuncs;
+        m->gen = p->gen;
+    }
+}
+
+static uint32_t ptr_slot(const fm_callee_memo *m, const char *s)
+{
+    uint32_t h = (uint32_t)(((uintptr_t)s * 0x9E3779B97F4A7C15ULL) >> 40) & (m->nslots - 1);
+    while (m->name[h] && m->name[h] != s)
+        h = (h + 1) & (m->nslots - 1);
+    return h;
+}
+
+static void names_grow(fm_callee_memo *m)
+{
+    fm_callee_memo old = *m;
+    m->nslots = m->nslots ? m->nslots * 2 : 4096;
+    m->name = fm_xcalloc(m->nslots, sizeof *m->name);
+    m->def = fm_xcalloc(m->nslots, sizeof *m->def);
+    for (uint32_t i = 0; i < old.nslots; i++)
+        if (old.name[i]) {
+            uint32_t h = ptr_slot(m, old.name[i]);
+            m->name[h] = old.name[i];
+            m->def[h] = old.def[i];
+        }
+    free(old.name);
+    free(old.def);
+}
+
+const fm_func *fm_program_func_pooled(const fm_program *p, const char *mangled,
+                                      uint32_t from_unit)
+{
+    fm_callee_memo *m = p->callees;
+    callees_fresh(p, m);
+    if (m->nslots) {
+        uint32_t h = ptr_slot(m, mangled);
+        if (m->name[h])
+            return m->def[h];
+    }
+    const fm_func *f = fm_program_func(p, mangled, from_unit);
+    uint32_t v;
+    /* only what no unit's own static could change, and a definition
+     * found by its own name (a constructor's other name may be static) */
+    if (!f || (f->flags & FM_FN_DECL) || fm_index_get(&p->static_names, mangled, &v) ||
+        strcmp(f->mangled, mangled) != 0)
+        return f;
+    if ((m->nnames + 1) * 2 > m->nslots)
+        names_grow(m);
+    uint32_t h = ptr_slot(m, mangled);
+    m->name[h] = mangled;
+    m->def[h] = f;
+    m->nnames++;
+    return f;
+}
+
 /* The analysis asks for the same callees again and again (every call
  * site, every NF, every round): each call's name is looked up once. */
 const fm_func *fm_program_callee(const fm_program *p, const fm_func *f, const fm_event *e)
@@ -280,17 +343,12 @@ const fm_func *fm_program_callee(const fm_program *p, const fm_func *f, const fm
     size_t fi = (size_t)(f - p->funcs);
     if (f < p->funcs || fi >= p->nfuncs || e < f->events || e >= f->events + f->nevents)
         return fm_program_func(p, e->callee, f->unit);
-    if (m->gen != p->gen || m->n != p->nfuncs) {
-        callees_clear(m);
-        m->of = fm_xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof *m->of);
-        m->n = p->nfuncs;
-        m->gen = p->gen;
-    }
+    callees_fresh(p, m);
     if (!m->of[fi])
         m->of[fi] = fm_xcalloc(f->nevents, sizeof *m->of[fi]);
     const fm_func **slot = &m->of[fi][e - f->events];
     if (!*slot) {
-        const fm_func *g = fm_program_func(p, e->callee, f->unit);
+        const fm_func *g = fm_program_func_pooled(p, e->callee, f->unit);
         *slot = g ? g : &none;
     }
     return *slot == &none ? NULL : *slot;

@@ -42,6 +42,11 @@ typedef struct fm_callee_memo {
     const fm_func ***of;      /* NULL: none asked yet */
     size_t n;
     uint32_t gen;
+    /* and by name: a pool string (so its address is the name) that no
+     * unit defines non-public, found as a definition */
+    const char **name;
+    const fm_func **def;
+    uint32_t nnames, nslots;
 } fm_callee_memo;
 
 /* A function's events as the unit stored them, decoded when first asked
@@ -90,6 +95,10 @@ struct fm_program {
 };
 
 uint32_t fm_pool_id(fm_program *p, const char *s, size_t n);
+/* fm_program_func for a name that is a pool string (an event's callee, a
+ * vtable slot): remembered by address. */
+const fm_func *fm_program_func_pooled(const fm_program *p, const char *mangled,
+                                      uint32_t from_unit);
 const char *fm_pool_str(fm_program *p, const char *s, size_t n);
 
 #endif

@@ -385,13 +385,22 @@ static void read_event(unit_ctx *u, fm_event *e, fm_func *f)
     }
 }
 
-/* Adds f (its body b) unless the program has it already. */
-static void add_function(unit_ctx *u, fm_func *f, const fm_body *b)
+/* Where a function is looked up: the public index (found: at *v), or -1
+ * for a non-public definition (a unit's own, under "unit#name"). */
+static int lookup_public(unit_ctx *u, const fm_func *f, uint32_t *v)
+{
+    if (!(f->flags & FM_FN_DECL) && !(f->flags & FM_FN_PUBLIC))
+        return -1;
+    return fm_index_get(&u->p->func_ix, f->mangled, v);
+}
+
+/* Adds f (its body b) unless the program has it already; known and v are
+ * lookup_public's answer for it. */
+static void add_function(unit_ctx *u, fm_func *f, const fm_body *b, int known, uint32_t v)
 {
     fm_program *p = u->p;
     int is_decl = (f->flags & FM_FN_DECL) != 0;
-    uint32_t v;
-    if (!is_decl && !(f->flags & FM_FN_PUBLIC)) {
+    if (known < 0) {
         char buf[600];
         snprintf(buf, sizeof buf, "%u#%s", u->unit, f->mangled);
         const char *key = fm_pool_str(p, buf, strlen(buf));
@@ -399,7 +408,7 @@ static void add_function(unit_ctx *u, fm_func *f, const fm_body *b)
             return;
         fm_index_put(&p->static_ix, key, (uint32_t)p->nfuncs);
         fm_index_put(&p->static_names, f->mangled, 1);
-    } else if (fm_index_get(&p->func_ix, f->mangled, &v)) {
+    } else if (known) {
         fm_func *old = &p->funcs[v];
         /* a definition replaces a declaration; the first definition wins */
         if (is_decl || !(old->flags & FM_FN_DECL)) {
@@ -430,13 +439,10 @@ static void add_function(unit_ctx *u, fm_func *f, const fm_body *b)
         p->stats.funcs++;
 }
 
-static int redefinition(unit_ctx *u, const fm_func *f)
+static int redefinition(unit_ctx *u, const fm_func *f, int known, uint32_t v)
 {
-    uint32_t v;
-    if ((f->flags & FM_FN_DECL) || !(f->flags & FM_FN_PUBLIC) ||
-        !fm_index_get(&u->p->func_ix, f->mangled, &v))
-        return 0;
-    return !(u->p->funcs[v].flags & FM_FN_DECL);
+    return !(f->flags & FM_FN_DECL) && (f->flags & FM_FN_PUBLIC) && known > 0 &&
+           !(u->p->funcs[v].flags & FM_FN_DECL);
 }
 
 static void read_functions(unit_ctx *u)
@@ -461,7 +467,9 @@ static void read_functions(unit_ctx *u)
         /* a second definition of a public function (an inline function of
          * a header, an object and the binary holding it) is checked, but
          * not kept: add_function keeps the first */
-        u->skim = redefinition(u, &f);
+        uint32_t v = 0;
+        int known = lookup_public(u, &f, &v);
+        u->skim = redefinition(u, &f, known, v);
         if (!(f.flags & FM_FN_DECL)) {
             f.nparams = get_u32(c, 4096, "too many parameters");
             f.nstmts = get_u32(c, 0xffffffu, "bad statement count");
@@ -495,7 +503,7 @@ static void read_functions(unit_ctx *u)
             }
         }
         if (!c->failed)
-            add_function(u, &f, &body);
+            add_function(u, &f, &body, known, v);
     }
 }
 

@@ -87,11 +87,13 @@ void fm_guards_free(guards *gd)
 
 void fm_guards_append(guards *d, const guards *s)
 {
-    for (uint32_t i = 0; i < s->n && d->n < MAX_GUARDS; i++) {
+    uint32_t n = s->n < MAX_GUARDS - d->n ? s->n : MAX_GUARDS - d->n;
+    if (n)
+        d->g = fm_xrealloc(d->g, (d->n + n) * sizeof *d->g); /* (once, not per guard) */
+    for (uint32_t i = 0; i < n; i++) {
         guard g = {.cmp = s->g[i].cmp, .zflags = s->g[i].zflags, .pol = s->g[i].pol};
         fm_vs_copy(&g.lhs, &s->g[i].lhs);
         fm_vs_copy(&g.rhs, &s->g[i].rhs);
-        d->g = fm_xrealloc(d->g, (d->n + 1) * sizeof *d->g);
         d->g[d->n++] = g;
     }
     d->hash = 0;
