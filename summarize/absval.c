@@ -165,6 +165,10 @@ int fm_vs_union(vset *d, const vset *s)
 {
     if (d == s || s->n == 0)
         return 0;
+    if (d->n == 0 && !d->folded && s->n <= VSET_MAX) {
+        fm_vs_copy(d, s); /* into nothing (a new cell): what the merge would make */
+        return 1;
+    }
     if (s->folded && !d->folded) {
         for (uint32_t i = 0; i < s->n; i++)
             fm_vs_add(d, s->v[i]);
