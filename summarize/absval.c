@@ -266,6 +266,10 @@ void fm_vs_union_composed(vset *d, const vset *s, unsigned outer, int no_ptr)
         fm_vs_union(d, s);
         return;
     }
+    if (d->n == 0) { /* composed in place: the union would copy it */
+        composed_copy(d, s, outer, no_ptr);
+        return;
+    }
     vset t = {0};
     composed_copy(&t, s, outer, no_ptr);
     fm_vs_union(d, &t);
