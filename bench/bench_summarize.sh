@@ -45,13 +45,17 @@ report() {
         printf "  against the target (1 s, 200 MB): CPU %.2f, wall %.2f, memory %.2f\n", sc, $5, $6 / 1024 / 200
     }'
 }
-if [ -n "${FM_BENCH_CORPUS:-}" ]; then
-    [ -e "$FM_BENCH_CORPUS" ] || { echo "bench_summarize: no $FM_BENCH_CORPUS"; exit 1; }
+# measure INPUT: read_only, full (the two best runs) and nsum (files written)
+measure() {
     out=$(mktemp -d "${TMPDIR:-/tmp}/fm-bench-sum.XXXXXX") || exit 1
-    read_only=$(t "" "$FM_BIN" dump --stats "$FM_BENCH_CORPUS")
-    full=$(t "$out" "$FM_BIN" summarize -q "$FM_BENCH_CORPUS")
+    read_only=$(t "" "$FM_BIN" dump --stats "$1")
+    full=$(t "$out" "$FM_BIN" summarize -q "$1")
     nsum=$(ls "$out/run0" | grep -c '\.json$')
     rm -rf "$out"
+}
+if [ -n "${FM_BENCH_CORPUS:-}" ]; then
+    [ -e "$FM_BENCH_CORPUS" ] || { echo "bench_summarize: no $FM_BENCH_CORPUS"; exit 1; }
+    measure "$FM_BENCH_CORPUS"
     echo "summarize: $FM_BENCH_CORPUS, $((nsum - 1)) elements (best of $runs runs)"
     report "$read_only" "$full"
     exit 0
@@ -85,10 +89,6 @@ if [ ! -f "$corpus/.done" ]; then
 fi
 nobj=$(ls "$corpus/obj" | wc -l)
 bytes=$(cat "$corpus"/obj/*.o | wc -c)
-out=$(mktemp -d "${TMPDIR:-/tmp}/fm-bench-sum.XXXXXX") || exit 1
-read_only=$(t "" "$FM_BIN" dump --stats "$corpus/obj")
-full=$(t "$out" "$FM_BIN" summarize -q "$corpus/obj")
-nsum=$(ls "$out/run0" | grep -c '\.json$')
-rm -rf "$out"
+measure "$corpus/obj"
 echo "summarize: $nobj objects ($((bytes / 1048576)) MiB), $((nsum - 1)) elements (best of $runs runs)"
 report "$read_only" "$full"

@@ -94,9 +94,9 @@ int fm_cmd_summarize(int argc, char **argv)
                     set.n, stateful, st.units, st.inputs, out);
         }
         /* the process ends here: the kernel takes a build's facts and
-         * summaries back at once, where freeing them block by block costs
-         * about 1% of the run (kept reachable, so that leak checkers do
-         * not count them) */
+         * summaries back at once, where freeing them block by block took
+         * 0.7% of a FastClick build's profile (kept reachable, so that
+         * leak checkers do not count them) */
         static struct { fm_summary_set set; fm_program *program; } *volatile kept;
         kept = fm_xmalloc(sizeof *kept);
         kept->set = set;

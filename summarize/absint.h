@@ -127,6 +127,9 @@ static inline void *fm_bufpool_get(fm_bufpool *p, uint32_t cap)
     return fm_bufpool_new(p, cap, k);
 }
 void fm_bufpool_put(fm_bufpool *p, void *b, uint32_t cap);
+/* The n elements of b (capacity cap, or NULL) in a new buffer of capacity
+ * ncap; b goes back to the pool. */
+void *fm_bufpool_move(fm_bufpool *p, void *b, uint32_t n, uint32_t cap, uint32_t ncap);
 
 /* ---- value sets: sorted, unique ---- */
 typedef struct vset {

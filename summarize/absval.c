@@ -79,6 +79,15 @@ void fm_bufpool_put(fm_bufpool *p, void *b, uint32_t cap)
     p->free[k] = b;
 }
 
+void *fm_bufpool_move(fm_bufpool *p, void *b, uint32_t n, uint32_t cap, uint32_t ncap)
+{
+    void *d = fm_bufpool_get(p, ncap);
+    if (n)
+        memcpy(d, b, n * p->elsize);
+    fm_bufpool_put(p, b, cap);
+    return d;
+}
+
 /* Value sets' buffers: 4, 8, ... 128 atoms. */
 static _Thread_local fm_bufpool vs_pool = {.nclasses = 6, .elsize = sizeof(atom)};
 
@@ -89,11 +98,7 @@ void fm_vs_reserve(vset *s, uint32_t n)
     uint32_t cap = s->cap ? s->cap : 4;
     while (cap < n)
         cap *= 2;
-    atom *b = fm_bufpool_get(&vs_pool, cap);
-    if (s->n)
-        memcpy(b, s->v, s->n * sizeof *b);
-    fm_bufpool_put(&vs_pool, s->v, s->cap);
-    s->v = b;
+    s->v = fm_bufpool_move(&vs_pool, s->v, s->n, s->cap, cap);
     s->cap = cap;
 }
 

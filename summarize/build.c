@@ -353,9 +353,8 @@ static void *fit(void *a, uint32_t n, uint32_t *cap, size_t size)
 
 static void keep_hash(guards *g)
 {
-    int tres = 0;
-    uint64_t h = fm_guards_hash(g, &tres);
-    g->hash = ((uint32_t)(h ^ (h >> 32)) & ~3u) | 1 | (tres ? 2 : 0);
+    g->hash = 0; /* (made anew from the guards as they are now) */
+    g->hash = fm_guards_key(g);
 }
 
 void fm_fa_build_summary(fa *F)

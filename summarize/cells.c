@@ -178,11 +178,7 @@ void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell)
     locslot *s = locidx_slot(x, loc, 1);
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 4;
-        uint32_t *b = fm_bufpool_get(&ix_pool, cap);
-        if (s->n)
-            memcpy(b, s->cells, s->n * sizeof *b);
-        fm_bufpool_put(&ix_pool, s->cells, s->cap);
-        s->cells = b;
+        s->cells = fm_bufpool_move(&ix_pool, s->cells, s->n, s->cap, cap);
         s->cap = cap;
     }
     s->cells[s->n++] = cell;

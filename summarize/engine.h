@@ -48,8 +48,7 @@ int fm_limits_parse(fm_limits *lim, const char *spec, char *err, size_t errlen);
 typedef struct guards {
     guard *g;
     uint32_t n;
-    uint32_t hash;            /* a final summary's: fm_guards_hash() | 1, and 2 if
-                                 a side holds a lookup result; 0: not kept */
+    uint32_t hash;            /* a final summary's fm_guards_key(); 0: not kept */
 } guards;
 
 /* A key position: where inside the key object, which store wrote it. */
@@ -390,8 +389,9 @@ void fm_guards_free(guards *gd);
 /* s's guards added to d's (up to MAX_GUARDS), or d made a copy of s. */
 void fm_guards_append(guards *d, const guards *s);
 void fm_guards_copy(guards *d, const guards *s);
-/* Equal guards hash equal; *tres set if a side holds a lookup result. */
-uint64_t fm_guards_hash(const guards *g, int *tres);
+/* Equal guards have equal keys: a hash, | 1, and | 2 if a side holds a
+ * lookup result (the kept one if g has it). */
+uint32_t fm_guards_key(const guards *g);
 
 void fm_locidx_add(locidx *x, uint32_t loc, uint32_t cell);
 const uint32_t *fm_locidx_get(locidx *x, uint32_t loc, uint32_t *count);

@@ -14,7 +14,6 @@ typedef struct fm_arena {
 } fm_arena;
 void *fm_arena_alloc(fm_arena *a, size_t n);
 void fm_arena_free(fm_arena *a);
-/* Empties a for reuse, keeping its newest chunk. */
 
 /* String -> id hash (open addressing). */
 typedef struct fm_strpool {
@@ -54,8 +53,7 @@ typedef struct fm_callee_memo {
  * an analysis reads a fifth of them; decoded, the rest would be 30 MB. */
 typedef struct fm_body {
     const unsigned char *enc; /* NULL: decoded, or none */
-    uint32_t len;
-    uint32_t unit;
+    uint32_t len;             /* (its unit: the function's) */
     uint8_t names_func;       /* an operand is a function's address */
 } fm_body;
 

@@ -453,7 +453,7 @@ static void read_functions(unit_ctx *u)
         fm_func f;
         memset(&f, 0, sizeof f);
         f.unit = u->unit;
-        fm_body body = {NULL, 0, u->unit, 0};
+        fm_body body = {NULL, 0, 0};
         f.mangled = get_s_nonnull(u);
         f.printable = get_s_nonnull(u);
         f.simple = get_s_nonnull(u);
@@ -516,10 +516,10 @@ void fm_program_decode(const fm_program *cp, const fm_func *cf)
     fm_program *p = (fm_program *)cp;
     fm_func *f = &p->funcs[fi];
     fm_body *b = &p->bodies[fi];
-    const fm_unit_maps *m = &p->umaps[b->unit];
+    const fm_unit_maps *m = &p->umaps[f->unit];
     fm_error err;
-    cursor c = {b->enc, b->enc + b->len, b->enc, p->units[b->unit].source, 0, &err, 0};
-    unit_ctx u = {p, &c, b->unit, m->str_id, m->nstr, m->type_map, m->ntypes, m->global_map,
+    cursor c = {b->enc, b->enc + b->len, b->enc, p->units[f->unit].source, 0, &err, 0};
+    unit_ctx u = {p, &c, f->unit, m->str_id, m->nstr, m->type_map, m->ntypes, m->global_map,
                   m->nglobals, 0, 0};
     f->events = fm_arena_alloc(&p->arena, f->nevents * sizeof *f->events);
     for (uint32_t k = 0; k < f->nevents && !c.failed; k++)

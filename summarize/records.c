@@ -106,7 +106,7 @@ void fm_guards_copy(guards *d, const guards *s)
     d->hash = s->hash;
 }
 
-uint64_t fm_guards_hash(const guards *g, int *tres)
+static uint64_t guards_hash(const guards *g, int *tres)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
 #define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
@@ -124,6 +124,15 @@ uint64_t fm_guards_hash(const guards *g, int *tres)
     }
 #undef MIX
     return h;
+}
+
+uint32_t fm_guards_key(const guards *g)
+{
+    if (g->hash)
+        return g->hash;
+    int tres = 0;
+    uint64_t h = guards_hash(g, &tres);
+    return ((uint32_t)(h ^ (h >> 32)) & ~3u) | 1 | (tres ? 2 : 0);
 }
 
 static void key_free(key *k)

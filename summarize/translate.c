@@ -631,15 +631,9 @@ static const guards *translate_guards(site *c, const guards *in, int *dead)
         *dead = 0;
         return in;
     }
-    int tres = 0;
-    uint64_t h;
-    if (in->hash) { /* a final summary's records keep theirs */
-        tres = (in->hash & 2) != 0;
-        h = (uint64_t)in->hash * 0x9E3779B97F4A7C15ULL;
-    } else {
-        h = fm_guards_hash(in, &tres);
-    }
-    if (tres) {
+    uint32_t key = fm_guards_key(in); /* (a final summary's records keep theirs) */
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
+    if (key & 2) {
         fm_guards_free(&c->scratch);
         *dead = translate_guards_now(c, in, &c->scratch);
         return &c->scratch;
